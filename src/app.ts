@@ -1,0 +1,53 @@
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import Koa from 'koa';
+import { setupRouter } from './admin/setup-routes.ts';
+import type { Gatehouse } from './container.ts';
+import { csrfProtection } from './http/csrf.ts';
+import { errorHandler } from './http/error-handler.ts';
+import { requestContext } from './http/request-context.ts';
+import { pageContentSecurityPolicy, securityHeaders } from './http/security-headers.ts';
+import { interactionRouter } from './interactions/router.ts';
+import { assetsRouter } from './operations/assets.ts';
+import { healthRouter } from './operations/health.ts';
+import { createMetrics } from './operations/metrics.ts';
+
+/**
+ * The Koa application: operations endpoints, Gatehouse's own pages and APIs, then oidc-provider
+ * at the issuer root for everything else.
+ */
+export function createApp(gatehouse: Gatehouse): Koa {
+  const { settings, logger, views, host } = gatehouse;
+  const app = new Koa();
+  app.proxy = settings.trustProxy;
+  // Errors are logged where they are handled; Koa's default handler would print stack traces.
+  app.silent = true;
+
+  const metrics = createMetrics();
+  app.use(requestContext(logger));
+  app.use(metrics.middleware);
+  app.use(securityHeaders());
+
+  for (const router of [healthRouter(gatehouse.db), metrics.router, assetsRouter()]) {
+    app.use(router.routes()).use(router.allowedMethods());
+  }
+
+  const csrf = csrfProtection({ secure: settings.issuer.startsWith('https://') });
+  const guards = {
+    body: bodyParser({ enableTypes: ['form', 'json'], formLimit: '64kb', jsonLimit: '64kb' }),
+    csrf: csrf.verify,
+  };
+  const pages = new Router();
+  pages.use(errorHandler(views), pageContentSecurityPolicy(), csrf.issue);
+  const interactionDeps = { host, views, userManager: () => gatehouse.userManager };
+  for (const router of [
+    interactionRouter(interactionDeps, guards),
+    setupRouter({ setup: gatehouse.setup, views }, guards),
+  ]) {
+    pages.use(router.routes(), router.allowedMethods());
+  }
+  app.use(pages.routes()).use(pages.allowedMethods());
+
+  app.use(host.middleware());
+  return app;
+}

@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting Gatehouse reads from the environment, validated in one place. Nothing else in
+ * `src/` reads `process.env`; everything receives a `Settings` object.
+ */
+export interface Settings {
+  nodeEnv: 'development' | 'production' | 'test';
+  /** Listen port. Default 3000. */
+  port: number;
+  /** Listen address. Default 0.0.0.0. */
+  host: string;
+  /** The issuer URL as clients see it. Default `http://localhost:$PORT`. */
+  issuer: string;
+  /** `postgres://…`; unset selects the embedded database under `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Where the embedded database and the generated development secret live. Default `./data`. */
+  dataDir: string;
+  /** Encrypts stored secrets and derives cookie keys. Generated into `dataDir` in development. */
+  secretKey: string;
+  /** Honour `X-Forwarded-*` from a TLS terminator. Default false. */
+  trustProxy: boolean;
+  /** SMTP delivery; unset → outbox table + log. */
+  smtpUrl: string | undefined;
+  /** Sender address of every email. Default `Gatehouse <no-reply@localhost>`. */
+  mailFrom: string;
+  /** Module exporting `configure(builder)`. */
+  extensionsPath: string | undefined;
+  /** pino level. Default info. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * Lets back-channel logout (and every other server-side fetch) reach loopback and private
+   * addresses. Off by default so a client registration cannot point Gatehouse at internal services;
+   * tests turn it on because their relying parties listen on 127.0.0.1.
+   */
+  allowPrivateNetworkFetch: boolean;
+  /** How often each node looks for rotated signing keys. Default 60 s. */
+  keysRefreshIntervalSeconds: number;
+  /** How often expired OIDC artefacts are purged. Default 300 s. */
+  purgeIntervalSeconds: number;
+}
+
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => ['true', '1', 'yes'].includes(v));
+const port = z.coerce.number().int().min(0).max(65535);
+const seconds = z.coerce.number().int().min(1).max(86_400);
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  ISSUER: httpUrl.optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  TRUST_PROXY: bool.default(false),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  MAIL_FROM: z.string().min(3).default('Gatehouse <no-reply@localhost>'),
+  GATEHOUSE_EXTENSIONS: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ALLOW_PRIVATE_NETWORK_FETCH: bool.default(false),
+  KEYS_REFRESH_INTERVAL_SECONDS: seconds.default(60),
+  PURGE_INTERVAL_SECONDS: seconds.default(300),
+});
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the settings; throws a `SettingsError` naming the first bad setting. */
+export function loadSettings(env: Env = process.env): Settings {
+  // An empty variable means "unset", as in most twelve-factor tools.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'settings');
+    throw new SettingsError(`${name}: ${issue?.message ?? 'invalid'}`);
+  }
+  const s = parsed.data;
+  const dataDir = resolve(s.DATA_DIR);
+  return {
+    nodeEnv: s.NODE_ENV,
+    port: s.PORT,
+    host: s.HOST,
+    issuer: (s.ISSUER ?? `http://localhost:${s.PORT}`).replace(/\/$/, ''),
+    databaseUrl: s.DATABASE_URL,
+    dataDir,
+    secretKey: s.SECRET_KEY ?? developmentSecretKey(s.NODE_ENV, dataDir),
+    trustProxy: s.TRUST_PROXY,
+    smtpUrl: s.SMTP_URL,
+    mailFrom: s.MAIL_FROM,
+    extensionsPath: s.GATEHOUSE_EXTENSIONS,
+    logLevel: s.LOG_LEVEL,
+    allowPrivateNetworkFetch: s.ALLOW_PRIVATE_NETWORK_FETCH,
+    keysRefreshIntervalSeconds: s.KEYS_REFRESH_INTERVAL_SECONDS,
+    purgeIntervalSeconds: s.PURGE_INTERVAL_SECONDS,
+  };
+}
+
+/**
+ * Development convenience: a secret generated once and kept beside the embedded database, so
+ * restarts keep cookies and encrypted rows readable. Production must supply its own.
+ */
+function developmentSecretKey(nodeEnv: Settings['nodeEnv'], dataDir: string): string {
+  if (nodeEnv === 'production') {
+    throw new SettingsError('SECRET_KEY: required when NODE_ENV=production (at least 32 characters)');
+  }
+  const file = join(dataDir, 'secret-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  return secret;
+}

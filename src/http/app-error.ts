@@ -1,0 +1,46 @@
+/**
+ * The one error class of Gatehouse. Every refusal a user or client can cause has a code from this
+ * catalog, an HTTP status and a message fit to show; anything else is a bug and answers 500 with
+ * no details.
+ */
+export const ERROR_CATALOG = {
+  invalid_input: { status: 400, message: 'The request is not valid.' },
+  invalid_credentials: { status: 400, message: 'The email address or password is incorrect.' },
+  password_rejected: { status: 400, message: 'The password does not meet the requirements.' },
+  csrf_failed: { status: 403, message: 'The form has expired. Go back, reload the page and try again.' },
+  forbidden: { status: 403, message: 'You are not allowed to do this.' },
+  local_login_denied: {
+    status: 403,
+    message: 'Signing in with a password is turned off. Use your organisation’s sign-in.',
+  },
+  not_found: { status: 404, message: 'Not found.' },
+  conflict: { status: 409, message: 'That already exists.' },
+  email_taken: { status: 409, message: 'A user with that email address already exists.' },
+  client_exists: { status: 409, message: 'A client with that id already exists.' },
+  token_invalid: { status: 400, message: 'This link is not valid any more. Ask for a new one.' },
+  payload_too_large: { status: 413, message: 'The request is too large.' },
+  unsupported_media_type: { status: 415, message: 'The request body must be a form or JSON.' },
+  rate_limited: { status: 429, message: 'Too many requests. Try again later.' },
+  interaction_expired: {
+    status: 400,
+    message: 'This sign-in has expired or was already completed. Start again from the application.',
+  },
+  internal: { status: 500, message: 'Something went wrong on our side.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+export class AppError extends Error {
+  override name = 'AppError';
+  readonly status: number;
+
+  readonly code: ErrorCode;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
+    super(message ?? ERROR_CATALOG[code].message);
+    this.code = code;
+    this.details = details;
+    this.status = ERROR_CATALOG[code].status;
+  }
+}

@@ -1,0 +1,71 @@
+import type { Context, Middleware } from 'koa';
+import { AppError, ERROR_CATALOG, type ErrorCode } from './app-error.ts';
+import type { Views } from './views.ts';
+
+/**
+ * Turns every error from our own routes into a clear 4xx, or a 500 without details. JSON callers
+ * (the APIs) get `{ error, message }`; people get the error page.
+ */
+export function errorHandler(views: Views): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      const appError = toAppError(error);
+      if (appError.status >= 500) {
+        ctx.state.log?.error({ err: error }, 'unhandled error');
+      }
+      respond(ctx, views, appError);
+    }
+  };
+}
+
+function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  // Errors from body parsing and koa's ctx.throw carry a status and are safe to show (`expose`).
+  const e = error as { status?: number; expose?: boolean; message?: string; type?: string };
+  if (typeof e?.status === 'number' && e.status < 500) {
+    const code = codeForStatus(e.status);
+    const message =
+      e.type === 'entity.parse.failed'
+        ? 'The request body is not valid JSON.'
+        : e.expose
+          ? e.message
+          : undefined;
+    return new AppError(code, message);
+  }
+  return new AppError('internal');
+}
+
+function codeForStatus(status: number): ErrorCode {
+  const byStatus: Record<number, ErrorCode> = {
+    403: 'forbidden',
+    404: 'not_found',
+    413: 'payload_too_large',
+    415: 'unsupported_media_type',
+    429: 'rate_limited',
+  };
+  return byStatus[status] ?? 'invalid_input';
+}
+
+export function wantsJson(ctx: Context): boolean {
+  return ctx.path.startsWith('/api/') || ctx.accepts('html', 'json') === 'json';
+}
+
+function respond(ctx: Context, views: Views, error: AppError): void {
+  ctx.status = error.status;
+  if (wantsJson(ctx)) {
+    ctx.body = {
+      error: error.code,
+      message: error.message,
+      ...(error.details ? { details: error.details } : {}),
+    };
+    return;
+  }
+  ctx.type = 'html';
+  ctx.body = views.render('errors/error.njk', {
+    status: error.status,
+    title: error.status >= 500 ? ERROR_CATALOG.internal.message : 'That did not work',
+    message: error.message,
+  });
+}

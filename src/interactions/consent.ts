@@ -1,0 +1,69 @@
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { parseBody } from '../http/validation.ts';
+import type { InteractionDeps } from './interaction-deps.ts';
+import { finishInteraction, type InteractionDetails, loadInteraction } from './load-interaction.ts';
+
+const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  openid: 'Know who you are',
+  profile: 'See your name',
+  email: 'See your email address',
+  groups: 'See the groups you belong to',
+  offline_access: 'Stay connected when you are not using it',
+};
+
+export async function renderConsent(
+  ctx: Context,
+  deps: InteractionDeps,
+  details: InteractionDetails,
+): Promise<void> {
+  const client = await deps.host.provider.Client.find(String(details.params.client_id));
+  const missing = (details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
+  ctx.type = 'html';
+  ctx.body = deps.views.render('interactions/consent.njk', {
+    uid: details.uid,
+    csrfToken: ctx.state.csrfToken,
+    client: client?.clientName ?? client?.clientId,
+    scopes: missing.map((s) => ({ name: s, description: SCOPE_DESCRIPTIONS[s] ?? s })),
+  });
+}
+
+const consentForm = z.object({ decision: z.enum(['allow', 'deny']) });
+
+/** POST /interaction/:uid/consent — grants what the client asked for, or refuses it. */
+export function submitConsent(deps: InteractionDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const provider = deps.host.provider;
+    const details = await loadInteraction(ctx, provider);
+    if (details.prompt.name !== 'consent' || !details.session?.accountId) {
+      ctx.throw(400, 'This sign-in is not waiting for consent.');
+    }
+    const { decision } = parseBody(ctx, consentForm);
+    if (decision === 'deny') {
+      await finishInteraction(ctx, provider, {
+        error: 'access_denied',
+        error_description: 'The user refused access.',
+      });
+      return;
+    }
+    const grant = details.grantId
+      ? await provider.Grant.find(details.grantId)
+      : new provider.Grant({
+          accountId: details.session.accountId,
+          clientId: String(details.params.client_id),
+        });
+    if (!grant) ctx.throw(400, 'The grant for this sign-in no longer exists. Start again.');
+    const prompt = details.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    if (prompt.missingOIDCScope?.length) grant.addOIDCScope(prompt.missingOIDCScope.join(' '));
+    if (prompt.missingOIDCClaims?.length) grant.addOIDCClaims(prompt.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(prompt.missingResourceScopes ?? {})) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+    const grantId = await grant.save();
+    await finishInteraction(ctx, provider, { consent: { grantId } });
+  };
+}

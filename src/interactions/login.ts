@@ -1,0 +1,62 @@
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { ACR } from '../oidc/acr.ts';
+import { parseBody } from '../http/validation.ts';
+import type { InteractionDeps } from './interaction-deps.ts';
+import { finishInteraction, type InteractionDetails, loadInteraction } from './load-interaction.ts';
+
+/** One message for unknown user, wrong password, locked and disabled, so none can be told apart. */
+export const FAILED_SIGN_IN_MESSAGE = 'The email address or password is incorrect.';
+
+const loginForm = z.object({
+  email: z.string().trim().min(1, 'Enter your email address.').max(320),
+  password: z.string().min(1, 'Enter your password.').max(1024),
+  remember: z.string().optional(),
+});
+
+export async function renderLogin(
+  ctx: Context,
+  deps: InteractionDeps,
+  details: InteractionDetails,
+  form: { email?: string; error?: string } = {},
+): Promise<void> {
+  const client = await deps.host.provider.Client.find(String(details.params.client_id));
+  ctx.type = 'html';
+  ctx.body = deps.views.render('interactions/login.njk', {
+    uid: details.uid,
+    csrfToken: ctx.state.csrfToken,
+    client: client?.clientName ?? client?.clientId,
+    email: form.email ?? (typeof details.params.login_hint === 'string' ? details.params.login_hint : ''),
+    error: form.error,
+  });
+}
+
+/** POST /interaction/:uid/login — the password step. */
+export function submitLogin(deps: InteractionDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const provider = deps.host.provider;
+    const details = await loadInteraction(ctx, provider);
+    if (details.prompt.name !== 'login') ctx.throw(400, 'This sign-in is not waiting for a password.');
+    const input = parseBody(ctx, loginForm);
+    const result = await deps.userManager().checkPasswordSignIn(input.email, input.password);
+    if (!result.ok) {
+      ctx.status = 400;
+      await renderLogin(ctx, deps, details, { email: input.email, error: FAILED_SIGN_IN_MESSAGE });
+      return;
+    }
+    await finishInteraction(
+      ctx,
+      provider,
+      {
+        login: {
+          accountId: result.user.id,
+          amr: ['pwd'],
+          acr: ACR.singleFactor,
+          // Without "keep me signed in" the session cookie ends with the browser, as in Keycloak.
+          remember: input.remember === 'on',
+        },
+      },
+      { mergeWithLastSubmission: false },
+    );
+  };
+}

@@ -1,0 +1,48 @@
+import { loadSettings, SettingsError } from './config/settings.ts';
+import { createContainer } from './container.ts';
+import { createLogger } from './operations/logger.ts';
+import { startServer } from './server.ts';
+
+/** Process entry: settings → database → app → listen; stops gracefully on SIGTERM/SIGINT. */
+export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const settings = loadSettings(env);
+  const logger = createLogger(settings);
+  const gatehouse = await createContainer(settings, { logger });
+  const running = await startServer(gatehouse, { port: settings.port, host: settings.host });
+  logger.info(
+    {
+      issuer: settings.issuer,
+      port: running.port,
+      database: settings.databaseUrl ? 'postgresql' : 'embedded',
+    },
+    'Gatehouse is listening',
+  );
+  const setupLink = await gatehouse.setup.setupLinkIfNeeded();
+  if (setupLink) {
+    // Printed plainly as well as logged: the operator needs to see and click it.
+    process.stdout.write(
+      `\nNo administrator exists yet. Create the first one here (valid 24 hours, once):\n  ${setupLink}\n\n`,
+    );
+  }
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    running.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (import.meta.main) {
+  serve().catch((error: unknown) => {
+    const message =
+      error instanceof SettingsError ? error.message : error instanceof Error ? error.message : String(error);
+    process.stderr.write(`gatehouse: ${message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,38 @@
+import type { Account, FindAccount } from 'oidc-provider';
+import type { User } from '../users/user.ts';
+import type { UserManager } from '../users/user-manager.ts';
+
+/** The claims each scope releases; `sub` always comes with `openid`. */
+export const SCOPE_CLAIMS = {
+  profile: ['name', 'updated_at'],
+  email: ['email', 'email_verified'],
+  groups: ['groups'],
+} as const;
+
+/**
+ * Looks up the account behind a session or token. A user who was deleted or disabled has no
+ * account any more, which makes oidc-provider reject their tokens and sessions.
+ */
+export function createFindAccount(getUserManager: () => UserManager): FindAccount {
+  return async (_ctx, sub) => {
+    const user = await getUserManager().findById(sub);
+    if (!user || user.status !== 'active') return undefined;
+    return toAccount(user);
+  };
+}
+
+export function toAccount(user: User): Account {
+  return {
+    accountId: user.id,
+    async claims() {
+      return {
+        sub: user.id,
+        name: user.name || undefined,
+        email: user.email,
+        email_verified: user.emailVerified,
+        groups: user.groups,
+        updated_at: Math.floor(user.updatedAt.getTime() / 1000),
+      };
+    },
+  };
+}

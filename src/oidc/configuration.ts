@@ -1,0 +1,129 @@
+import type { Configuration, FindAccount, JWKS } from 'oidc-provider';
+import type { Settings } from '../config/settings.ts';
+import { deriveKey } from '../crypto/secret-box.ts';
+import type { Views } from '../http/views.ts';
+import { SCOPE_CLAIMS } from './accounts.ts';
+import { loadExistingGrant } from './first-party-grants.ts';
+import { createGuardedFetch } from './private-network-guard.ts';
+
+/**
+ * Lifetimes, in seconds. Each is set explicitly: the defaults are oidc-provider's examples and it
+ * says so at start-up when they are used.
+ */
+export const TTL = {
+  /** Opaque access tokens for users; short because userinfo and APIs trust them without a session check. */
+  AccessToken: 3600,
+  /** An authorization code is redeemed within seconds by a working client. */
+  AuthorizationCode: 60,
+  /** Machine tokens from client_credentials. */
+  ClientCredentials: 600,
+  /** ID tokens; also how long a retired signing key stays published (plus clock tolerance). */
+  IdToken: 3600,
+  /** A sign-in page left open for an hour has to start again. */
+  Interaction: 3600,
+  /** Browser sessions at Gatehouse: two weeks, as Keycloak's "remember me" default. */
+  Session: 14 * 24 * 3600,
+  /** Refresh tokens and the grants behind them: two weeks, rotated on each use. */
+  RefreshToken: 14 * 24 * 3600,
+  Grant: 14 * 24 * 3600,
+  /** Not enabled, set so that enabling them later is a deliberate choice. */
+  DeviceCode: 600,
+  BackchannelAuthenticationRequest: 600,
+} as const;
+
+export interface ProviderConfigurationDeps {
+  settings: Settings;
+  views: Views;
+  jwks: JWKS;
+  adapter: Configuration['adapter'];
+  findAccount: FindAccount;
+}
+
+export function cookieNames(issuer: string) {
+  const secure = issuer.startsWith('https://');
+  return {
+    // __Host- needs Path=/, which only the session cookie has; interaction cookies are path-scoped.
+    session: secure ? '__Host-gh_session' : 'gh_session',
+    interaction: secure ? '__Secure-gh_interaction' : 'gh_interaction',
+    resume: secure ? '__Secure-gh_interaction_resume' : 'gh_interaction_resume',
+  };
+}
+
+export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Configuration {
+  const { settings, views } = deps;
+  return {
+    adapter: deps.adapter,
+    findAccount: deps.findAccount,
+    jwks: deps.jwks,
+    /** Claims released per scope; `groups` is Gatehouse's own scope. */
+    claims: { openid: ['sub'], ...mutable(SCOPE_CLAIMS) },
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
+    /** Every node derives the same cookie keys from SECRET_KEY, so any node can read any cookie. */
+    cookies: {
+      keys: [deriveKey(settings.secretKey, 'cookies').toString('base64url')],
+      names: cookieNames(settings.issuer),
+      long: { httpOnly: true, sameSite: 'lax' },
+      short: { httpOnly: true, sameSite: 'lax' },
+    },
+    /** `skip_consent` marks first-party clients (`gatehouse client create --skip-consent`). */
+    extraClientMetadata: { properties: ['skip_consent'] },
+    loadExistingGrant,
+    /** PKCE with S256 for every client using the authorization code, confidential ones too. */
+    pkce: { required: () => true },
+    /** Refresh tokens rotate on every use; presenting a rotated one revokes the whole grant. */
+    rotateRefreshToken: true,
+    /** As Keycloak: a client allowed the refresh_token grant gets a refresh token, offline_access or not. */
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    /** Server-side fetches (back-channel logout, jwks_uri) never reach private networks unless allowed. */
+    fetch: createGuardedFetch(settings.allowPrivateNetworkFetch),
+    ttl: {
+      ...TTL,
+      // A rotated refresh token inherits what was left of its predecessor, so rotation never
+      // stretches a grant beyond two weeks from sign-in.
+      RefreshToken: (ctx) => ctx?.oidc?.entities.RotatedRefreshToken?.remainingTTL ?? TTL.RefreshToken,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      userinfo: { enabled: true },
+      backchannelLogout: { enabled: true },
+      /** A client may introspect or revoke only its own tokens. */
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (ctx, _client, token) => token.clientId === ctx.oidc.client?.clientId,
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (ctx, _client, token) => token.clientId === ctx.oidc.client?.clientId,
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.type = 'html';
+          ctx.body = views.render('interactions/logout-confirm.njk', {
+            form,
+            client: ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId,
+          });
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.type = 'html';
+          ctx.body = views.render('interactions/logged-out.njk', {
+            client: ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId,
+          });
+        },
+      },
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = views.render('errors/oidc-error.njk', {
+        error: out.error,
+        description: out.error_description,
+      });
+    },
+  };
+}
+
+function mutable(claims: typeof SCOPE_CLAIMS): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, [...v]]));
+}

@@ -1,0 +1,127 @@
+import { createHash, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import type { SecretBox } from '../crypto/secret-box.ts';
+import type { Database } from '../db/database.ts';
+
+/** The algorithms Gatehouse signs with; RS256 first because every OIDC client must support it. */
+export const SIGNING_ALGORITHMS = ['RS256', 'ES256'] as const;
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+
+export interface SigningJwk extends JsonWebKey {
+  kid: string;
+  alg: SigningAlgorithm;
+  use: 'sig';
+}
+
+export interface KeyInfo {
+  kid: string;
+  alg: string;
+  createdAt: Date;
+  retiredAt: Date | null;
+  expiresAt: Date | null;
+}
+
+interface KeyRow {
+  kid: string;
+  alg: string;
+  private_jwk_encrypted: string;
+  created_at: Date;
+  retired_at: Date | null;
+  expires_at: Date | null;
+}
+
+/**
+ * Signing keys live in the database, encrypted with `SECRET_KEY`, so every node signs and publishes
+ * the same set. Rotation adds a key per algorithm and retires the previous one; a retired key stays
+ * published (not used for signing) until the tokens it signed have expired.
+ */
+export class SigningKeyService {
+  private readonly db: Database;
+  private readonly box: SecretBox;
+  /** How long a retired key stays in /jwks: the longest lifetime of anything it signed. */
+  private readonly retentionSeconds: number;
+
+  constructor(db: Database, box: SecretBox, retentionSeconds: number) {
+    this.db = db;
+    this.box = box;
+    this.retentionSeconds = retentionSeconds;
+  }
+
+  /** Creates the first keys on a new database; a no-op when every algorithm has an active key. */
+  async ensureKeys(): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      // Serialises first start-up across nodes so two of them do not both create a first key.
+      await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', ['gatehouse.signing_keys']);
+      const active: Array<{ alg: string }> = await trx('signing_keys').whereNull('retired_at').select('alg');
+      const missing = SIGNING_ALGORITHMS.filter((alg) => !active.some((k) => k.alg === alg));
+      if (missing.length) await trx('signing_keys').insert(missing.map((alg) => this.newKeyRow(alg)));
+    });
+  }
+
+  /** Adds a fresh key per algorithm; the previous keys are retired but stay published. */
+  async rotate(): Promise<KeyInfo[]> {
+    await this.db.transaction(async (trx) => {
+      await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', ['gatehouse.signing_keys']);
+      await trx('signing_keys')
+        .whereNull('retired_at')
+        .update({
+          retired_at: trx.fn.now(),
+          expires_at: trx.raw('now() + make_interval(secs => ?)', [this.retentionSeconds]),
+        });
+      await trx('signing_keys').insert(SIGNING_ALGORITHMS.map((alg) => this.newKeyRow(alg)));
+    });
+    return this.list();
+  }
+
+  async list(): Promise<KeyInfo[]> {
+    const rows: KeyRow[] = await this.publishedRows();
+    return rows.map((r) => ({
+      kid: r.kid,
+      alg: r.alg,
+      createdAt: r.created_at,
+      retiredAt: r.retired_at,
+      expiresAt: r.expires_at,
+    }));
+  }
+
+  /**
+   * The private JWKS for oidc-provider: active keys first (oidc-provider signs with the first key
+   * of an algorithm), then retired keys still inside their retention.
+   */
+  async loadJwks(): Promise<{ keys: SigningJwk[]; fingerprint: string }> {
+    const rows = await this.publishedRows();
+    const keys = rows.map((r) => JSON.parse(this.box.decrypt(r.private_jwk_encrypted)) as SigningJwk);
+    const fingerprint = createHash('sha256')
+      .update(rows.map((r) => `${r.kid}:${r.retired_at?.toISOString() ?? ''}`).join(','))
+      .digest('hex');
+    return { keys, fingerprint };
+  }
+
+  private publishedRows(): Promise<KeyRow[]> {
+    return this.db('signing_keys')
+      .where((q) => q.whereNull('expires_at').orWhere('expires_at', '>', this.db.fn.now()))
+      .orderByRaw('retired_at IS NOT NULL, created_at DESC, kid');
+  }
+
+  private newKeyRow(alg: SigningAlgorithm) {
+    const jwk = generateJwk(alg);
+    return { kid: jwk.kid, alg, private_jwk_encrypted: this.box.encrypt(JSON.stringify(jwk)) };
+  }
+}
+
+function generateJwk(alg: SigningAlgorithm): SigningJwk {
+  const { privateKey } =
+    alg === 'RS256'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = privateKey.export({ format: 'jwk' });
+  return { ...jwk, kid: thumbprint(jwk), alg, use: 'sig' };
+}
+
+/** RFC 7638 thumbprint, so a kid says which key it is and never collides by accident. */
+function thumbprint(jwk: JsonWebKey): string {
+  const members =
+    jwk.kty === 'RSA'
+      ? { e: jwk.e, kty: jwk.kty, n: jwk.n }
+      : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
+  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
+}

@@ -1,0 +1,70 @@
+import type { Knex } from 'knex';
+import { hashToken, randomToken } from '../crypto/secret-box.ts';
+import type { Database } from '../db/database.ts';
+
+export type TokenPurpose = 'setup' | 'invite' | 'password_reset';
+
+export interface RedeemedToken {
+  userId: string | null;
+  purpose: TokenPurpose;
+}
+
+/**
+ * Single-use links: 256 random bits, only the SHA-256 stored, each with an expiry. Redeeming is one
+ * UPDATE, so two clicks on the same link cannot both succeed.
+ */
+export interface OneTimeTokenStore {
+  issue(purpose: TokenPurpose, userId: string | null, ttlSeconds: number): Promise<string>;
+  /** Checks a token without using it up (to show a form). */
+  peek(purpose: TokenPurpose, token: string): Promise<RedeemedToken | undefined>;
+  redeem(purpose: TokenPurpose, token: string): Promise<RedeemedToken | undefined>;
+  /** Voids every open token of this purpose for the user (or the user-less ones when null). */
+  revokeAll(purpose: TokenPurpose, userId: string | null): Promise<void>;
+  withTransaction(trx: Knex.Transaction): OneTimeTokenStore;
+}
+
+interface TokenRow {
+  user_id: string | null;
+  purpose: TokenPurpose;
+}
+
+export function createOneTimeTokenStore(db: Database | Knex.Transaction): OneTimeTokenStore {
+  const open = (purpose: TokenPurpose, token: string) =>
+    db('one_time_tokens')
+      .where({ token_hash: hashToken(token), purpose })
+      .whereNull('consumed_at')
+      .andWhere('expires_at', '>', db.fn.now());
+  const toRedeemed = (row: TokenRow | undefined) =>
+    row ? { userId: row.user_id, purpose: row.purpose } : undefined;
+
+  return {
+    async issue(purpose, userId, ttlSeconds) {
+      const token = randomToken(32);
+      await db('one_time_tokens').insert({
+        token_hash: hashToken(token),
+        purpose,
+        user_id: userId,
+        expires_at: db.raw('now() + make_interval(secs => ?)', [ttlSeconds]),
+      });
+      return token;
+    },
+    async peek(purpose, token) {
+      return toRedeemed(await open(purpose, token).first('user_id', 'purpose'));
+    },
+    async redeem(purpose, token) {
+      const [row] = await open(purpose, token)
+        .update({ consumed_at: db.fn.now() })
+        .returning(['user_id', 'purpose']);
+      return toRedeemed(row);
+    },
+    async revokeAll(purpose, userId) {
+      const q = db('one_time_tokens').where({ purpose }).whereNull('consumed_at');
+      await (userId === null ? q.whereNull('user_id') : q.where({ user_id: userId })).update({
+        consumed_at: db.fn.now(),
+      });
+    },
+    withTransaction(trx) {
+      return createOneTimeTokenStore(trx);
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { randomToken } from '../crypto/secret-box.ts';
+import type { Database } from '../db/database.ts';
+import type { User, UserStatus } from './user.ts';
+
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  groups: string[];
+  password_hash: string | null;
+  status: UserStatus;
+  security_stamp: string;
+  email_verified: boolean;
+  failed_count: number;
+  lockout_end: Date | null;
+  last_login_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NewUser {
+  email: string;
+  name: string;
+  groups: string[];
+  passwordHash: string | null;
+  status: UserStatus;
+  emailVerified?: boolean;
+}
+
+export interface UserChanges {
+  email?: string;
+  name?: string;
+  groups?: string[];
+  status?: UserStatus;
+  passwordHash?: string | null;
+  emailVerified?: boolean;
+}
+
+export interface UserStore {
+  findById(id: string): Promise<User | undefined>;
+  findByEmail(email: string): Promise<User | undefined>;
+  /** The hash is only ever read for verification, never returned with the user. */
+  findPasswordHash(id: string): Promise<string | null>;
+  list(): Promise<User[]>;
+  insert(user: NewUser): Promise<User>;
+  /** Applies changes; `bumpStamp` issues a new security stamp in the same statement. */
+  update(id: string, changes: UserChanges, options?: { bumpStamp?: boolean }): Promise<User | undefined>;
+  delete(id: string): Promise<boolean>;
+  countInGroup(group: string): Promise<number>;
+  recordSignIn(id: string): Promise<void>;
+  withTransaction(trx: Knex.Transaction): UserStore;
+}
+
+export function createUserStore(db: Database | Knex.Transaction): UserStore {
+  const toUser = (r: UserRow): User => ({
+    id: r.id,
+    email: r.email,
+    name: r.name,
+    groups: r.groups,
+    status: r.status,
+    securityStamp: r.security_stamp,
+    emailVerified: r.email_verified,
+    hasPassword: r.password_hash !== null,
+    failedCount: r.failed_count,
+    lockoutEnd: r.lockout_end,
+    lastLoginAt: r.last_login_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
+  const users = () => db<UserRow>('users');
+
+  return {
+    async findById(id) {
+      if (!isUuid(id)) return undefined;
+      const row = await users().where({ id }).first();
+      return row ? toUser(row) : undefined;
+    },
+    async findByEmail(email) {
+      const row = await users().whereRaw('lower(email) = lower(?)', [email]).first();
+      return row ? toUser(row) : undefined;
+    },
+    async findPasswordHash(id) {
+      const row = await users().where({ id }).select('password_hash').first();
+      return row?.password_hash ?? null;
+    },
+    async list() {
+      return (await users().orderBy('email')).map(toUser);
+    },
+    async insert(user) {
+      const [row] = await users()
+        .insert({
+          id: randomUUID(),
+          email: user.email,
+          name: user.name,
+          groups: user.groups,
+          password_hash: user.passwordHash,
+          status: user.status,
+          email_verified: user.emailVerified ?? false,
+          security_stamp: randomToken(16),
+        })
+        .returning('*');
+      if (!row) throw new Error('insert returned no row');
+      return toUser(row);
+    },
+    async update(id, changes, options = {}) {
+      const patch: Record<string, unknown> = { updated_at: db.fn.now() };
+      if (changes.email !== undefined) patch.email = changes.email;
+      if (changes.name !== undefined) patch.name = changes.name;
+      if (changes.groups !== undefined) patch.groups = changes.groups;
+      if (changes.status !== undefined) patch.status = changes.status;
+      if (changes.emailVerified !== undefined) patch.email_verified = changes.emailVerified;
+      if (changes.passwordHash !== undefined) patch.password_hash = changes.passwordHash;
+      if (options.bumpStamp) patch.security_stamp = randomToken(16);
+      const [row] = await users().where({ id }).update(patch).returning('*');
+      return row ? toUser(row) : undefined;
+    },
+    async delete(id) {
+      return isUuid(id) && (await users().where({ id }).delete()) > 0;
+    },
+    async countInGroup(group) {
+      const row = await users()
+        .whereRaw('? = ANY(groups)', [group])
+        .count<{ count: string }[]>('* as count')
+        .first();
+      return Number(row?.count ?? 0);
+    },
+    async recordSignIn(id) {
+      await users().where({ id }).update({ last_login_at: db.fn.now() });
+    },
+    withTransaction(trx) {
+      return createUserStore(trx);
+    },
+  };
+}
+
+function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
