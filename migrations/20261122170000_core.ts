@@ -55,7 +55,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
   });
   await knex.raw('CREATE UNIQUE INDEX users_email_lower_idx ON users (lower(email))');
-  await knex.raw("ALTER TABLE users ADD CONSTRAINT users_status_check CHECK (status IN ('invited', 'active', 'disabled'))");
+  await knex.raw(
+    "ALTER TABLE users ADD CONSTRAINT users_status_check CHECK (status IN ('invited', 'active', 'disabled'))",
+  );
 
   // Single-use links (first-run setup, invitations, password resets): only the hash is stored.
   await knex.schema.createTable('one_time_tokens', (t) => {

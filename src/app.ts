@@ -8,6 +8,7 @@ import { errorHandler } from './http/error-handler.ts';
 import { requestContext } from './http/request-context.ts';
 import { pageContentSecurityPolicy, securityHeaders } from './http/security-headers.ts';
 import { interactionRouter } from './interactions/router.ts';
+import { cookieKey } from './oidc/configuration.ts';
 import { assetsRouter } from './operations/assets.ts';
 import { healthRouter } from './operations/health.ts';
 import { createMetrics } from './operations/metrics.ts';
@@ -20,6 +21,9 @@ export function createApp(gatehouse: Gatehouse): Koa {
   const { settings, logger, views, host } = gatehouse;
   const app = new Koa();
   app.proxy = settings.trustProxy;
+  // oidc-provider runs inside this app, so its signed cookies are signed with this app's keys;
+  // they must be the provider's own cookie keys or it cannot read back what it set.
+  app.keys = [cookieKey(settings.secretKey)];
   // Errors are logged where they are handled; Koa's default handler would print stack traces.
   app.silent = true;
 

@@ -2,7 +2,7 @@ import type { Settings } from './config/settings.ts';
 import { SecretBox } from './crypto/secret-box.ts';
 import { createDatabase, type Database } from './db/database.ts';
 import { migrateLatest } from './db/migrations.ts';
-import { GatehouseBuilder, type Configure, loadExtensions } from './extensions.ts';
+import { type Configure, GatehouseBuilder, loadExtensions } from './extensions.ts';
 import { createViews, type Views } from './http/views.ts';
 import { createFindAccount } from './oidc/accounts.ts';
 import { ClientService } from './oidc/client-service.ts';
@@ -86,7 +86,10 @@ async function assemble(
     onProvider: (provider) => {
       provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
       provider.on('backchannel.error', (_client, err, _uri, _sub, sid) =>
-        logger.warn({ err: String(err), sid }, 'back-channel logout delivery failed'),
+        logger.warn(
+          { err: String(err), cause: String((err as Error).cause), sid },
+          'back-channel logout delivery failed',
+        ),
       );
     },
   });

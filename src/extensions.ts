@@ -1,5 +1,5 @@
-import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { UserManager, UserManagerDeps } from './users/user-manager.ts';
 
 /**

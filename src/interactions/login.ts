@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { ACR } from '../oidc/acr.ts';
 import { parseBody } from '../http/validation.ts';
+import { ACR } from '../oidc/acr.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { finishInteraction, type InteractionDetails, loadInteraction } from './load-interaction.ts';
 

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
+import { renderConsent } from './consent.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { loadInteraction } from './load-interaction.ts';
-import { renderConsent } from './consent.ts';
 import { renderLogin } from './login.ts';
 
 /** GET /interaction/:uid — shows the step oidc-provider is waiting for. */

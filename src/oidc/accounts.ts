@@ -16,7 +16,7 @@ export const SCOPE_CLAIMS = {
 export function createFindAccount(getUserManager: () => UserManager): FindAccount {
   return async (_ctx, sub) => {
     const user = await getUserManager().findById(sub);
-    if (!user || user.status !== 'active') return undefined;
+    if (user?.status !== 'active') return undefined;
     return toAccount(user);
   };
 }

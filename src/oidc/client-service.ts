@@ -1,5 +1,5 @@
-import type { ClientMetadata } from 'oidc-provider';
 import type Provider from 'oidc-provider';
+import type { ClientMetadata } from 'oidc-provider';
 import { randomToken } from '../crypto/secret-box.ts';
 import type { Database } from '../db/database.ts';
 import { AppError } from '../http/app-error.ts';

@@ -4,7 +4,7 @@ import { deriveKey } from '../crypto/secret-box.ts';
 import type { Views } from '../http/views.ts';
 import { SCOPE_CLAIMS } from './accounts.ts';
 import { loadExistingGrant } from './first-party-grants.ts';
-import { createGuardedFetch } from './private-network-guard.ts';
+import { createProviderFetch } from './private-network-guard.ts';
 
 /**
  * Lifetimes, in seconds. Each is set explicitly: the defaults are oidc-provider's examples and it
@@ -39,6 +39,11 @@ export interface ProviderConfigurationDeps {
   findAccount: FindAccount;
 }
 
+/** Cookie signing key, the same on every node because it derives from SECRET_KEY. */
+export function cookieKey(secretKey: string): string {
+  return deriveKey(secretKey, 'cookies').toString('base64url');
+}
+
 export function cookieNames(issuer: string) {
   const secure = issuer.startsWith('https://');
   return {
@@ -56,11 +61,22 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
     findAccount: deps.findAccount,
     jwks: deps.jwks,
     /** Claims released per scope; `groups` is Gatehouse's own scope. */
-    claims: { openid: ['sub'], ...mutable(SCOPE_CLAIMS) },
+    // acr, amr and auth_time ride on the openid scope so every ID token says how the user signed in.
+    claims: {
+      acr: null,
+      amr: null,
+      auth_time: null,
+      iss: null,
+      sid: null,
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      ...mutable(SCOPE_CLAIMS),
+    },
+    /** As Keycloak: the ID token carries the profile, email and groups claims the scopes allow. */
+    conformIdTokenClaims: false,
     scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
     /** Every node derives the same cookie keys from SECRET_KEY, so any node can read any cookie. */
     cookies: {
-      keys: [deriveKey(settings.secretKey, 'cookies').toString('base64url')],
+      keys: [cookieKey(settings.secretKey)],
       names: cookieNames(settings.issuer),
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
@@ -76,7 +92,7 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     /** Server-side fetches (back-channel logout, jwks_uri) never reach private networks unless allowed. */
-    fetch: createGuardedFetch(settings.allowPrivateNetworkFetch),
+    fetch: createProviderFetch(settings.allowPrivateNetworkFetch),
     ttl: {
       ...TTL,
       // A rotated refresh token inherits what was left of its predecessor, so rotation never

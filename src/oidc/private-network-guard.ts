@@ -41,13 +41,15 @@ export async function pointsToPrivateNetwork(url: string | URL): Promise<boolean
   }
 }
 
-/** oidc-provider's `fetch` option: refuses private targets unless `allow` is set. */
-export function createGuardedFetch(allow: boolean): typeof fetch {
-  return async (input, init) => {
-    const url = input instanceof Request ? input.url : input;
-    if (!allow && (await pointsToPrivateNetwork(url))) {
-      throw new Error(`refusing to send a request to a private network address (${new URL(url).host})`);
-    }
-    return fetch(input, init);
+/**
+ * oidc-provider's `fetch` option. oidc-provider itself refuses connections to special-use addresses
+ * (checked on the connected socket, so DNS rebinding cannot dodge it) through the dispatcher it
+ * passes in; when the operator allows private targets, that dispatcher is dropped.
+ */
+export function createProviderFetch(allowPrivateNetwork: boolean): typeof fetch {
+  if (!allowPrivateNetwork) return (input, init) => fetch(input, init);
+  return (input, init) => {
+    const { dispatcher: _ssrfGuard, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
+    return fetch(input, rest);
   };
 }
