@@ -72,8 +72,12 @@ export class KnexAdapter implements Adapter {
     await this.db('oidc_payloads').where({ model: this.model, id }).delete();
   }
 
+  /**
+   * Only this model's rows: oidc-provider calls it once per token model, and other models carry a
+   * grantId too (an Interaction for a user who already has the grant) that revocation must not drop.
+   */
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.db('oidc_payloads').where({ grant_id: grantId }).delete();
+    await this.db('oidc_payloads').where({ model: this.model, grant_id: grantId }).delete();
   }
 
   private async findWhere(where: Record<string, string>): Promise<AdapterPayload | undefined> {
