@@ -43,7 +43,7 @@ export function createApp(gatehouse: Gatehouse): Koa {
   };
   const pages = new Router();
   pages.use(errorHandler(views), pageContentSecurityPolicy(), csrf.issue);
-  const interactionDeps = { host, views, userManager: () => gatehouse.userManager };
+  const interactionDeps = { host, views, signInManager: gatehouse.signInManager };
   for (const router of [
     interactionRouter(interactionDeps, guards),
     setupRouter({ setup: gatehouse.setup, views }, guards),

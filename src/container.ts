@@ -4,18 +4,27 @@ import { createDatabase, type Database } from './db/database.ts';
 import { migrateLatest } from './db/migrations.ts';
 import { type Configure, GatehouseBuilder, loadExtensions } from './extensions.ts';
 import { createViews, type Views } from './http/views.ts';
+import { type AuditStore, createAuditStore } from './notifications/audit-store.ts';
+import type { EmailSender } from './notifications/email/email-message.ts';
+import { createOutboxSender, createSmtpSender } from './notifications/email/email-senders.ts';
+import { EmailService } from './notifications/email/email-service.ts';
+import { NotificationBus } from './notifications/notification-bus.ts';
 import { createFindAccount } from './oidc/accounts.ts';
 import { ClientService } from './oidc/client-service.ts';
 import { createClientStore } from './oidc/client-store.ts';
 import { buildProviderConfiguration, TTL } from './oidc/configuration.ts';
 import { createAdapterFactory } from './oidc/knex-adapter.ts';
 import { ProviderHost } from './oidc/provider-host.ts';
+import { SessionService } from './oidc/session-service.ts';
 import { SigningKeyService } from './oidc/signing-keys.ts';
 import { createLogger, type Logger } from './operations/logger.ts';
 import { FirstRunSetup } from './users/first-run.ts';
+import { InvitationService } from './users/invitations.ts';
 import { createOneTimeTokenStore, type OneTimeTokenStore } from './users/one-time-token-store.ts';
 import { createPasswordHasher } from './users/password-hasher.ts';
-import { UserManager } from './users/user-manager.ts';
+import { PasswordResetService } from './users/password-reset.ts';
+import { SignInManager } from './users/sign-in-manager.ts';
+import { UserManager, type UserManagerDeps } from './users/user-manager.ts';
 import { createUserStore } from './users/user-store.ts';
 
 export interface Gatehouse {
@@ -23,7 +32,14 @@ export interface Gatehouse {
   logger: Logger;
   db: Database;
   views: Views;
+  notifications: NotificationBus;
+  audit: AuditStore;
   userManager: UserManager;
+  signInManager: SignInManager;
+  invitations: InvitationService;
+  passwordReset: PasswordResetService;
+  sessions: SessionService;
+  email: EmailService;
   clients: ClientService;
   keys: SigningKeyService;
   host: ProviderHost;
@@ -40,44 +56,73 @@ export interface ContainerOptions {
   migrate?: boolean;
 }
 
-/** The composition root: stores → services → provider. */
+/** The composition root: stores → services → notifications → provider. */
 export async function createContainer(
   settings: Settings,
   options: ContainerOptions = {},
 ): Promise<Gatehouse> {
   const logger = options.logger ?? createLogger(settings);
-  const builder = new GatehouseBuilder();
-  if (settings.extensionsPath) await loadExtensions(settings.extensionsPath, builder);
-  await options.configure?.(builder);
-
   const db = createDatabase(settings);
   try {
     if (options.migrate ?? true) await migrateLatest(db);
-    return await assemble(settings, logger, db, builder);
+    const audit = createAuditStore(db);
+    const notifications = new NotificationBus(logger, audit);
+    const builder = new GatehouseBuilder(notifications);
+    if (settings.extensionsPath) await loadExtensions(settings.extensionsPath, builder);
+    await options.configure?.(builder);
+    return await assemble({ settings, logger, db, builder, notifications, audit });
   } catch (error) {
     await db.destroy();
     throw error;
   }
 }
 
-async function assemble(
-  settings: Settings,
-  logger: Logger,
-  db: Database,
-  builder: GatehouseBuilder,
-): Promise<Gatehouse> {
+interface Foundation {
+  settings: Settings;
+  logger: Logger;
+  db: Database;
+  builder: GatehouseBuilder;
+  notifications: NotificationBus;
+  audit: AuditStore;
+}
+
+async function assemble({
+  settings,
+  logger,
+  db,
+  builder,
+  notifications,
+  audit,
+}: Foundation): Promise<Gatehouse> {
   const box = new SecretBox(settings.secretKey);
   const views = createViews({ watch: settings.nodeEnv === 'development' });
   const clientStore = createClientStore(db, box);
   const tokens = createOneTimeTokenStore(db);
-  const userDeps = { users: createUserStore(db), hasher: createPasswordHasher() };
+  let sessions: SessionService | undefined;
+  const userDeps: UserManagerDeps = {
+    users: createUserStore(db),
+    hasher: createPasswordHasher(),
+    notifications,
+    sessions: () => {
+      if (!sessions) throw new Error('sessions are not ready yet');
+      return sessions;
+    },
+    passwords: settings.passwords,
+    lockout: settings.lockout,
+  };
   const userManager = builder.userManagerFactory
     ? builder.userManagerFactory(userDeps)
     : new UserManager(userDeps);
+  const getUserManager = () => userManager;
+  const email = new EmailService(
+    views,
+    notifications,
+    builder.emailSender ?? defaultEmailSender(settings, db, logger),
+  );
 
   const keys = new SigningKeyService(db, box, TTL.IdToken + 15 * 60);
   const adapter = createAdapterFactory(db, clientStore);
-  const findAccount = createFindAccount(() => userManager);
+  const findAccount = createFindAccount(getUserManager);
   const host = await ProviderHost.create({
     issuer: settings.issuer,
     trustProxy: settings.trustProxy,
@@ -93,21 +138,40 @@ async function assemble(
       );
     },
   });
+  sessions = new SessionService(host, db, logger);
+  const flowDeps = { userManager: getUserManager, tokens, email, notifications, issuer: settings.issuer };
 
   return {
     settings,
     logger,
     db,
     views,
+    notifications,
+    audit,
     userManager,
+    signInManager: new SignInManager(getUserManager, notifications),
+    invitations: new InvitationService({ ...flowDeps, ttlSeconds: settings.inviteTtlSeconds }),
+    passwordReset: new PasswordResetService({
+      ...flowDeps,
+      logger,
+      ttlSeconds: settings.passwordResetTtlSeconds,
+    }),
+    sessions,
+    email,
     clients: new ClientService(db, clientStore, () => host.provider, settings.allowPrivateNetworkFetch),
     keys,
     host,
     tokens,
-    setup: new FirstRunSetup(tokens, () => userManager, settings.issuer),
+    setup: new FirstRunSetup(tokens, getUserManager, settings.issuer),
     async close() {
       host.stop();
       await db.destroy();
     },
   };
+}
+
+function defaultEmailSender(settings: Settings, db: Database, logger: Logger): EmailSender {
+  return settings.smtpUrl
+    ? createSmtpSender(settings.smtpUrl, settings.mailFrom)
+    : createOutboxSender(db, logger);
 }

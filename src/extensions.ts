@@ -1,17 +1,37 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { EmailSender } from './notifications/email/email-message.ts';
+import type { NotificationHandler } from './notifications/notification-bus.ts';
+import type { NotificationType } from './notifications/notification-types.ts';
 import type { UserManager, UserManagerDeps } from './users/user-manager.ts';
 
+/** The part of the notification bus an extension sees: it can listen, not publish. */
+export interface NotificationRegistry {
+  on<K extends NotificationType>(type: K, handler: NotificationHandler<K>): () => void;
+}
+
 /**
- * What `GATEHOUSE_EXTENSIONS` modules and `createGatehouse(options)` customise. Collected before
- * the container is built; nothing here is mutable afterwards.
+ * What `GATEHOUSE_EXTENSIONS` modules and `createGatehouse(options)` customise, before the
+ * services are built.
  */
 export class GatehouseBuilder {
+  readonly notifications: NotificationRegistry;
   userManagerFactory: ((deps: UserManagerDeps) => UserManager) | undefined;
+  emailSender: EmailSender | undefined;
+
+  constructor(notifications: NotificationRegistry) {
+    this.notifications = notifications;
+  }
 
   /** Replaces the user manager, as Umbraco's `SetBackOfficeUserManager`. */
   setUserManager(factory: (deps: UserManagerDeps) => UserManager): this {
     this.userManagerFactory = factory;
+    return this;
+  }
+
+  /** Replaces email delivery (SMTP or the outbox). */
+  setEmailSender(sender: EmailSender): this {
+    this.emailSender = sender;
     return this;
   }
 }

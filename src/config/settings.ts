@@ -41,6 +41,38 @@ export interface Settings {
   keysRefreshIntervalSeconds: number;
   /** How often expired OIDC artefacts are purged. Default 300 s. */
   purgeIntervalSeconds: number;
+  passwords: PasswordSettings;
+  lockout: LockoutSettings;
+  /** Lifetime of an invitation link. Default 72 hours. */
+  inviteTtlSeconds: number;
+  /** Lifetime of a password-reset link. Default 60 minutes. */
+  passwordResetTtlSeconds: number;
+}
+
+/** Umbraco's password options, with its defaults. */
+export interface PasswordSettings {
+  /** `RequiredLength`, default 10. */
+  requiredLength: number;
+  /** `RequireNonLetterOrDigit`, default false. */
+  requireNonLetterOrDigit: boolean;
+  /** `RequireDigit`, default false. */
+  requireDigit: boolean;
+  /** `RequireLowercase`, default false. */
+  requireLowercase: boolean;
+  /** `RequireUppercase`, default false. */
+  requireUppercase: boolean;
+}
+
+export interface LockoutSettings {
+  /** `MaxFailedAccessAttemptsBeforeLockout`, default 5. */
+  maxFailedAccessAttempts: number;
+  /** How long a locked account stays locked. Default 15 minutes. */
+  durationSeconds: number;
+  /**
+   * `UserMinimumFailedLoginDurationInMilliseconds`: every failed sign-in takes at least this long,
+   * whatever the reason, so timing reveals nothing. Default 1000 ms.
+   */
+  minimumFailedLoginMs: number;
 }
 
 export class SettingsError extends Error {
@@ -70,6 +102,31 @@ const schema = z.object({
   ALLOW_PRIVATE_NETWORK_FETCH: bool.default(false),
   KEYS_REFRESH_INTERVAL_SECONDS: seconds.default(60),
   PURGE_INTERVAL_SECONDS: seconds.default(300),
+  PASSWORD_REQUIRED_LENGTH: z.coerce.number().int().min(1).max(256).default(10),
+  PASSWORD_REQUIRE_NON_LETTER_OR_DIGIT: bool.default(false),
+  PASSWORD_REQUIRE_DIGIT: bool.default(false),
+  PASSWORD_REQUIRE_LOWERCASE: bool.default(false),
+  PASSWORD_REQUIRE_UPPERCASE: bool.default(false),
+  MAX_FAILED_ACCESS_ATTEMPTS_BEFORE_LOCKOUT: z.coerce.number().int().min(1).max(100).default(5),
+  LOCKOUT_DURATION_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(365 * 86_400)
+    .default(900),
+  USER_MINIMUM_FAILED_LOGIN_DURATION_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
+  INVITE_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(72),
+  PASSWORD_RESET_TTL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 60)
+    .default(60),
 });
 
 type Env = Record<string, string | undefined>;
@@ -102,6 +159,20 @@ export function loadSettings(env: Env = process.env): Settings {
     allowPrivateNetworkFetch: s.ALLOW_PRIVATE_NETWORK_FETCH,
     keysRefreshIntervalSeconds: s.KEYS_REFRESH_INTERVAL_SECONDS,
     purgeIntervalSeconds: s.PURGE_INTERVAL_SECONDS,
+    passwords: {
+      requiredLength: s.PASSWORD_REQUIRED_LENGTH,
+      requireNonLetterOrDigit: s.PASSWORD_REQUIRE_NON_LETTER_OR_DIGIT,
+      requireDigit: s.PASSWORD_REQUIRE_DIGIT,
+      requireLowercase: s.PASSWORD_REQUIRE_LOWERCASE,
+      requireUppercase: s.PASSWORD_REQUIRE_UPPERCASE,
+    },
+    lockout: {
+      maxFailedAccessAttempts: s.MAX_FAILED_ACCESS_ATTEMPTS_BEFORE_LOCKOUT,
+      durationSeconds: s.LOCKOUT_DURATION_SECONDS,
+      minimumFailedLoginMs: s.USER_MINIMUM_FAILED_LOGIN_DURATION_MS,
+    },
+    inviteTtlSeconds: s.INVITE_TTL_HOURS * 3600,
+    passwordResetTtlSeconds: s.PASSWORD_RESET_TTL_MINUTES * 60,
   };
 }
 

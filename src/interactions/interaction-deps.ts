@@ -1,10 +1,10 @@
 import type { Views } from '../http/views.ts';
 import type { ProviderHost } from '../oidc/provider-host.ts';
-import type { UserManager } from '../users/user-manager.ts';
+import type { SignInManager } from '../users/sign-in-manager.ts';
 
-/** What the sign-in steps need; the user manager is looked up per request because extensions replace it. */
+/** What the sign-in steps need. */
 export interface InteractionDeps {
   host: ProviderHost;
   views: Views;
-  userManager(): UserManager;
+  signInManager: SignInManager;
 }

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { actorOf } from '../http/actor.ts';
 import { parseBody } from '../http/validation.ts';
 import { ACR } from '../oidc/acr.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
@@ -38,7 +39,7 @@ export function submitLogin(deps: InteractionDeps) {
     const details = await loadInteraction(ctx, provider);
     if (details.prompt.name !== 'login') ctx.throw(400, 'This sign-in is not waiting for a password.');
     const input = parseBody(ctx, loginForm);
-    const result = await deps.userManager().checkPasswordSignIn(input.email, input.password);
+    const result = await deps.signInManager.passwordSignIn(input.email, input.password, actorOf(ctx));
     if (!result.ok) {
       ctx.status = 400;
       await renderLogin(ctx, deps, details, { email: input.email, error: FAILED_SIGN_IN_MESSAGE });

@@ -1,11 +1,21 @@
+import type { LockoutSettings, PasswordSettings } from '../config/settings.ts';
 import { AppError } from '../http/app-error.ts';
+import type { NotificationBus } from '../notifications/notification-bus.ts';
+import type { Actor } from '../notifications/notification-types.ts';
+import type { SessionService } from '../oidc/session-service.ts';
 import type { PasswordHasher } from './password-hasher.ts';
+import { passwordRuleViolations } from './password-policy.ts';
 import { isLockedOut, type User } from './user.ts';
 import type { UserChanges, UserStore } from './user-store.ts';
 
 export interface UserManagerDeps {
   users: UserStore;
   hasher: PasswordHasher;
+  notifications: NotificationBus;
+  /** Resolved lazily: sessions live in oidc-provider, which is built after the user manager. */
+  sessions: () => SessionService;
+  passwords: PasswordSettings;
+  lockout: LockoutSettings;
 }
 
 export interface PasswordValidationResult {
@@ -13,44 +23,49 @@ export interface PasswordValidationResult {
   errors: string[];
 }
 
-export type PasswordSignInResult =
-  | { ok: true; user: User }
-  | {
-      ok: false;
-      reason: 'unknown_user' | 'wrong_password' | 'locked' | 'disabled' | 'not_approved';
-      user?: User;
-    };
-
 export interface CreateUserInput {
   email: string;
-  name?: string;
-  groups?: string[];
-  password?: string;
+  name?: string | undefined;
+  groups?: string[] | undefined;
+  password?: string | undefined;
   status?: User['status'];
   emailVerified?: boolean;
 }
 
 /**
- * Gatehouse's BackOfficeUserManager: the one place where accounts and passwords are handled.
- * Integrators replace it with a subclass through `builder.setUserManager(...)`; every public member
- * is meant to be overridable.
+ * Gatehouse's BackOfficeUserManager: the one place where accounts and their passwords change, and
+ * where those changes are announced. Integrators replace it with a subclass through
+ * `builder.setUserManager(...)`; every public member is meant to be overridable, and every flow
+ * (sign-in, invitations, password reset, the CLI) goes through it.
  */
 export class UserManager {
   /** Switches two-factor authentication as a whole. */
   supportsUserTwoFactor = true;
 
-  protected readonly users: UserStore;
-  protected readonly hasher: PasswordHasher;
+  protected readonly deps: UserManagerDeps;
 
   constructor(deps: UserManagerDeps) {
-    this.users = deps.users;
-    this.hasher = deps.hasher;
+    this.deps = deps;
+  }
+
+  protected get users(): UserStore {
+    return this.deps.users;
+  }
+
+  protected get notifications(): NotificationBus {
+    return this.deps.notifications;
+  }
+
+  get lockoutSettings(): LockoutSettings {
+    return this.deps.lockout;
+  }
+
+  get passwordSettings(): PasswordSettings {
+    return this.deps.passwords;
   }
 
   async validatePassword(password: string): Promise<PasswordValidationResult> {
-    const errors: string[] = [];
-    if (password.length < 10) errors.push('The password must be at least 10 characters long.');
-    if (password.length > 256) errors.push('The password must be at most 256 characters long.');
+    const errors = passwordRuleViolations(password, this.deps.passwords);
     return { ok: errors.length === 0, errors };
   }
 
@@ -58,7 +73,7 @@ export class UserManager {
     const email = normaliseEmail(input.email);
     if (input.password !== undefined) await this.assertPasswordAllowed(input.password);
     if (await this.users.findByEmail(email)) throw new AppError('email_taken');
-    const passwordHash = input.password === undefined ? null : await this.hasher.hash(input.password);
+    const passwordHash = input.password === undefined ? null : await this.deps.hasher.hash(input.password);
     try {
       return await this.users.insert({
         email,
@@ -87,61 +102,147 @@ export class UserManager {
     return this.users.list();
   }
 
+  /** Changing groups or disabling the user ends their sessions: permissions must not linger. */
   async updateUser(id: string, changes: Omit<UserChanges, 'passwordHash'>): Promise<User> {
     const current = await this.requireUser(id);
-    const groupsChanged = changes.groups !== undefined && changes.groups.join() !== current.groups.join();
+    const groups = changes.groups ? normaliseGroups(changes.groups) : undefined;
+    const groupsChanged = groups !== undefined && groups.join('\n') !== current.groups.join('\n');
     const disabled = changes.status === 'disabled' && current.status !== 'disabled';
     const updated = await this.users.update(
       id,
       {
         ...changes,
         ...(changes.email ? { email: normaliseEmail(changes.email) } : {}),
-        ...(changes.groups ? { groups: normaliseGroups(changes.groups) } : {}),
+        ...(groups ? { groups } : {}),
       },
       { bumpStamp: groupsChanged || disabled },
     );
     if (!updated) throw new AppError('not_found', 'No such user.');
-    return updated;
-  }
-
-  async setPassword(id: string, password: string): Promise<User> {
-    await this.requireUser(id);
-    await this.assertPasswordAllowed(password);
-    const updated = await this.users.update(
-      id,
-      { passwordHash: await this.hasher.hash(password) },
-      { bumpStamp: true },
-    );
-    if (!updated) throw new AppError('not_found', 'No such user.');
+    if (groupsChanged || disabled) await this.deps.sessions().endAllFor(id);
     return updated;
   }
 
   async deleteUser(id: string): Promise<void> {
+    await this.deps.sessions().endAllFor(id);
     if (!(await this.users.delete(id))) throw new AppError('not_found', 'No such user.');
   }
 
-  /**
-   * Checks an email and password. Every failure path does one argon2 verification so that the
-   * time taken does not reveal whether the account exists.
-   */
-  async checkPasswordSignIn(email: string, password: string): Promise<PasswordSignInResult> {
-    const user = await this.findByEmail(email);
-    const hash = user ? await this.users.findPasswordHash(user.id) : null;
-    if (!user || !hash) {
-      await this.hasher.verifyAgainstDummy(password);
-      return user ? { ok: false, reason: 'wrong_password', user } : { ok: false, reason: 'unknown_user' };
+  async checkPassword(user: User, password: string): Promise<boolean> {
+    const hash = await this.users.findPasswordHash(user.id);
+    if (!hash) return this.deps.hasher.verifyAgainstDummy(password);
+    return this.deps.hasher.verify(hash, password);
+  }
+
+  /** Spends the time of one verification without a user, so unknown accounts answer as slowly. */
+  async checkPasswordOfUnknownUser(password: string): Promise<false> {
+    return this.deps.hasher.verifyAgainstDummy(password);
+  }
+
+  /** The signed-in user's own change: the current password is required; other sessions end. */
+  async changePassword(
+    userId: string,
+    current: string,
+    next: string,
+    context: { actor?: Actor; keepSessionId?: string | undefined } = {},
+  ): Promise<User> {
+    const user = await this.requireUser(userId);
+    if (!(await this.checkPassword(user, current))) {
+      throw new AppError('invalid_input', 'The current password is incorrect.', {
+        fields: { currentPassword: 'incorrect' },
+      });
     }
-    const valid = await this.hasher.verify(hash, password);
-    if (user.status === 'disabled') return { ok: false, reason: 'disabled', user };
-    if (isLockedOut(user)) return { ok: false, reason: 'locked', user };
-    if (!valid) return { ok: false, reason: 'wrong_password', user };
-    if (user.status !== 'active') return { ok: false, reason: 'not_approved', user };
+    const updated = await this.storePassword(user, next, context.keepSessionId);
+    await this.notifications.publish(
+      'UserPasswordChanged',
+      { affectedUserId: userId, actor: context.actor },
+      {},
+    );
+    return updated;
+  }
+
+  /**
+   * Sets a password without the old one (reset link, admin, invitation): unlocks the account,
+   * clears the failure count and ends every session.
+   */
+  async resetPassword(userId: string, next: string, actor?: Actor): Promise<User> {
+    const user = await this.requireUser(userId);
+    const updated = await this.storePassword(user, next, undefined);
+    await this.users.setLockoutEnd(userId, null);
+    await this.notifications.publish('UserPasswordReset', { affectedUserId: userId, actor }, {});
+    return updated;
+  }
+
+  /**
+   * Approves an invited user: their email is proven by the link; the password is optional because
+   * an invitee may instead sign in through an upstream provider.
+   */
+  async acceptInvitation(
+    userId: string,
+    options: { password?: string | undefined; actor?: Actor },
+  ): Promise<User> {
+    const user = await this.requireUser(userId);
+    if (user.status !== 'invited') throw new AppError('token_invalid');
+    if (options.password !== undefined) await this.storePassword(user, options.password, undefined);
+    const updated = await this.users.update(
+      userId,
+      { status: 'active', emailVerified: true },
+      { bumpStamp: true },
+    );
+    if (!updated) throw new AppError('not_found', 'No such user.');
+    await this.notifications.publish(
+      'UserInviteAccepted',
+      { affectedUserId: userId, actor: options.actor },
+      {},
+    );
+    return updated;
+  }
+
+  isLockedOut(user: User): boolean {
+    return isLockedOut(user);
+  }
+
+  /** Counts a failed sign-in; announces `UserLocked` when this one locks the account. */
+  async accessFailed(user: User, actor?: Actor): Promise<void> {
+    const { maxFailedAccessAttempts, durationSeconds } = this.deps.lockout;
+    const { lockedNow } = await this.users.registerFailedAttempt(
+      user.id,
+      maxFailedAccessAttempts,
+      durationSeconds,
+    );
+    if (lockedNow) await this.notifications.publish('UserLocked', { affectedUserId: user.id, actor }, {});
+  }
+
+  async resetAccessFailedCount(user: User, actor?: Actor): Promise<void> {
+    if (user.failedCount === 0) return;
+    await this.users.resetFailedAttempts(user.id);
+    await this.notifications.publish('UserResetAccessFailedCount', { affectedUserId: user.id, actor }, {});
+  }
+
+  async unlockUser(userId: string, actor?: Actor): Promise<void> {
+    await this.requireUser(userId);
+    await this.users.setLockoutEnd(userId, null);
+    await this.notifications.publish('UserUnlocked', { affectedUserId: userId, actor }, {});
+  }
+
+  async recordSignIn(user: User): Promise<void> {
     await this.users.recordSignIn(user.id);
-    return { ok: true, user };
   }
 
   async countAdmins(group: string): Promise<number> {
     return this.users.countInGroup(group);
+  }
+
+  protected async storePassword(
+    user: User,
+    password: string,
+    keepSessionId: string | undefined,
+  ): Promise<User> {
+    await this.assertPasswordAllowed(password);
+    const hash = await this.deps.hasher.hash(password);
+    const updated = await this.users.update(user.id, { passwordHash: hash }, { bumpStamp: true });
+    if (!updated) throw new AppError('not_found', 'No such user.');
+    await this.deps.sessions().endAllFor(user.id, { exceptSessionId: keepSessionId });
+    return updated;
   }
 
   protected async requireUser(id: string): Promise<User> {

@@ -50,6 +50,17 @@ export interface UserStore {
   delete(id: string): Promise<boolean>;
   countInGroup(group: string): Promise<number>;
   recordSignIn(id: string): Promise<void>;
+  /**
+   * Counts a failed attempt in one statement, so concurrent failures on several nodes all count.
+   * Reaching `maxAttempts` locks the account for `lockoutSeconds` and starts the count again.
+   */
+  registerFailedAttempt(
+    id: string,
+    maxAttempts: number,
+    lockoutSeconds: number,
+  ): Promise<{ lockedNow: boolean }>;
+  resetFailedAttempts(id: string): Promise<void>;
+  setLockoutEnd(id: string, end: Date | null): Promise<void>;
   withTransaction(trx: Knex.Transaction): UserStore;
 }
 
@@ -128,6 +139,26 @@ export function createUserStore(db: Database | Knex.Transaction): UserStore {
     },
     async recordSignIn(id) {
       await users().where({ id }).update({ last_login_at: db.fn.now() });
+    },
+    async registerFailedAttempt(id, maxAttempts, lockoutSeconds) {
+      const result = await db.raw(
+        `UPDATE users SET
+           failed_count = CASE WHEN failed_count + 1 >= :max THEN 0 ELSE failed_count + 1 END,
+           lockout_end = CASE WHEN failed_count + 1 >= :max THEN now() + make_interval(secs => :secs) ELSE lockout_end END
+         WHERE id = :id
+         RETURNING (failed_count = 0) AS locked_now`,
+        { id, max: maxAttempts, secs: lockoutSeconds },
+      );
+      const row = (result as { rows: Array<{ locked_now: boolean }> }).rows[0];
+      return { lockedNow: row?.locked_now ?? false };
+    },
+    async resetFailedAttempts(id) {
+      await users().where({ id }).update({ failed_count: 0 });
+    },
+    async setLockoutEnd(id, end) {
+      await users()
+        .where({ id })
+        .update({ lockout_end: end, ...(end === null ? { failed_count: 0 } : {}) });
     },
     withTransaction(trx) {
       return createUserStore(trx);

@@ -37,7 +37,7 @@ describe('first run: creating the first admin from the one-time link', () => {
 
     const admin = await gh.gatehouse.userManager.findByEmail('admin@example.com');
     expect(admin).toMatchObject({ name: 'Ada Admin', groups: ['admin'], status: 'active' });
-    const signIn = await gh.gatehouse.userManager.checkPasswordSignIn(
+    const signIn = await gh.gatehouse.signInManager.passwordSignIn(
       'admin@example.com',
       'a long enough passphrase',
     );

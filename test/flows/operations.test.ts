@@ -118,7 +118,7 @@ describe('graceful shutdown', () => {
         output += c;
       });
       const exited = new Promise<number | null>((r) => child?.once('exit', (code) => r(code)));
-      await waitFor(() => output.includes('Gatehouse is listening'), 20_000);
+      await waitFor(() => output.includes('Gatehouse is listening'), 60_000);
       // First run on an empty database: the one-time link for the first admin is printed.
       expect(output).toMatch(new RegExp(`http://localhost:${port}/setup/[\\w-]{40,}`));
       child.kill('SIGTERM');

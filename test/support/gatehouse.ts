@@ -40,6 +40,8 @@ export async function startGatehouse(options: StartOptions = {}): Promise<TestGa
     DATA_DIR: options.dataDir ?? ownDataDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ALLOW_PRIVATE_NETWORK_FETCH: 'true',
+    // Keeps failed sign-ins quick in tests; the timing tests set their own.
+    USER_MINIMUM_FAILED_LOGIN_DURATION_MS: '100',
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
     ...options.env,
   });

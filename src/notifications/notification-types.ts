@@ -1,0 +1,67 @@
+import type { EmailMessage, EmailType } from './email/email-message.ts';
+
+/** Who caused something and from where; passed from the HTTP layer down to the services. */
+export interface Actor {
+  ip?: string | undefined;
+  performingUserId?: string | undefined;
+}
+
+/** Fields every notification carries. */
+export interface NotificationBase {
+  at: Date;
+  ip?: string | undefined;
+  affectedUserId?: string | undefined;
+  performingUserId?: string | undefined;
+}
+
+export type LoginFailureReason =
+  | 'unknown_user'
+  | 'wrong_password'
+  | 'locked'
+  | 'disabled'
+  | 'not_approved'
+  | 'refused';
+
+/**
+ * The payload of each notification, by name (DESIGN.md's table). Handlers may change the fields
+ * of decision notifications (marked in DECISION_NOTIFICATIONS); the rest are announcements.
+ */
+export interface NotificationPayloads {
+  UserLoginSuccess: { method: 'password' | 'external'; providerAlias?: string | undefined };
+  UserLoginFailed: { reason: LoginFailureReason; email?: string | undefined };
+  UserLoginRequiresVerification: Record<never, never>;
+  UserTwoFactorRequested: { provider: string };
+  UserLocked: Record<never, never>;
+  UserUnlocked: Record<never, never>;
+  UserResetAccessFailedCount: Record<never, never>;
+  /** Handlers may set, change or clear `signOutRedirectUrl` (federated logout). */
+  UserLogoutSuccess: { signOutRedirectUrl: string | undefined };
+  UserPasswordChanged: Record<never, never>;
+  UserPasswordReset: Record<never, never>;
+  UserForgotPasswordRequested: Record<never, never>;
+  UserForgotPasswordChanged: Record<never, never>;
+  UserInvited: Record<never, never>;
+  UserInviteAccepted: Record<never, never>;
+  ExternalLoginLinked: { providerAlias: string };
+  ExternalLoginUnlinked: { providerAlias: string };
+  /** `handleEmail()` marks it handled so Gatehouse does not send the message itself. */
+  SendEmailNotification: {
+    emailType: EmailType;
+    message: EmailMessage;
+    readonly handled: boolean;
+    handleEmail(): void;
+  };
+}
+
+export type NotificationType = keyof NotificationPayloads;
+export type Notification<K extends NotificationType> = NotificationBase &
+  NotificationPayloads[K] & { type: K };
+
+/**
+ * Notifications whose handlers take part in a decision: an exception in one of their handlers
+ * stops the flow instead of being logged and ignored.
+ */
+export const DECISION_NOTIFICATIONS: ReadonlySet<NotificationType> = new Set([
+  'UserLogoutSuccess',
+  'SendEmailNotification',
+]);

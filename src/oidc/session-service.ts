@@ -1,0 +1,140 @@
+import type { Context } from 'koa';
+import type { Session } from 'oidc-provider';
+import type { Database } from '../db/database.ts';
+import type { Logger } from '../operations/logger.ts';
+import { TTL } from './configuration.ts';
+import type { ProviderHost } from './provider-host.ts';
+
+export interface SessionLogin {
+  accountId: string;
+  amr: string[];
+  acr: string;
+  /** Without it the cookie lasts as long as the browser. */
+  remember: boolean;
+}
+
+/**
+ * Gatehouse's browser sessions are oidc-provider's sessions: the JSON API, the account pages and
+ * the OIDC sign-in share one cookie. This service reads, creates and ends them outside
+ * oidc-provider's own routes, and ends every session of a user when their credentials change.
+ */
+export class SessionService {
+  readonly #host: ProviderHost;
+  readonly #db: Database;
+  readonly #logger: Logger;
+
+  constructor(host: ProviderHost, db: Database, logger: Logger) {
+    this.#host = host;
+    this.#db = db;
+    this.#logger = logger;
+  }
+
+  /** The signed-in session of this browser, if any; never creates one. */
+  async current(ctx: Context): Promise<Session | undefined> {
+    const session = await this.#host.provider.Session.get(ctx);
+    return session.accountId ? session : undefined;
+  }
+
+  /** Signs an account in on this browser, with a fresh session id (no fixation). */
+  async signIn(ctx: Context, login: SessionLogin): Promise<Session> {
+    const provider = this.#host.provider;
+    const session = await provider.Session.get(ctx);
+    if (!session.new) session.resetIdentifier();
+    session.loginAccount({
+      accountId: login.accountId,
+      amr: login.amr,
+      acr: login.acr,
+      transient: !login.remember,
+    });
+    await session.save(TTL.Session);
+    ctx.cookies.set(provider.cookieName('session'), session.id, {
+      httpOnly: true,
+      sameSite: 'lax',
+      path: '/',
+      signed: true,
+      overwrite: true,
+      ...(login.remember ? { expires: new Date(Date.now() + TTL.Session * 1000) } : {}),
+    });
+    return session;
+  }
+
+  remainingSeconds(session: Session): number {
+    return session.exp ? Math.max(0, session.exp - Math.floor(Date.now() / 1000)) : 0;
+  }
+
+  /** Ends one session: the applications in it hear of it over the back channel, its grants go. */
+  async end(ctx: Context | undefined, session: Session): Promise<void> {
+    await this.#notifyApplications(session);
+    const grantIds = Object.entries(session.authorizations ?? {})
+      .filter(([, a]) => a.grantId && !a.persistsLogout)
+      .map(([, a]) => a.grantId as string);
+    await this.#revokeGrants(grantIds);
+    await session.destroy();
+    if (ctx) {
+      ctx.cookies.set(this.#host.provider.cookieName('session'), null, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+      });
+    }
+  }
+
+  /**
+   * Ends every session of a user except `exceptSessionId`, and revokes every grant and token they
+   * hold outside that session. Used when the security stamp changes.
+   */
+  async endAllFor(
+    accountId: string,
+    options: { exceptSessionId?: string | undefined } = {},
+  ): Promise<number> {
+    const provider = this.#host.provider;
+    const rows: Array<{ id: string }> = await this.#db('oidc_payloads')
+      .where({ model: 'Session' })
+      .whereRaw("payload->>'accountId' = ?", [accountId])
+      .select('id');
+    let keptGrants: string[] = [];
+    let ended = 0;
+    for (const { id } of rows) {
+      const session = await provider.Session.find(id);
+      if (!session) continue;
+      if (id === options.exceptSessionId) {
+        keptGrants = Object.values(session.authorizations ?? {}).flatMap((a) =>
+          a.grantId ? [a.grantId] : [],
+        );
+        continue;
+      }
+      await this.end(undefined, session);
+      ended++;
+    }
+    await this.#db('oidc_payloads')
+      .whereRaw("payload->>'accountId' = ?", [accountId])
+      .whereNot({ model: 'Session' })
+      .where((q) => q.whereNull('grant_id').orWhereNotIn('grant_id', keptGrants))
+      .where((q) => q.whereNot({ model: 'Grant' }).orWhereNotIn('id', keptGrants))
+      .delete();
+    return ended;
+  }
+
+  async #notifyApplications(session: Session): Promise<void> {
+    const provider = this.#host.provider;
+    const deliveries = Object.keys(session.authorizations ?? {}).map(async (clientId) => {
+      const client = await provider.Client.find(clientId);
+      const sid = session.sidFor(clientId);
+      if (!client?.backchannelLogoutUri || !session.accountId || !sid) return;
+      try {
+        await client.backchannelLogout(session.accountId, sid);
+      } catch (err) {
+        this.#logger.warn({ err: String(err), clientId }, 'back-channel logout delivery failed');
+      }
+    });
+    await Promise.all(deliveries);
+  }
+
+  async #revokeGrants(grantIds: string[]): Promise<void> {
+    if (!grantIds.length) return;
+    await this.#db('oidc_payloads')
+      .whereIn('grant_id', grantIds)
+      .orWhere((q) => q.where({ model: 'Grant' }).whereIn('id', grantIds))
+      .delete();
+  }
+}

@@ -1,0 +1,97 @@
+import { AppError } from '../http/app-error.ts';
+import type { EmailService } from '../notifications/email/email-service.ts';
+import type { NotificationBus } from '../notifications/notification-bus.ts';
+import type { Actor } from '../notifications/notification-types.ts';
+import type { OneTimeTokenStore } from './one-time-token-store.ts';
+import type { User } from './user.ts';
+import type { UserManager } from './user-manager.ts';
+
+export interface InvitationDeps {
+  userManager: () => UserManager;
+  tokens: OneTimeTokenStore;
+  email: EmailService;
+  notifications: NotificationBus;
+  issuer: string;
+  ttlSeconds: number;
+}
+
+export interface InviteInput {
+  email: string;
+  name?: string | undefined;
+  groups?: string[] | undefined;
+  /** A personal note included in the email. */
+  message?: string | undefined;
+}
+
+/**
+ * Invitations, as Umbraco's: an admin invites by email; the link (single use, hashed, expiring)
+ * lets the invitee in partially, just far enough to choose a password, which approves them.
+ * Inviting again voids the previous link.
+ */
+export class InvitationService {
+  readonly #deps: InvitationDeps;
+
+  constructor(deps: InvitationDeps) {
+    this.#deps = deps;
+  }
+
+  async invite(input: InviteInput, actor?: Actor): Promise<{ user: User; link: string }> {
+    const manager = this.#deps.userManager();
+    const existing = await manager.findByEmail(input.email);
+    if (existing && existing.status !== 'invited') {
+      throw new AppError('email_taken', 'A user with that email address already has an account.');
+    }
+    const user =
+      existing ??
+      (await manager.createUser({
+        email: input.email,
+        name: input.name,
+        groups: input.groups,
+        status: 'invited',
+      }));
+    await this.#deps.tokens.revokeAll('invite', user.id);
+    const token = await this.#deps.tokens.issue('invite', user.id, this.#deps.ttlSeconds);
+    const link = `${this.#deps.issuer}/invite?token=${encodeURIComponent(token)}`;
+    const inviter = actor?.performingUserId ? await manager.findById(actor.performingUserId) : undefined;
+    await this.#deps.email.send({
+      emailType: 'UserInvite',
+      to: user.email,
+      subject: 'You have been invited',
+      affectedUserId: user.id,
+      actor,
+      values: {
+        link,
+        name: user.name,
+        inviter: inviter?.name || inviter?.email,
+        message: input.message,
+        validHours: Math.round(this.#deps.ttlSeconds / 3600),
+      },
+    });
+    await this.#deps.notifications.publish('UserInvited', { affectedUserId: user.id, actor }, {});
+    return { user, link };
+  }
+
+  /** The invited user behind a link that is still good, without using it up. */
+  async verify(token: string): Promise<User> {
+    const found = await this.#deps.tokens.peek('invite', token);
+    const user = found?.userId ? await this.#deps.userManager().findById(found.userId) : undefined;
+    if (!user || user.status !== 'invited') throw new AppError('token_invalid');
+    return user;
+  }
+
+  /**
+   * Completes the invitation. The password is checked before the link is used up, so a refused
+   * password can be corrected with the same link.
+   */
+  async accept(token: string, options: { password?: string | undefined; actor?: Actor }): Promise<User> {
+    const manager = this.#deps.userManager();
+    const user = await this.verify(token);
+    if (options.password !== undefined) {
+      const check = await manager.validatePassword(options.password);
+      if (!check.ok)
+        throw new AppError('password_rejected', check.errors.join(' '), { errors: check.errors });
+    }
+    if (!(await this.#deps.tokens.redeem('invite', token))) throw new AppError('token_invalid');
+    return manager.acceptInvitation(user.id, options);
+  }
+}

@@ -1,0 +1,89 @@
+import { AppError } from '../http/app-error.ts';
+import type { EmailService } from '../notifications/email/email-service.ts';
+import type { NotificationBus } from '../notifications/notification-bus.ts';
+import type { Actor } from '../notifications/notification-types.ts';
+import type { Logger } from '../operations/logger.ts';
+import type { OneTimeTokenStore } from './one-time-token-store.ts';
+import type { User } from './user.ts';
+import type { UserManager } from './user-manager.ts';
+
+export interface PasswordResetDeps {
+  userManager: () => UserManager;
+  tokens: OneTimeTokenStore;
+  email: EmailService;
+  notifications: NotificationBus;
+  logger: Logger;
+  issuer: string;
+  ttlSeconds: number;
+}
+
+/**
+ * "Forgot password": the request always looks the same from outside; only known, active users
+ * get an email. The link is single use, hashed and short-lived; using it sets the password,
+ * unlocks the account and ends every session.
+ */
+export class PasswordResetService {
+  readonly #deps: PasswordResetDeps;
+
+  constructor(deps: PasswordResetDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Does the work in the background and returns at once, so the answer's timing does not tell a
+   * known address (an email to render and send) from an unknown one.
+   */
+  request(email: string, actor?: Actor): void {
+    this.#send(email, actor).catch((err: unknown) =>
+      this.#deps.logger.error({ err }, 'password reset email failed'),
+    );
+  }
+
+  /** For tests and the CLI: the same work, awaited. */
+  async requestAndWait(email: string, actor?: Actor): Promise<void> {
+    await this.#send(email, actor);
+  }
+
+  async verify(token: string): Promise<User> {
+    const found = await this.#deps.tokens.peek('password_reset', token);
+    const user = found?.userId ? await this.#deps.userManager().findById(found.userId) : undefined;
+    if (!user || user.status !== 'active') throw new AppError('token_invalid');
+    return user;
+  }
+
+  async complete(token: string, password: string, actor?: Actor): Promise<User> {
+    const manager = this.#deps.userManager();
+    const user = await this.verify(token);
+    const check = await manager.validatePassword(password);
+    if (!check.ok) throw new AppError('password_rejected', check.errors.join(' '), { errors: check.errors });
+    if (!(await this.#deps.tokens.redeem('password_reset', token))) throw new AppError('token_invalid');
+    const updated = await manager.resetPassword(user.id, password, actor);
+    await this.#deps.notifications.publish(
+      'UserForgotPasswordChanged',
+      { affectedUserId: user.id, actor },
+      {},
+    );
+    return updated;
+  }
+
+  async #send(email: string, actor: Actor | undefined): Promise<void> {
+    const user = await this.#deps.userManager().findByEmail(email);
+    if (!user || user.status !== 'active') return;
+    await this.#deps.tokens.revokeAll('password_reset', user.id);
+    const token = await this.#deps.tokens.issue('password_reset', user.id, this.#deps.ttlSeconds);
+    const link = `${this.#deps.issuer}/reset-password?token=${encodeURIComponent(token)}`;
+    await this.#deps.notifications.publish(
+      'UserForgotPasswordRequested',
+      { affectedUserId: user.id, actor },
+      {},
+    );
+    await this.#deps.email.send({
+      emailType: 'PasswordReset',
+      to: user.email,
+      subject: 'Reset your password',
+      affectedUserId: user.id,
+      actor,
+      values: { link, name: user.name, validMinutes: Math.round(this.#deps.ttlSeconds / 60) },
+    });
+  }
+}

@@ -1,0 +1,74 @@
+import type { NotificationBus } from '../notifications/notification-bus.ts';
+import type { Actor, LoginFailureReason } from '../notifications/notification-types.ts';
+import type { User } from './user.ts';
+import type { UserManager } from './user-manager.ts';
+
+export type PasswordSignInResult = { ok: true; user: User } | { ok: false; reason: LoginFailureReason };
+
+/**
+ * Umbraco's BackOfficeSignInManager: checks a password sign-in against the account's state and
+ * lockout, counts failures, and announces the outcome. Every failure takes at least
+ * `minimumFailedLoginMs` and the caller shows one message for all of them, so neither the answer
+ * nor its timing tells an unknown account from a wrong password, a locked or a disabled one.
+ */
+export class SignInManager {
+  readonly #userManager: () => UserManager;
+  readonly #notifications: NotificationBus;
+
+  constructor(userManager: () => UserManager, notifications: NotificationBus) {
+    this.#userManager = userManager;
+    this.#notifications = notifications;
+  }
+
+  async passwordSignIn(email: string, password: string, actor?: Actor): Promise<PasswordSignInResult> {
+    const started = performance.now();
+    const result = await this.#check(email, password, actor);
+    if (result.ok) {
+      await this.#notifications.publish(
+        'UserLoginSuccess',
+        { affectedUserId: result.user.id, actor },
+        { method: 'password' },
+      );
+      return result;
+    }
+    await this.#notifications.publish(
+      'UserLoginFailed',
+      { affectedUserId: result.user?.id, actor },
+      { reason: result.reason, email },
+    );
+    const wait = this.#userManager().lockoutSettings.minimumFailedLoginMs - (performance.now() - started);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    return { ok: false, reason: result.reason };
+  }
+
+  async #check(
+    email: string,
+    password: string,
+    actor: Actor | undefined,
+  ): Promise<{ ok: true; user: User } | { ok: false; reason: LoginFailureReason; user?: User }> {
+    const manager = this.#userManager();
+    const user = await manager.findByEmail(email);
+    if (!user) {
+      await manager.checkPasswordOfUnknownUser(password);
+      return { ok: false, reason: 'unknown_user' };
+    }
+    // The password is always verified, so every path costs one argon2 verification.
+    const valid = await manager.checkPassword(user, password);
+    if (user.status === 'disabled') return { ok: false, reason: 'disabled', user };
+    if (manager.isLockedOut(user)) return { ok: false, reason: 'locked', user };
+    if (!valid) {
+      await manager.accessFailed(user, actor);
+      return { ok: false, reason: 'wrong_password', user };
+    }
+    if (user.status !== 'active') return { ok: false, reason: 'not_approved', user };
+    await this.#afterLockoutExpired(user, actor);
+    await manager.resetAccessFailedCount(user, actor);
+    await manager.recordSignIn(user);
+    return { ok: true, user };
+  }
+
+  /** A lockout that ran out is lifted at the next good sign-in, and said so. */
+  async #afterLockoutExpired(user: User, actor: Actor | undefined): Promise<void> {
+    if (user.lockoutEnd !== null) await this.#userManager().unlockUser(user.id, actor);
+  }
+}
