@@ -2,11 +2,12 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { setupRouter } from './admin/setup-routes.ts';
+import { authApiRouter } from './api/auth/router.ts';
 import type { Gatehouse } from './container.ts';
 import { csrfProtection } from './http/csrf.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { requestContext } from './http/request-context.ts';
-import { pageContentSecurityPolicy, securityHeaders } from './http/security-headers.ts';
+import { noStore, pageContentSecurityPolicy, securityHeaders } from './http/security-headers.ts';
 import { interactionRouter } from './interactions/router.ts';
 import { cookieKey } from './oidc/configuration.ts';
 import { assetsRouter } from './operations/assets.ts';
@@ -51,6 +52,12 @@ export function createApp(gatehouse: Gatehouse): Koa {
     pages.use(router.routes(), router.allowedMethods());
   }
   app.use(pages.routes()).use(pages.allowedMethods());
+
+  const api = new Router();
+  api.use(errorHandler(views), noStore(), csrf.issue);
+  const authApi = authApiRouter(gatehouse, guards);
+  api.use(authApi.routes(), authApi.allowedMethods());
+  app.use(api.routes()).use(api.allowedMethods());
 
   app.use(host.middleware());
   return app;

@@ -8,6 +8,7 @@ export const ERROR_CATALOG = {
   invalid_credentials: { status: 400, message: 'The email address or password is incorrect.' },
   password_rejected: { status: 400, message: 'The password does not meet the requirements.' },
   csrf_failed: { status: 403, message: 'The form has expired. Go back, reload the page and try again.' },
+  unauthenticated: { status: 401, message: 'You are not signed in.' },
   forbidden: { status: 403, message: 'You are not allowed to do this.' },
   local_login_denied: {
     status: 403,

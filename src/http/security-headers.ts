@@ -3,13 +3,18 @@ import type { Middleware } from 'koa';
 /** Headers for every response, oidc-provider's included. */
 export function securityHeaders(): Middleware {
   return async (ctx, next) => {
-    await next();
+    // Set before the handlers run, so that an answer made from an error carries them too.
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('X-Frame-Options', 'DENY');
     if (ctx.secure) ctx.set('Strict-Transport-Security', 'max-age=31536000');
+    await next();
   };
 }
+
+/** Our pages' policy: our stylesheet and images only, no scripts, no framing. */
+export const PAGE_CONTENT_SECURITY_POLICY =
+  "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
 
 /**
  * A strict content security policy for Gatehouse's own pages: our stylesheet and images only, no
@@ -19,12 +24,17 @@ export function securityHeaders(): Middleware {
  */
 export function pageContentSecurityPolicy(): Middleware {
   return async (ctx, next) => {
+    // Set before the handler runs, not after: when it throws, the error page that the error
+    // handler renders must carry the policy too. On a JSON or redirect response it is harmless.
+    ctx.set('Content-Security-Policy', PAGE_CONTENT_SECURITY_POLICY);
     await next();
-    if (ctx.response.is('html')) {
-      ctx.set(
-        'Content-Security-Policy',
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
-      );
-    }
+  };
+}
+
+/** Answers about sessions and users must never be cached by a browser or a proxy. */
+export function noStore(): Middleware {
+  return async (ctx, next) => {
+    await next();
+    ctx.set('Cache-Control', 'no-store');
   };
 }

@@ -20,12 +20,17 @@ export class Browser {
 
   async request(
     url: string,
-    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+    init: {
+      method?: string;
+      form?: Record<string, string>;
+      body?: string;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<Page> {
     const headers = new Headers(init.headers);
     const cookie = await this.jar.getCookieString(url);
     if (cookie) headers.set('cookie', cookie);
-    let body: string | undefined;
+    let body: string | undefined = init.body;
     if (init.form) {
       headers.set('content-type', 'application/x-www-form-urlencoded');
       body = new URLSearchParams(init.form).toString();

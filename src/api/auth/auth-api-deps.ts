@@ -1,0 +1,13 @@
+import type { Gatehouse } from '../../container.ts';
+
+/** The services the AuthenticationController API calls; handlers stay thin. */
+export type AuthApiDeps = Pick<
+  Gatehouse,
+  | 'settings'
+  | 'sessions'
+  | 'signInManager'
+  | 'userManager'
+  | 'invitations'
+  | 'passwordReset'
+  | 'notifications'
+>;

@@ -1,0 +1,54 @@
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { actorOf } from '../../http/actor.ts';
+import { AppError } from '../../http/app-error.ts';
+import { parseBody } from '../../http/validation.ts';
+import { ACR } from '../../oidc/acr.ts';
+import type { AuthApiDeps } from './auth-api-deps.ts';
+import { inviteCookie } from './invite-cookie.ts';
+import { userJson } from './user-json.ts';
+
+const PARTIAL_SIGN_IN_MS = 60 * 60 * 1000;
+
+const verifyBody = z.object({ token: z.string().min(1, 'The invitation token is missing.').max(256) });
+const passwordBody = z.object({ password: z.string().min(1, 'Enter a password.').max(1024) });
+
+/** POST /api/auth/verify-invite: a good link signs the invitee in partially. */
+export function verifyInvite(deps: AuthApiDeps) {
+  const cookie = inviteCookie(deps.settings.issuer.startsWith('https://'));
+  return async (ctx: Context): Promise<void> => {
+    const { token } = parseBody(ctx, verifyBody);
+    const user = await deps.invitations.verify(token);
+    cookie.set(ctx, token, PARTIAL_SIGN_IN_MS);
+    ctx.body = userJson(user);
+  };
+}
+
+/** GET /api/auth/current-invited-user: who the partially signed-in invitee is. */
+export function currentInvitedUser(deps: AuthApiDeps) {
+  const cookie = inviteCookie(deps.settings.issuer.startsWith('https://'));
+  return async (ctx: Context): Promise<void> => {
+    const token = cookie.get(ctx);
+    if (!token) throw new AppError('unauthenticated', 'Open the link from your invitation email first.');
+    ctx.body = userJson(await deps.invitations.verify(token));
+  };
+}
+
+/** POST /api/auth/set-invited-user-password: sets the password, approves and signs the user in. */
+export function setInvitedUserPassword(deps: AuthApiDeps) {
+  const cookie = inviteCookie(deps.settings.issuer.startsWith('https://'));
+  return async (ctx: Context): Promise<void> => {
+    const token = cookie.get(ctx);
+    if (!token) throw new AppError('unauthenticated', 'Open the link from your invitation email first.');
+    const { password } = parseBody(ctx, passwordBody);
+    const user = await deps.invitations.accept(token, { password, actor: actorOf(ctx) });
+    cookie.clear(ctx);
+    await deps.sessions.signIn(ctx, {
+      accountId: user.id,
+      amr: ['pwd'],
+      acr: ACR.singleFactor,
+      remember: false,
+    });
+    ctx.body = userJson(user);
+  };
+}

@@ -1,0 +1,26 @@
+import type { Context } from 'koa';
+import { actorOf } from '../../http/actor.ts';
+import type { AuthApiDeps } from './auth-api-deps.ts';
+
+/**
+ * POST /api/auth/logout: ends the Gatehouse session (applications are told over the back channel)
+ * and answers where the browser should go next to finish signing out upstream, as decided by the
+ * `UserLogoutSuccess` handlers.
+ */
+export function logout(deps: AuthApiDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const session = await deps.sessions.current(ctx);
+    if (!session?.accountId) {
+      ctx.body = { signOutRedirectUrl: null };
+      return;
+    }
+    const accountId = session.accountId;
+    await deps.sessions.end(ctx, session);
+    const notification = await deps.notifications.publish(
+      'UserLogoutSuccess',
+      { affectedUserId: accountId, actor: actorOf(ctx, accountId) },
+      { signOutRedirectUrl: undefined },
+    );
+    ctx.body = { signOutRedirectUrl: notification.signOutRedirectUrl ?? null };
+  };
+}
