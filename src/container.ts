@@ -62,7 +62,7 @@ export async function createContainer(
   options: ContainerOptions = {},
 ): Promise<Gatehouse> {
   const logger = options.logger ?? createLogger(settings);
-  const db = createDatabase(settings);
+  const db = createDatabase(settings, logger);
   try {
     if (options.migrate ?? true) await migrateLatest(db);
     const audit = createAuditStore(db);

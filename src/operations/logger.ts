@@ -1,11 +1,14 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Settings } from '../config/settings.ts';
 
 export type { Logger };
 
-/** Structured JSON logs; secrets that could reach a log line by accident are redacted. */
-export function createLogger(settings: Pick<Settings, 'logLevel'>): Logger {
-  return pino({
+/**
+ * Structured JSON logs; secrets that could reach a log line by accident are redacted. The server logs
+ * to stdout; the command passes stderr so that its own output (`--json`) stays parseable.
+ */
+export function createLogger(settings: Pick<Settings, 'logLevel'>, destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level: settings.logLevel,
     base: { service: 'gatehouse' },
     redact: {
@@ -19,5 +22,6 @@ export function createLogger(settings: Pick<Settings, 'logLevel'>): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
