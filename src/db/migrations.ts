@@ -29,17 +29,31 @@ const migrationSource: Knex.MigrationSource<string> = {
 
 const config: Knex.MigratorConfig = { migrationSource, tableName: 'knex_migrations' };
 
+/** Names Gatehouse's migration lock among PostgreSQL's advisory locks; any fixed number would do. */
+const MIGRATION_LOCK_KEY = 4_741_826_353;
+
 /**
- * Applies pending migrations. knex takes a lock row in `knex_migrations_lock` and refuses to run
- * while another process holds it; when two nodes start at once, the one that loses waits for the
- * winner to finish and then finds nothing left to apply, instead of failing or migrating twice.
+ * Applies pending migrations. Nodes starting at once queue on a transaction-scoped advisory lock
+ * before knex so much as looks for its bookkeeping tables: knex creates those tables and their lock
+ * row without a lock of its own, and two nodes racing there fail with "already exists" (seen in
+ * test/integration/migrations.test.ts) or can insert two lock rows, after which knex's lock, which
+ * expects exactly one, can never be taken. The winner migrates and
+ * commits; the others then find nothing left to apply. Everything runs in that one transaction
+ * (PGlite has a single connection), so a migration that cannot run in a transaction (CREATE INDEX
+ * CONCURRENTLY) does not belong here. knex's own lock still guards against a `knex migrate` run from
+ * outside Gatehouse, which is the lock error this waits out.
  */
 export async function migrateLatest(db: Database, waitMs = 120_000): Promise<string[]> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
-      const [, applied] = (await db.migrate.latest(config)) as [number, string[]];
-      return applied;
+      return await db.transaction(async (trx) => {
+        const wait = Math.max(1, deadline - Date.now());
+        await trx.raw("SELECT set_config('lock_timeout', ?, true)", [`${wait}ms`]);
+        await trx.raw('SELECT pg_advisory_xact_lock(?)', [MIGRATION_LOCK_KEY]);
+        const [, applied] = (await trx.migrate.latest(config)) as [number, string[]];
+        return applied;
+      });
     } catch (error) {
       if (!isLockError(error) || Date.now() > deadline) throw error;
       await new Promise((r) => setTimeout(r, 250));
@@ -47,7 +61,7 @@ export async function migrateLatest(db: Database, waitMs = 120_000): Promise<str
   }
 }
 
-/** The other node holds the lock, or won the race to create knex's own bookkeeping tables. */
+/** knex's lock is held by a migration run outside Gatehouse, or that run raced us to create knex's tables. */
 function isLockError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as Error & { code?: string }).code;
