@@ -2,6 +2,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { setupRouter } from './admin/setup-routes.ts';
+import { adminApiRouter } from './api/admin/router.ts';
 import { authApiRouter } from './api/auth/router.ts';
 import type { Gatehouse } from './container.ts';
 import { csrfProtection } from './http/csrf.ts';
@@ -55,8 +56,9 @@ export function createApp(gatehouse: Gatehouse): Koa {
 
   const api = new Router();
   api.use(errorHandler(views), noStore(), csrf.issue);
-  const authApi = authApiRouter(gatehouse, guards);
-  api.use(authApi.routes(), authApi.allowedMethods());
+  for (const router of [authApiRouter(gatehouse, guards), adminApiRouter(gatehouse, guards)]) {
+    api.use(router.routes(), router.allowedMethods());
+  }
   app.use(api.routes()).use(api.allowedMethods());
 
   app.use(host.middleware());

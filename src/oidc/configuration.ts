@@ -73,7 +73,14 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
     },
     /** As Keycloak: the ID token carries the profile, email and groups claims the scopes allow. */
     conformIdTokenClaims: false,
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
+    /**
+     * `gatehouse:admin` opens the admin API (/api/admin/v1) to machine clients. It has to be listed
+     * here for a client to be registered with it, but only a client_credentials token grants
+     * anything: the admin API accepts no other kind of token, and only from a client whose
+     * registration names the scope explicitly (oidc-provider lets a client without a scope list
+     * request any scope listed here). Without a resource indicator the token stays opaque.
+     */
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'groups', 'gatehouse:admin'],
     /** Every node derives the same cookie keys from SECRET_KEY, so any node can read any cookie. */
     cookies: {
       keys: [cookieKey(settings.secretKey)],

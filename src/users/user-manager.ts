@@ -84,9 +84,7 @@ export class UserManager {
         emailVerified: input.emailVerified ?? false,
       });
     } catch (error) {
-      // Two requests racing for the same address: the unique index decides, the loser gets a 409.
-      if ((error as { code?: string }).code === '23505') throw new AppError('email_taken');
-      throw error;
+      return rethrowEmailTaken(error);
     }
   }
 
@@ -105,18 +103,21 @@ export class UserManager {
   /** Changing groups or disabling the user ends their sessions: permissions must not linger. */
   async updateUser(id: string, changes: Omit<UserChanges, 'passwordHash'>): Promise<User> {
     const current = await this.requireUser(id);
+    // An invitee is approved by accepting the invitation (which proves the address), not by an edit.
+    if (changes.status === 'active' && current.status === 'invited') {
+      throw new AppError('invalid_input', 'An invited user becomes active by accepting the invitation.');
+    }
     const groups = changes.groups ? normaliseGroups(changes.groups) : undefined;
     const groupsChanged = groups !== undefined && groups.join('\n') !== current.groups.join('\n');
     const disabled = changes.status === 'disabled' && current.status !== 'disabled';
-    const updated = await this.users.update(
-      id,
-      {
-        ...changes,
-        ...(changes.email ? { email: normaliseEmail(changes.email) } : {}),
-        ...(groups ? { groups } : {}),
-      },
-      { bumpStamp: groupsChanged || disabled },
-    );
+    const email = changes.email ? normaliseEmail(changes.email) : undefined;
+    const updated = await this.users
+      .update(
+        id,
+        { ...changes, ...(email ? { email } : {}), ...(groups ? { groups } : {}) },
+        { bumpStamp: groupsChanged || disabled },
+      )
+      .catch(rethrowEmailTaken);
     if (!updated) throw new AppError('not_found', 'No such user.');
     if (groupsChanged || disabled) await this.deps.sessions().endAllFor(id);
     return updated;
@@ -256,6 +257,12 @@ export class UserManager {
     if (!result.ok)
       throw new AppError('password_rejected', result.errors.join(' '), { errors: result.errors });
   }
+}
+
+/** Two requests racing for the same address: the unique index decides, the loser gets a 409. */
+function rethrowEmailTaken(error: unknown): never {
+  if ((error as { code?: string }).code === '23505') throw new AppError('email_taken');
+  throw error;
 }
 
 export function normaliseEmail(email: string): string {
