@@ -1,6 +1,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
+import { accountRouter } from './account/router.ts';
 import { setupRouter } from './admin/setup-routes.ts';
 import { adminApiRouter } from './api/admin/router.ts';
 import { authApiRouter } from './api/auth/router.ts';
@@ -45,10 +46,16 @@ export function createApp(gatehouse: Gatehouse): Koa {
   };
   const pages = new Router();
   pages.use(errorHandler(views), pageContentSecurityPolicy(), csrf.issue);
-  const interactionDeps = { host, views, signInManager: gatehouse.signInManager };
+  const interactionDeps = {
+    host,
+    views,
+    signInManager: gatehouse.signInManager,
+    twoFactor: gatehouse.twoFactor,
+  };
   for (const router of [
     interactionRouter(interactionDeps, guards),
     setupRouter({ setup: gatehouse.setup, views }, guards),
+    accountRouter(gatehouse, guards),
   ]) {
     pages.use(router.routes(), router.allowedMethods());
   }

@@ -1,5 +1,5 @@
 import type { Settings } from './config/settings.ts';
-import { SecretBox } from './crypto/secret-box.ts';
+import { deriveKey, SecretBox } from './crypto/secret-box.ts';
 import { createDatabase, type Database } from './db/database.ts';
 import { migrateLatest } from './db/migrations.ts';
 import { type Configure, GatehouseBuilder, loadExtensions } from './extensions.ts';
@@ -24,6 +24,8 @@ import { createOneTimeTokenStore, type OneTimeTokenStore } from './users/one-tim
 import { createPasswordHasher } from './users/password-hasher.ts';
 import { PasswordResetService } from './users/password-reset.ts';
 import { SignInManager } from './users/sign-in-manager.ts';
+import { TwoFactorService } from './users/two-factor/two-factor-service.ts';
+import { TwoFactorStore } from './users/two-factor/two-factor-store.ts';
 import { UserManager, type UserManagerDeps } from './users/user-manager.ts';
 import { createUserStore } from './users/user-store.ts';
 
@@ -40,6 +42,7 @@ export interface Gatehouse {
   passwordReset: PasswordResetService;
   sessions: SessionService;
   email: EmailService;
+  twoFactor: TwoFactorService;
   clients: ClientService;
   keys: SigningKeyService;
   host: ProviderHost;
@@ -163,6 +166,14 @@ async function assemble({
     host,
     tokens,
     setup: new FirstRunSetup(tokens, getUserManager, settings.issuer),
+    twoFactor: new TwoFactorService({
+      ...flowDeps,
+      store: new TwoFactorStore(db, box),
+      recoveryKey: deriveKey(settings.secretKey, 'recovery-codes'),
+      issuerName: 'Gatehouse',
+      requiredGroups: settings.twoFactorRequiredGroups,
+      emailCodeTtlSeconds: 10 * 60,
+    }),
     async close() {
       host.stop();
       await db.destroy();

@@ -47,6 +47,8 @@ export interface Settings {
   inviteTtlSeconds: number;
   /** Lifetime of a password-reset link. Default 60 minutes. */
   passwordResetTtlSeconds: number;
+  /** Members of these groups must use two-factor; they enrol at their next sign-in. Default none. */
+  twoFactorRequiredGroups: string[];
 }
 
 /** Umbraco's password options, with its defaults. */
@@ -90,7 +92,15 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
-  ISSUER: httpUrl.optional(),
+  // oidc-provider refuses these at construction, after migrations ran, with a message that does not
+  // name the setting; an issuer is compared as a string by every client, so it stays plain.
+  ISSUER: httpUrl
+    .refine((v) => {
+      // Zod runs this even after the URL check failed; that failure is the one to report.
+      const url = URL.parse(v);
+      return !url || (!/[?#]/.test(v) && !url.username && !url.password);
+    }, 'must not have a query, a fragment or credentials')
+    .optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -127,6 +137,10 @@ const schema = z.object({
     .min(5)
     .max(24 * 60)
     .default(60),
+  TWO_FACTOR_REQUIRED_GROUPS: z
+    .string()
+    .regex(/^[\w .:-]*(,[\w .:-]*)*$/, 'must be a comma-separated list of group names')
+    .default(''),
 });
 
 type Env = Record<string, string | undefined>;
@@ -147,7 +161,7 @@ export function loadSettings(env: Env = process.env): Settings {
     nodeEnv: s.NODE_ENV,
     port: s.PORT,
     host: s.HOST,
-    issuer: (s.ISSUER ?? `http://localhost:${s.PORT}`).replace(/\/$/, ''),
+    issuer: (s.ISSUER ?? `http://localhost:${s.PORT}`).replace(/\/+$/, ''),
     databaseUrl: s.DATABASE_URL,
     dataDir,
     secretKey: s.SECRET_KEY ?? developmentSecretKey(s.NODE_ENV, dataDir),
@@ -173,6 +187,9 @@ export function loadSettings(env: Env = process.env): Settings {
     },
     inviteTtlSeconds: s.INVITE_TTL_HOURS * 3600,
     passwordResetTtlSeconds: s.PASSWORD_RESET_TTL_MINUTES * 60,
+    twoFactorRequiredGroups: s.TWO_FACTOR_REQUIRED_GROUPS.split(',')
+      .map((g) => g.trim())
+      .filter(Boolean),
   };
 }
 

@@ -10,6 +10,10 @@ export const ERROR_CATALOG = {
   csrf_failed: { status: 403, message: 'The form has expired. Go back, reload the page and try again.' },
   unauthenticated: { status: 401, message: 'You are not signed in.' },
   forbidden: { status: 403, message: 'You are not allowed to do this.' },
+  two_factor_enrolment_required: {
+    status: 403,
+    message: 'Your account needs two-factor authentication. Sign in through the sign-in page to set it up.',
+  },
   local_login_denied: {
     status: 403,
     message: 'Signing in with a password is turned off. Use your organisation’s sign-in.',

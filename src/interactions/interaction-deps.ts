@@ -1,10 +1,12 @@
 import type { Views } from '../http/views.ts';
 import type { ProviderHost } from '../oidc/provider-host.ts';
 import type { SignInManager } from '../users/sign-in-manager.ts';
+import type { TwoFactorService } from '../users/two-factor/two-factor-service.ts';
 
 /** What the sign-in steps need. */
 export interface InteractionDeps {
   host: ProviderHost;
   views: Views;
   signInManager: SignInManager;
+  twoFactor: TwoFactorService;
 }

@@ -2,9 +2,9 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { actorOf } from '../http/actor.ts';
 import { parseBody } from '../http/validation.ts';
-import { ACR } from '../oidc/acr.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
-import { finishInteraction, type InteractionDetails, loadInteraction } from './load-interaction.ts';
+import { type InteractionDetails, loadInteraction } from './load-interaction.ts';
+import { continueAfterFirstFactor } from './second-factor/complete-sign-in.ts';
 
 /** One message for unknown user, wrong password, locked and disabled, so none can be told apart. */
 export const FAILED_SIGN_IN_MESSAGE = 'The email address or password is incorrect.';
@@ -45,19 +45,12 @@ export function submitLogin(deps: InteractionDeps) {
       await renderLogin(ctx, deps, details, { email: input.email, error: FAILED_SIGN_IN_MESSAGE });
       return;
     }
-    await finishInteraction(
-      ctx,
-      provider,
-      {
-        login: {
-          accountId: result.user.id,
-          amr: ['pwd'],
-          acr: ACR.singleFactor,
-          // Without "keep me signed in" the session cookie ends with the browser, as in Keycloak.
-          remember: input.remember === 'on',
-        },
-      },
-      { mergeWithLastSubmission: false },
-    );
+    await continueAfterFirstFactor(ctx, deps, details, {
+      user: result.user,
+      amr: ['pwd'],
+      method: 'password',
+      // Without "keep me signed in" the session cookie ends with the browser, as in Keycloak.
+      remember: input.remember === 'on',
+    });
   };
 }

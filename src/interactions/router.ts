@@ -1,9 +1,16 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
+import { formOrJsonOnly } from '../http/validation.ts';
 import { abortInteraction } from './abort.ts';
 import { submitConsent } from './consent.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { submitLogin } from './login.ts';
+import {
+  confirmEnrolment,
+  continueAfterEnrolment,
+  sendSecondFactorCode,
+  submitSecondFactor,
+} from './second-factor/two-factor-step.ts';
 import { showInteraction } from './show-interaction.ts';
 
 export function interactionRouter(
@@ -11,9 +18,14 @@ export function interactionRouter(
   guards: { csrf: Middleware; body: Middleware },
 ): Router {
   const router = new Router({ prefix: '/interaction/:uid' });
+  const form = [formOrJsonOnly, guards.body, guards.csrf];
   router.get('/', showInteraction(deps));
-  router.post('/login', guards.body, guards.csrf, submitLogin(deps));
-  router.post('/consent', guards.body, guards.csrf, submitConsent(deps));
-  router.post('/abort', guards.body, guards.csrf, abortInteraction(deps));
+  router.post('/login', ...form, submitLogin(deps));
+  router.post('/consent', ...form, submitConsent(deps));
+  router.post('/abort', ...form, abortInteraction(deps));
+  router.post('/two-factor', ...form, submitSecondFactor(deps));
+  router.post('/two-factor/send', ...form, sendSecondFactorCode(deps));
+  router.post('/two-factor/enrol', ...form, confirmEnrolment(deps));
+  router.post('/two-factor/continue', ...form, continueAfterEnrolment(deps));
   return router;
 }

@@ -1,8 +1,16 @@
 import type { Context } from 'koa';
+import { TWO_FACTOR_STEP_UP } from '../oidc/interaction-policy.ts';
 import { renderConsent } from './consent.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
+import type { InteractionDetails } from './load-interaction.ts';
 import { loadInteraction } from './load-interaction.ts';
 import { renderLogin } from './login.ts';
+import {
+  type PendingSecondFactor,
+  pendingSecondFactor,
+  savePendingSecondFactor,
+} from './second-factor/pending.ts';
+import { renderSecondFactor } from './second-factor/two-factor-step.ts';
 
 /** GET /interaction/:uid — shows the step oidc-provider is waiting for. */
 export function showInteraction(deps: InteractionDeps) {
@@ -11,6 +19,12 @@ export function showInteraction(deps: InteractionDeps) {
     const details = await loadInteraction(ctx, provider);
     ctx.set('Cache-Control', 'no-store');
     if (details.prompt.name === 'login') {
+      const pending = pendingSecondFactor(details) ?? (await stepUpOf(deps, details));
+      if (pending) {
+        if (!pendingSecondFactor(details)) await savePendingSecondFactor(ctx, provider, pending);
+        await renderSecondFactor(ctx, deps, details, pending);
+        return;
+      }
       await renderLogin(ctx, deps, details);
       return;
     }
@@ -20,4 +34,21 @@ export function showInteraction(deps: InteractionDeps) {
     }
     ctx.throw(400, `This sign-in step (${details.prompt.name}) is not supported.`);
   };
+}
+
+/**
+ * A signed-in user whose client asks for two factors (acr_values=2) only gives the second one:
+ * the first is already in the session.
+ */
+async function stepUpOf(
+  deps: InteractionDeps,
+  details: InteractionDetails,
+): Promise<PendingSecondFactor | undefined> {
+  const accountId = details.session?.accountId;
+  if (!accountId || !details.prompt.reasons.includes(TWO_FACTOR_STEP_UP)) return undefined;
+  const user = await deps.twoFactor.userById(accountId);
+  if (!user) return undefined;
+  const requirement = await deps.twoFactor.requirement(user, { forced: true });
+  if (requirement === 'none') return undefined;
+  return { accountId, amr: ['pwd'], remember: true, mode: requirement, method: 'password' };
 }

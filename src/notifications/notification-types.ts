@@ -31,6 +31,12 @@ export interface NotificationPayloads {
   UserLoginFailed: { reason: LoginFailureReason; email?: string | undefined };
   UserLoginRequiresVerification: Record<never, never>;
   UserTwoFactorRequested: { provider: string };
+  UserTwoFactorEnabled: { provider: string };
+  UserTwoFactorDisabled: Record<never, never>;
+  /** An admin removed the user's second factors. */
+  UserTwoFactorReset: Record<never, never>;
+  UserRecoveryCodeUsed: { remaining: number };
+  UserRecoveryCodesRegenerated: Record<never, never>;
   UserLocked: Record<never, never>;
   UserUnlocked: Record<never, never>;
   UserResetAccessFailedCount: Record<never, never>;

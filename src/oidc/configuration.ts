@@ -1,8 +1,19 @@
-import type { Configuration, FindAccount, JWKS } from 'oidc-provider';
+import {
+  type Adapter,
+  type AdapterFactory,
+  type Configuration,
+  errors,
+  type FindAccount,
+  type JWKS,
+} from 'oidc-provider';
 import type { Settings } from '../config/settings.ts';
 import { deriveKey } from '../crypto/secret-box.ts';
+import { PAGE_CONTENT_SECURITY_POLICY } from '../http/security-headers.ts';
+import { containsUnstorableText } from '../http/validation.ts';
 import type { Views } from '../http/views.ts';
 import { SCOPE_CLAIMS } from './accounts.ts';
+import { ACR } from './acr.ts';
+import { buildInteractionPolicy } from './interaction-policy.ts';
 import { loadExistingGrant } from './first-party-grants.ts';
 import { createProviderFetch } from './private-network-guard.ts';
 
@@ -35,7 +46,7 @@ export interface ProviderConfigurationDeps {
   settings: Settings;
   views: Views;
   jwks: JWKS;
-  adapter: Configuration['adapter'];
+  adapter: AdapterFactory;
   findAccount: FindAccount;
 }
 
@@ -57,7 +68,7 @@ export function cookieNames(issuer: string) {
 export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Configuration {
   const { settings, views } = deps;
   return {
-    adapter: deps.adapter,
+    adapter: refusingUnstorableText(deps.adapter),
     findAccount: deps.findAccount,
     jwks: deps.jwks,
     /** Claims released per scope; `groups` is Gatehouse's own scope. */
@@ -97,7 +108,9 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
     rotateRefreshToken: true,
     /** As Keycloak: a client allowed the refresh_token grant gets a refresh token, offline_access or not. */
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: buildInteractionPolicy() },
+    /** Keycloak-style levels: `1` one factor, `2` two factors (see ./acr.ts). */
+    acrValues: [ACR.singleFactor, ACR.multiFactor],
     /** Server-side fetches (back-channel logout, jwks_uri) never reach private networks unless allowed. */
     fetch: createProviderFetch(settings.allowPrivateNetworkFetch),
     ttl: {
@@ -124,6 +137,7 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
         enabled: true,
         logoutSource: async (ctx, form) => {
           ctx.type = 'html';
+          ctx.set('Content-Security-Policy', PAGE_CONTENT_SECURITY_POLICY);
           ctx.body = views.render('interactions/logout-confirm.njk', {
             form,
             client: ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId,
@@ -131,19 +145,50 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
         },
         postLogoutSuccessSource: async (ctx) => {
           ctx.type = 'html';
+          ctx.set('Content-Security-Policy', PAGE_CONTENT_SECURITY_POLICY);
           ctx.body = views.render('interactions/logged-out.njk', {
             client: ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId,
           });
         },
       },
     },
+    // The pages above and this one are ours, rendered inside oidc-provider's responses, so they get
+    // the policy of our other pages (none of them has a script).
     renderError: async (ctx, out) => {
       ctx.type = 'html';
+      ctx.set('Content-Security-Policy', PAGE_CONTENT_SECURITY_POLICY);
       ctx.body = views.render('errors/oidc-error.njk', {
         error: out.error,
         description: out.error_description,
       });
     },
+  };
+}
+
+/**
+ * PostgreSQL's text and jsonb cannot hold U+0000 (nor, in jsonb, a lone surrogate): a NUL in a
+ * token, a client_id or an authorization parameter reached the database as a query error and came
+ * back as a 500 (`token=a%00b` on introspection, `state=%00` on /auth). No stored id contains one,
+ * so looking one up finds nothing; a payload carrying one can only hold it from a client's request,
+ * which is refused as invalid_request.
+ */
+export function refusingUnstorableText(factory: AdapterFactory): AdapterFactory {
+  return (model) => {
+    const inner: Adapter = factory(model);
+    return {
+      upsert: async (id, payload, expiresIn) => {
+        if (containsUnstorableText(id) || containsUnstorableText(payload)) {
+          throw new errors.InvalidRequest('the request contains characters that are not allowed');
+        }
+        return inner.upsert(id, payload, expiresIn);
+      },
+      find: async (id) => (containsUnstorableText(id) ? undefined : inner.find(id)),
+      findByUid: async (uid) => (containsUnstorableText(uid) ? undefined : inner.findByUid(uid)),
+      findByUserCode: async (code) => (containsUnstorableText(code) ? undefined : inner.findByUserCode(code)),
+      consume: (id) => inner.consume(id),
+      destroy: (id) => inner.destroy(id),
+      revokeByGrantId: (grantId) => inner.revokeByGrantId(grantId),
+    };
   };
 }
 

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { hashToken, randomToken } from '../crypto/secret-box.ts';
 import type { Database } from '../db/database.ts';
 
-export type TokenPurpose = 'setup' | 'invite' | 'password_reset';
+export type TokenPurpose = 'setup' | 'invite' | 'password_reset' | 'two_factor_email';
 
 export interface RedeemedToken {
   userId: string | null;
@@ -14,7 +14,8 @@ export interface RedeemedToken {
  * UPDATE, so two clicks on the same link cannot both succeed.
  */
 export interface OneTimeTokenStore {
-  issue(purpose: TokenPurpose, userId: string | null, ttlSeconds: number): Promise<string>;
+  /** Stores a new token (random unless `token` is given, e.g. a short code bound to a user) and returns it. */
+  issue(purpose: TokenPurpose, userId: string | null, ttlSeconds: number, token?: string): Promise<string>;
   /** Checks a token without using it up (to show a form). */
   peek(purpose: TokenPurpose, token: string): Promise<RedeemedToken | undefined>;
   redeem(purpose: TokenPurpose, token: string): Promise<RedeemedToken | undefined>;
@@ -38,8 +39,7 @@ export function createOneTimeTokenStore(db: Database | Knex.Transaction): OneTim
     row ? { userId: row.user_id, purpose: row.purpose } : undefined;
 
   return {
-    async issue(purpose, userId, ttlSeconds) {
-      const token = randomToken(32);
+    async issue(purpose, userId, ttlSeconds, token = randomToken(32)) {
       await db('one_time_tokens').insert({
         token_hash: hashToken(token),
         purpose,

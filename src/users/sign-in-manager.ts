@@ -7,7 +7,8 @@ export type PasswordSignInResult = { ok: true; user: User } | { ok: false; reaso
 
 /**
  * Umbraco's BackOfficeSignInManager: checks a password sign-in against the account's state and
- * lockout, counts failures, and announces the outcome. Every failure takes at least
+ * lockout, counts failures, and announces failures; callers announce success once every factor
+ * is in (`signedIn`). Every failure takes at least
  * `minimumFailedLoginMs` and the caller shows one message for all of them, so neither the answer
  * nor its timing tells an unknown account from a wrong password, a locked or a disabled one.
  */
@@ -39,6 +40,16 @@ export class SignInManager {
     const wait = this.#userManager().lockoutSettings.minimumFailedLoginMs - (performance.now() - started);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     return { ok: false, reason: result.reason };
+  }
+
+  /** The sign-in is complete (every factor given): announce it. */
+  async signedIn(user: User, method: 'password' | 'external', actor?: Actor, providerAlias?: string): Promise<void> {
+    await this.#notifications.publish('UserLoginSuccess', { affectedUserId: user.id, actor }, { method, providerAlias });
+  }
+
+  /** The first factor was right; a second one is now asked for. */
+  async requiresVerification(user: User, actor?: Actor): Promise<void> {
+    await this.#notifications.publish('UserLoginRequiresVerification', { affectedUserId: user.id, actor }, {});
   }
 
   async #check(

@@ -10,4 +10,5 @@ export type AuthApiDeps = Pick<
   | 'invitations'
   | 'passwordReset'
   | 'notifications'
+  | 'twoFactor'
 >;

@@ -5,6 +5,7 @@ import { AppError } from '../../http/app-error.ts';
 import { parseBody } from '../../http/validation.ts';
 import { ACR } from '../../oidc/acr.ts';
 import type { AuthApiDeps } from './auth-api-deps.ts';
+import { twoFactorCookie } from './two-factor-cookie.ts';
 import { userJson } from './user-json.ts';
 
 const loginBody = z.object({
@@ -15,19 +16,37 @@ const loginBody = z.object({
 
 /**
  * POST /api/auth/login (Umbraco's PostLogin): signs the browser in on the same session as the
- * OIDC sign-in. Every failure answers the same 400.
+ * OIDC sign-in. Every failure answers the same 400; 402 when a second factor is due.
  */
 export function login(deps: AuthApiDeps) {
   return async (ctx: Context): Promise<void> => {
     const input = parseBody(ctx, loginBody);
     const result = await deps.signInManager.passwordSignIn(input.username, input.password, actorOf(ctx));
     if (!result.ok) throw new AppError('invalid_credentials');
+    const { user } = result;
+    const requirement = await deps.twoFactor.requirement(user);
+    if (requirement === 'enrol') throw new AppError('two_factor_enrolment_required');
+    if (requirement === 'verify') {
+      twoFactorCookie(deps.settings.issuer.startsWith('https://')).set(ctx, {
+        userId: user.id,
+        remember: input.rememberMe,
+      });
+      await deps.signInManager.requiresVerification(user, actorOf(ctx));
+      ctx.status = 402;
+      ctx.body = {
+        error: 'two_factor_required',
+        message: 'Enter the code from your second factor.',
+        providers: await deps.twoFactor.enabledProviders(user),
+      };
+      return;
+    }
     await deps.sessions.signIn(ctx, {
-      accountId: result.user.id,
+      accountId: user.id,
       amr: ['pwd'],
       acr: ACR.singleFactor,
       remember: input.rememberMe,
     });
-    ctx.body = userJson(result.user);
+    await deps.signInManager.signedIn(user, 'password', actorOf(ctx));
+    ctx.body = userJson(user);
   };
 }

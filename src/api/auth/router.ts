@@ -6,6 +6,7 @@ import { login } from './login.ts';
 import { logout } from './logout.ts';
 import { changePassword, passwordConfig, requestPasswordReset, setPassword } from './passwords.ts';
 import { currentUser, isAuthenticated, remainingTimeoutSeconds } from './session-info.ts';
+import { sendTwoFactorCode, twoFactorProviders, verifyTwoFactorCode } from './two-factor.ts';
 
 /**
  * `/api/auth`: Umbraco's AuthenticationController as JSON. Every POST needs the `X-XSRF-Token`
@@ -27,5 +28,8 @@ export function authApiRouter(deps: AuthApiDeps, guards: { csrf: Middleware; bod
   post('/request-password-reset', requestPasswordReset(deps));
   post('/set-password', setPassword(deps));
   post('/change-password', changePassword(deps));
+  router.get('/two-factor/providers', twoFactorProviders(deps));
+  post('/two-factor/send', sendTwoFactorCode(deps));
+  post('/two-factor/verify', verifyTwoFactorCode(deps));
   return router;
 }

@@ -1,0 +1,37 @@
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { InteractionDetails } from '../load-interaction.ts';
+
+/**
+ * A sign-in whose first factor is done and whose second is outstanding. Kept in the interaction's
+ * result on the server (oidc-provider stores it in the database), never in the browser.
+ */
+export interface PendingSecondFactor {
+  accountId: string;
+  amr: string[];
+  remember: boolean;
+  /** `verify` a factor the user has, or `enrol` one first (mandatory or asked for by the client). */
+  mode: 'verify' | 'enrol';
+  /** How the first factor was given, for the success notification. */
+  method: 'password' | 'external';
+  providerAlias?: string | undefined;
+  /** Set once a new factor was enrolled in this sign-in; only "continue" is left. */
+  enrolled?: boolean;
+}
+
+const KEY = 'gatehouseSecondFactor';
+
+export function pendingSecondFactor(details: InteractionDetails): PendingSecondFactor | undefined {
+  const pending = (details.result as Record<string, unknown> | undefined)?.[KEY] as
+    | PendingSecondFactor
+    | undefined;
+  return pending?.accountId ? pending : undefined;
+}
+
+export async function savePendingSecondFactor(
+  ctx: Context,
+  provider: Provider,
+  pending: PendingSecondFactor,
+): Promise<void> {
+  await provider.interactionResult(ctx.req, ctx.res, { [KEY]: pending }, { mergeWithLastSubmission: false });
+}

@@ -1,0 +1,121 @@
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { actorOf } from '../../http/actor.ts';
+import { AppError } from '../../http/app-error.ts';
+import { parseBody } from '../../http/validation.ts';
+import type { User } from '../../users/user.ts';
+import type { InteractionDeps } from '../interaction-deps.ts';
+import { type InteractionDetails, loadInteraction } from '../load-interaction.ts';
+import { finishWithSecondFactor } from './complete-sign-in.ts';
+import { type PendingSecondFactor, pendingSecondFactor, savePendingSecondFactor } from './pending.ts';
+
+const WRONG_CODE = 'That code is not right. Try again, or use another method.';
+
+export async function renderSecondFactor(
+  ctx: Context,
+  deps: InteractionDeps,
+  details: InteractionDetails,
+  pending: PendingSecondFactor,
+  message: { error?: string; notice?: string } = {},
+): Promise<void> {
+  const user = await requireUser(deps, pending);
+  ctx.type = 'html';
+  ctx.set('Cache-Control', 'no-store');
+  if (pending.mode === 'enrol') {
+    ctx.body = deps.views.render('interactions/two-factor-enrol.njk', {
+      uid: details.uid,
+      csrfToken: ctx.state.csrfToken,
+      enrolment: await deps.twoFactor.beginTotp(user),
+      ...message,
+    });
+    return;
+  }
+  ctx.body = deps.views.render('interactions/two-factor.njk', {
+    uid: details.uid,
+    csrfToken: ctx.state.csrfToken,
+    providers: await deps.twoFactor.enabledProviders(user),
+    ...message,
+  });
+}
+
+const verifyForm = z.object({
+  provider: z.enum(['totp', 'email', 'recovery']).default('totp'),
+  code: z.string().trim().min(1, 'Enter the code.').max(64),
+});
+
+/** POST /interaction/:uid/two-factor — checks the code; a wrong one counts towards lockout. */
+export function submitSecondFactor(deps: InteractionDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const { details, pending } = await loadPending(ctx, deps, 'verify');
+    const input = parseBody(ctx, verifyForm);
+    const user = await requireUser(deps, pending);
+    const outcome = await deps.twoFactor.verify(user, input.provider, input.code, actorOf(ctx));
+    if (!outcome.ok) {
+      ctx.status = 400;
+      await renderSecondFactor(ctx, deps, details, pending, { error: WRONG_CODE });
+      return;
+    }
+    await finishWithSecondFactor(ctx, deps.host.provider, deps, pending, user);
+  };
+}
+
+/** POST /interaction/:uid/two-factor/send — emails a code (only to a user who chose email codes). */
+export function sendSecondFactorCode(deps: InteractionDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const { details, pending } = await loadPending(ctx, deps, 'verify');
+    const user = await requireUser(deps, pending);
+    if (!(await deps.twoFactor.enabledProviders(user)).includes('email')) throw new AppError('forbidden');
+    await deps.twoFactor.sendEmailCode(user, actorOf(ctx));
+    await renderSecondFactor(ctx, deps, details, pending, { notice: `We sent a code to ${user.email}.` });
+  };
+}
+
+const enrolForm = z.object({ code: z.string().trim().min(1, 'Enter the code from your app.').max(16) });
+
+/** POST /interaction/:uid/two-factor/enrol — confirms the new authenticator and shows recovery codes once. */
+export function confirmEnrolment(deps: InteractionDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const { details, pending } = await loadPending(ctx, deps, 'enrol');
+    const user = await requireUser(deps, pending);
+    const { code } = parseBody(ctx, enrolForm);
+    let recoveryCodes: string[] | undefined;
+    try {
+      ({ recoveryCodes } = await deps.twoFactor.confirmTotp(user, code, actorOf(ctx)));
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      ctx.status = 400;
+      await renderSecondFactor(ctx, deps, details, pending, { error: error.message });
+      return;
+    }
+    await savePendingSecondFactor(ctx, deps.host.provider, { ...pending, mode: 'verify', enrolled: true });
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = deps.views.render('interactions/recovery-codes.njk', {
+      uid: details.uid,
+      csrfToken: ctx.state.csrfToken,
+      recoveryCodes,
+    });
+  };
+}
+
+/** POST /interaction/:uid/two-factor/continue — after the recovery codes were shown. */
+export function continueAfterEnrolment(deps: InteractionDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const { pending } = await loadPending(ctx, deps, 'verify');
+    if (!pending.enrolled) throw new AppError('interaction_expired');
+    await finishWithSecondFactor(ctx, deps.host.provider, deps, pending, await requireUser(deps, pending));
+  };
+}
+
+async function loadPending(ctx: Context, deps: InteractionDeps, mode: PendingSecondFactor['mode']) {
+  const details = await loadInteraction(ctx, deps.host.provider);
+  const pending = pendingSecondFactor(details);
+  if (!pending || pending.mode !== mode) throw new AppError('interaction_expired');
+  return { details, pending };
+}
+
+async function requireUser(deps: InteractionDeps, pending: PendingSecondFactor): Promise<User> {
+  const user = await deps.twoFactor.userById(pending.accountId);
+  if (user?.status !== 'active') throw new AppError('interaction_expired');
+  return user;
+}

@@ -1,0 +1,267 @@
+import { randomInt } from 'node:crypto';
+import QRCode from 'qrcode';
+import { AppError } from '../../http/app-error.ts';
+import type { EmailService } from '../../notifications/email/email-service.ts';
+import type { NotificationBus } from '../../notifications/notification-bus.ts';
+import type { Actor } from '../../notifications/notification-types.ts';
+import type { OneTimeTokenStore } from '../one-time-token-store.ts';
+import type { User } from '../user.ts';
+import type { UserManager } from '../user-manager.ts';
+import { hashRecoveryCode, newRecoveryCodes } from './recovery-codes.ts';
+import { newTotpSecret, totpUri, verifyTotp } from './totp.ts';
+import type { StoredProvider, TwoFactorStore } from './two-factor-store.ts';
+
+export type TwoFactorProvider = StoredProvider | 'recovery';
+export type TwoFactorRequirement = 'none' | 'verify' | 'enrol';
+
+export interface TwoFactorDeps {
+  store: TwoFactorStore;
+  userManager: () => UserManager;
+  email: EmailService;
+  notifications: NotificationBus;
+  tokens: OneTimeTokenStore;
+  recoveryKey: Buffer;
+  /** Shown in authenticator apps next to the account. */
+  issuerName: string;
+  requiredGroups: string[];
+  emailCodeTtlSeconds: number;
+}
+
+export interface TotpEnrolment {
+  secret: string;
+  uri: string;
+  qrDataUrl: string;
+}
+
+export type VerifyOutcome =
+  | { ok: true; provider: TwoFactorProvider; remainingRecoveryCodes?: number }
+  | { ok: false };
+
+/**
+ * Second factors: TOTP (authenticator apps), codes by email, and recovery codes. Wrong codes count
+ * towards the same lockout as wrong passwords. `UserManager.supportsUserTwoFactor = false` turns
+ * the whole feature off.
+ */
+export class TwoFactorService {
+  readonly #deps: TwoFactorDeps;
+
+  constructor(deps: TwoFactorDeps) {
+    this.#deps = deps;
+  }
+
+  get supported(): boolean {
+    return this.#deps.userManager().supportsUserTwoFactor;
+  }
+
+  /** Confirmed providers, plus `recovery` while unused codes remain. */
+  async enabledProviders(user: User): Promise<TwoFactorProvider[]> {
+    if (!this.supported) return [];
+    const records = await this.#deps.store.list(user.id);
+    const providers: TwoFactorProvider[] = records.filter((r) => r.confirmed).map((r) => r.provider);
+    if (providers.length && (await this.#deps.store.remainingRecoveryCodes(user.id)) > 0)
+      providers.push('recovery');
+    return providers;
+  }
+
+  userById(id: string): Promise<User | undefined> {
+    return this.#deps.userManager().findById(id);
+  }
+
+  isMandatoryFor(user: User): boolean {
+    return this.supported && user.groups.some((g) => this.#deps.requiredGroups.includes(g));
+  }
+
+  /** What a sign-in must do after the first factor. */
+  async requirement(user: User, options: { forced?: boolean } = {}): Promise<TwoFactorRequirement> {
+    if (!this.supported) return 'none';
+    if ((await this.enabledProviders(user)).length) return 'verify';
+    return options.forced || this.isMandatoryFor(user) ? 'enrol' : 'none';
+  }
+
+  /** Starts TOTP enrolment, or shows the same pending secret again (a reload keeps the QR code). */
+  async beginTotp(user: User, options: { restart?: boolean } = {}): Promise<TotpEnrolment> {
+    this.#assertSupported();
+    const existing = (await this.#deps.store.list(user.id)).find((r) => r.provider === 'totp');
+    if (existing?.confirmed) throw new AppError('conflict', 'An authenticator app is already set up.');
+    let secret = options.restart ? null : existing?.secret;
+    if (!secret) {
+      secret = newTotpSecret();
+      await this.#deps.store.savePending(user.id, 'totp', secret);
+    }
+    const uri = totpUri(secret, user.email, this.#deps.issuerName);
+    return { secret, uri, qrDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 220 }) };
+  }
+
+  /** Activates TOTP after a valid code; returns recovery codes when this is the first factor. */
+  async confirmTotp(user: User, code: string, actor?: Actor): Promise<{ recoveryCodes?: string[] }> {
+    this.#assertSupported();
+    const pending = (await this.#deps.store.list(user.id)).find((r) => r.provider === 'totp');
+    const step = pending?.secret ? await verifyTotp(pending.secret, code.trim(), null) : undefined;
+    if (step === undefined)
+      throw new AppError(
+        'invalid_input',
+        'That code is not right. Check the time on your device and try again.',
+      );
+    await this.#deps.store.confirm(user.id, 'totp', step);
+    return this.#afterEnabled(user, 'totp', actor);
+  }
+
+  /** Email codes need a code sent to the address first, so the address is known to work. */
+  async beginEmail(user: User, actor?: Actor): Promise<void> {
+    this.#assertSupported();
+    await this.#deps.store.savePending(user.id, 'email', null);
+    await this.sendEmailCode(user, actor);
+  }
+
+  async confirmEmail(user: User, code: string, actor?: Actor): Promise<{ recoveryCodes?: string[] }> {
+    this.#assertSupported();
+    if (!(await this.#redeemEmailCode(user, code)))
+      throw new AppError('invalid_input', 'That code is not right or has expired.');
+    await this.#deps.store.confirm(user.id, 'email', null);
+    return this.#afterEnabled(user, 'email', actor);
+  }
+
+  async sendEmailCode(user: User, actor?: Actor): Promise<void> {
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    await this.#deps.tokens.revokeAll('two_factor_email', user.id);
+    await this.#deps.tokens.issue(
+      'two_factor_email',
+      user.id,
+      this.#deps.emailCodeTtlSeconds,
+      emailCodeToken(user, code),
+    );
+    await this.#deps.notifications.publish(
+      'UserTwoFactorRequested',
+      { affectedUserId: user.id, actor },
+      { provider: 'email' },
+    );
+    await this.#deps.email.send({
+      emailType: 'TwoFactorAuth',
+      to: user.email,
+      subject: 'Your sign-in code',
+      affectedUserId: user.id,
+      actor,
+      values: { code, validMinutes: Math.round(this.#deps.emailCodeTtlSeconds / 60) },
+    });
+  }
+
+  /** Checks a second-factor code at sign-in. A wrong one counts as a failed access attempt. */
+  async verify(user: User, provider: TwoFactorProvider, code: string, actor?: Actor): Promise<VerifyOutcome> {
+    const manager = this.#deps.userManager();
+    const enabled = await this.enabledProviders(user);
+    const ok =
+      !manager.isLockedOut(user) && enabled.includes(provider) && (await this.#check(user, provider, code));
+    if (!ok) {
+      await manager.accessFailed(user, actor);
+      return { ok: false };
+    }
+    if (provider !== 'recovery') return { ok: true, provider };
+    const remaining = await this.#deps.store.remainingRecoveryCodes(user.id);
+    await this.#deps.notifications.publish(
+      'UserRecoveryCodeUsed',
+      { affectedUserId: user.id, actor },
+      { remaining },
+    );
+    return { ok: true, provider, remainingRecoveryCodes: remaining };
+  }
+
+  /** New codes; the old set stops working. */
+  async regenerateRecoveryCodes(user: User, actor?: Actor): Promise<string[]> {
+    if (!(await this.enabledProviders(user)).some((p) => p !== 'recovery')) {
+      throw new AppError('invalid_input', 'Turn on two-factor authentication first.');
+    }
+    const codes = await this.#issueRecoveryCodes(user);
+    await this.#deps.notifications.publish(
+      'UserRecoveryCodesRegenerated',
+      { affectedUserId: user.id, actor },
+      {},
+    );
+    return codes;
+  }
+
+  /** The user turns two-factor off: their password and a current code are both required. */
+  async disable(
+    user: User,
+    password: string,
+    provider: TwoFactorProvider,
+    code: string,
+    actor?: Actor,
+  ): Promise<void> {
+    if (this.isMandatoryFor(user))
+      throw new AppError('forbidden', 'Two-factor authentication is required for your account.');
+    const passwordOk = await this.#deps.userManager().checkPassword(user, password);
+    const codeOk = passwordOk && (await this.verify(user, provider, code, actor)).ok;
+    if (!passwordOk || !codeOk) throw new AppError('invalid_input', 'The password or the code is not right.');
+    await this.#removeAll(user.id);
+    await this.#deps.notifications.publish('UserTwoFactorDisabled', { affectedUserId: user.id, actor }, {});
+  }
+
+  /** An admin removes a user's second factors (a lost phone); audited. */
+  async reset(userId: string, actor?: Actor): Promise<void> {
+    await this.#removeAll(userId);
+    await this.#deps.notifications.publish('UserTwoFactorReset', { affectedUserId: userId, actor }, {});
+  }
+
+  async remainingRecoveryCodes(user: User): Promise<number> {
+    return this.#deps.store.remainingRecoveryCodes(user.id);
+  }
+
+  async #check(user: User, provider: TwoFactorProvider, code: string): Promise<boolean> {
+    if (provider === 'email') return this.#redeemEmailCode(user, code);
+    if (provider === 'recovery') {
+      return this.#deps.store.useRecoveryCode(
+        user.id,
+        hashRecoveryCode(this.#deps.recoveryKey, user.id, code),
+      );
+    }
+    const totp = (await this.#deps.store.list(user.id)).find((r) => r.provider === 'totp' && r.confirmed);
+    if (!totp?.secret) return false;
+    const step = await verifyTotp(totp.secret, code.trim(), totp.lastUsedStep);
+    return step !== undefined && (await this.#deps.store.claimStep(user.id, step));
+  }
+
+  async #redeemEmailCode(user: User, code: string): Promise<boolean> {
+    const trimmed = code.trim();
+    if (!/^\d{6}$/.test(trimmed)) return false;
+    return (await this.#deps.tokens.redeem('two_factor_email', emailCodeToken(user, trimmed))) !== undefined;
+  }
+
+  async #afterEnabled(
+    user: User,
+    provider: StoredProvider,
+    actor?: Actor,
+  ): Promise<{ recoveryCodes?: string[] }> {
+    await this.#deps.notifications.publish(
+      'UserTwoFactorEnabled',
+      { affectedUserId: user.id, actor },
+      { provider },
+    );
+    const hasCodes = (await this.#deps.store.remainingRecoveryCodes(user.id)) > 0;
+    return hasCodes ? {} : { recoveryCodes: await this.#issueRecoveryCodes(user) };
+  }
+
+  async #issueRecoveryCodes(user: User): Promise<string[]> {
+    const codes = newRecoveryCodes();
+    await this.#deps.store.replaceRecoveryCodes(
+      user.id,
+      codes.map((c) => hashRecoveryCode(this.#deps.recoveryKey, user.id, c)),
+    );
+    return codes;
+  }
+
+  async #removeAll(userId: string): Promise<void> {
+    await this.#deps.store.remove(userId);
+    await this.#deps.store.removeRecoveryCodes(userId);
+    await this.#deps.tokens.revokeAll('two_factor_email', userId);
+  }
+
+  #assertSupported(): void {
+    if (!this.supported)
+      throw new AppError('forbidden', 'Two-factor authentication is turned off on this server.');
+  }
+}
+
+/** Email codes are six digits, so the stored token binds the code to its user. */
+function emailCodeToken(user: User, code: string): string {
+  return `${user.id}:${code}`;
+}
