@@ -1,0 +1,27 @@
+import type { Context } from 'koa';
+import { findSignedIn } from '../api/auth/current-session.ts';
+import type { AccountDeps } from './account-deps.ts';
+import { renderPage } from './page.ts';
+
+// One unambiguous form for everyone: the server does not know the reader's time zone.
+const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
+
+/** The 401 page of the account pages: says how to get signed in rather than just "no". */
+export function renderSignedOut(ctx: Context, deps: Pick<AccountDeps, 'views'>): void {
+  renderPage(ctx, deps, 'signed-out.njk', {}, 401);
+}
+
+/** GET /account: the signed-in user's own page. */
+export function showAccount(deps: AccountDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const signedIn = await findSignedIn(ctx, deps);
+    if (!signedIn) return renderSignedOut(ctx, deps);
+    const { user } = signedIn;
+    renderPage(ctx, deps, 'profile.njk', {
+      user,
+      lastLogin: user.lastLoginAt
+        ? { iso: user.lastLoginAt.toISOString(), text: `${dateTime.format(user.lastLoginAt)} UTC` }
+        : undefined,
+    });
+  };
+}

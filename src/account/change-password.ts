@@ -1,0 +1,47 @@
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { findSignedIn } from '../api/auth/current-session.ts';
+import { actorOf } from '../http/actor.ts';
+import { parseBody } from '../http/validation.ts';
+import type { User } from '../users/user.ts';
+import type { AccountDeps } from './account-deps.ts';
+import { renderSignedOut } from './account-page.ts';
+import { renderPage } from './page.ts';
+import { describePasswordRules, newPasswordFields, submitNewPassword } from './password-form.ts';
+
+const changeForm = z.object({ currentPassword: z.string().max(1024).default(''), ...newPasswordFields });
+
+function renderChangeForm(ctx: Context, deps: AccountDeps, user: User, problems: string[] = []): void {
+  const values = { user, rules: describePasswordRules(deps.userManager), problems };
+  renderPage(ctx, deps, 'change-password.njk', values, problems.length ? 400 : 200);
+}
+
+/** GET /account/password */
+export function showChangePassword(deps: AccountDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const signedIn = await findSignedIn(ctx, deps);
+    if (!signedIn) return renderSignedOut(ctx, deps);
+    renderChangeForm(ctx, deps, signedIn.user);
+  };
+}
+
+/**
+ * POST /account/password: the current password is required; the user manager ends every other
+ * session of the user and keeps this one.
+ */
+export function changePassword(deps: AccountDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const signedIn = await findSignedIn(ctx, deps);
+    if (!signedIn) return renderSignedOut(ctx, deps);
+    const { user, session } = signedIn;
+    const input = parseBody(ctx, changeForm);
+    const outcome = await submitNewPassword(input, () =>
+      deps.userManager.changePassword(user.id, input.currentPassword, input.password, {
+        actor: actorOf(ctx, user.id),
+        keepSessionId: session.id,
+      }),
+    );
+    if (!outcome.ok) return renderChangeForm(ctx, deps, user, outcome.problems);
+    renderPage(ctx, deps, 'password-changed.njk');
+  };
+}

@@ -1,0 +1,62 @@
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { inviteCookie } from '../api/auth/invite-cookie.ts';
+import { actorOf } from '../http/actor.ts';
+import { parseBody } from '../http/validation.ts';
+import { ACR } from '../oidc/acr.ts';
+import type { User } from '../users/user.ts';
+import type { AccountDeps } from './account-deps.ts';
+import { linkPage, renderPage, requireToken, servedOverHttps } from './page.ts';
+import { describePasswordRules, newPasswordFields, submitNewPassword } from './password-form.ts';
+
+/** As long as the JSON API's `verify-invite` grants: time to choose a password, no more. */
+const PARTIAL_SIGN_IN_MS = 60 * 60 * 1000;
+
+const inviteForm = z.object(newPasswordFields);
+
+function renderInviteForm(ctx: Context, deps: AccountDeps, user: User, problems: string[] = []): void {
+  const values = { user, rules: describePasswordRules(deps.userManager), problems };
+  renderPage(ctx, deps, 'invite.njk', values, problems.length ? 400 : 200);
+}
+
+/**
+ * GET /invite?token=…, the link from the invitation email: a good link signs the invitee in
+ * partially (the same cookie as the JSON API's `verify-invite`) and asks for a password. The link
+ * itself stays unused until a password is accepted.
+ */
+export function showInvite(deps: AccountDeps) {
+  const cookie = inviteCookie(servedOverHttps(deps));
+  return linkPage(deps, 'invite', async (ctx) => {
+    const token = requireToken(ctx.query.token);
+    const user = await deps.invitations.verify(token);
+    cookie.set(ctx, token, PARTIAL_SIGN_IN_MS);
+    renderInviteForm(ctx, deps, user);
+  });
+}
+
+/**
+ * POST /invite: sets the password, which approves the invitee, and signs them in. A refused
+ * password shows the form again with the reasons, and the link still works.
+ */
+export function acceptInvite(deps: AccountDeps) {
+  const cookie = inviteCookie(servedOverHttps(deps));
+  return linkPage(deps, 'invite', async (ctx) => {
+    const token = requireToken(cookie.get(ctx));
+    const input = parseBody(ctx, inviteForm);
+    const outcome = await submitNewPassword(input, () =>
+      deps.invitations.accept(token, { password: input.password, actor: actorOf(ctx) }),
+    );
+    if (!outcome.ok) {
+      return renderInviteForm(ctx, deps, await deps.invitations.verify(token), outcome.problems);
+    }
+    const user = outcome.value;
+    cookie.clear(ctx);
+    await deps.sessions.signIn(ctx, {
+      accountId: user.id,
+      amr: ['pwd'],
+      acr: ACR.singleFactor,
+      remember: false,
+    });
+    renderPage(ctx, deps, 'invite-done.njk', { user });
+  });
+}
