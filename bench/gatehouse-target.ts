@@ -1,0 +1,51 @@
+import type { Gatehouse } from '../src/container.ts';
+import { startGatehouse } from '../test/support/gatehouse.ts';
+import {
+  type BenchUser,
+  MACHINE_CLIENT,
+  PASSWORD,
+  REDIRECT_URI,
+  type Target,
+  WEB_CLIENT,
+} from './fixtures.ts';
+
+/** A real Gatehouse, wired as `gatehouse serve` wires it, on the bench's PostgreSQL database. */
+export async function startGatehouseTarget(databaseUrl: string, users: BenchUser[]): Promise<Target> {
+  const gh = await startGatehouse({ databaseUrl, env: { LOG_LEVEL: 'warn' } });
+  try {
+    await seed(gh.gatehouse, users);
+  } catch (error) {
+    await gh.stop();
+    throw error;
+  }
+  return { name: 'gatehouse', issuer: gh.issuer, stop: () => gh.stop() };
+}
+
+/** Through the services, as an operator's `gatehouse user` / `gatehouse client` commands would. */
+async function seed(gatehouse: Gatehouse, users: BenchUser[]): Promise<void> {
+  for (const user of users) {
+    await gatehouse.userManager.createUser({ ...user, password: PASSWORD, emailVerified: true });
+  }
+  await gatehouse.clients.create({
+    clientId: MACHINE_CLIENT.clientId,
+    secret: MACHINE_CLIENT.secret,
+    name: 'Bench machine client',
+    public: false,
+    redirectUris: [],
+    postLogoutRedirectUris: [],
+    grants: ['client_credentials'],
+    scopes: [],
+    skipConsent: false,
+  });
+  await gatehouse.clients.create({
+    clientId: WEB_CLIENT.clientId,
+    secret: WEB_CLIENT.secret,
+    name: 'Bench web app',
+    public: false,
+    redirectUris: [REDIRECT_URI],
+    postLogoutRedirectUris: [],
+    grants: ['authorization_code', 'refresh_token'],
+    scopes: [],
+    skipConsent: true,
+  });
+}
