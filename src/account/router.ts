@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import { formOrJsonOnly } from '../http/validation.ts';
 import type { AccountDeps, FormGuards } from './account-deps.ts';
 import { showAccount } from './account-page.ts';
 import { changePassword, showChangePassword } from './change-password.ts';
@@ -13,7 +14,7 @@ import { requestReset, showResetRequest } from './reset-request.ts';
  */
 export function accountRouter(deps: AccountDeps, guards: FormGuards): Router {
   const router = new Router();
-  const form = [guards.body, guards.csrf];
+  const form = [formOrJsonOnly, guards.body, guards.csrf];
   const resetForm = showResetForm(deps);
   const resetRequest = showResetRequest(deps);
 

@@ -89,12 +89,18 @@ describe('account pages, over HTTP', () => {
     await signedIn(NEW_PASSWORD);
   });
 
-  it('refuses a form without its CSRF token', async () => {
+  it('refuses a form without its CSRF token, and a body that is not a form', async () => {
     const { browser } = await signedIn(NEW_PASSWORD);
     const posted = await browser.request(`${gh.issuer}/account/password`, {
       form: { currentPassword: NEW_PASSWORD, password: USER.password, confirmPassword: USER.password },
     });
     expect(posted.status).toBe(403);
     expect(textOf(posted)).toContain('The form has expired');
+    const multipart = await browser.request(`${gh.issuer}/account/password`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+      body: '--x--\r\n',
+    });
+    expect(multipart.status).toBe(415);
   });
 });
