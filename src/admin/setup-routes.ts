@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../http/app-error.ts';
-import { parseBody } from '../http/validation.ts';
+import { formOrJsonOnly, parseBody } from '../http/validation.ts';
 import type { Views } from '../http/views.ts';
 import type { FirstRunSetup } from '../users/first-run.ts';
 
@@ -28,7 +28,7 @@ export function setupRouter(
     });
   });
 
-  router.post('/', guards.body, guards.csrf, async (ctx) => {
+  router.post('/', formOrJsonOnly, guards.body, guards.csrf, async (ctx) => {
     const token = ctx.params.token ?? '';
     const input = parseBody(ctx, setupForm);
     try {

@@ -27,13 +27,24 @@ export function csrfCookieNames(secure: boolean): CsrfCookieNames {
  */
 export function csrfProtection(options: CsrfOptions): { issue: Middleware; verify: Middleware } {
   const names = csrfCookieNames(options.secure);
-  const cookie = { path: '/', sameSite: 'lax', secure: options.secure, overwrite: true } as const;
+  // Secure only on a request Koa sees as https: Koa throws (a 500) rather than set a Secure cookie
+  // on plain http, which is what arrives when a proxy omits X-Forwarded-Proto or someone bypasses
+  // it. The browser then drops the __Host- cookie and the form fails with a clear 403, as
+  // oidc-provider's own cookies do in that case.
+  const cookieFor = (ctx: Context, httpOnly: boolean) =>
+    ({
+      path: '/',
+      sameSite: 'lax',
+      secure: options.secure && ctx.secure,
+      overwrite: true,
+      httpOnly,
+    }) as const;
 
   const secretFor = (ctx: Context): string => {
     const existing = ctx.cookies.get(names.secret);
     if (existing && /^[\w-]{18,64}$/.test(existing)) return existing;
     const secret = tokens.secretSync();
-    ctx.cookies.set(names.secret, secret, { ...cookie, httpOnly: true });
+    ctx.cookies.set(names.secret, secret, cookieFor(ctx, true));
     return secret;
   };
 
@@ -41,7 +52,7 @@ export function csrfProtection(options: CsrfOptions): { issue: Middleware; verif
     const secret = secretFor(ctx);
     const token = tokens.create(secret);
     ctx.state.csrfToken = token;
-    ctx.cookies.set(names.token, token, { ...cookie, httpOnly: false });
+    ctx.cookies.set(names.token, token, cookieFor(ctx, false));
     await next();
   };
 

@@ -20,17 +20,27 @@ export function errorHandler(views: Views): Middleware {
   };
 }
 
-function toAppError(error: unknown): AppError {
+export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   // Errors from body parsing and koa's ctx.throw carry a status and are safe to show (`expose`).
-  const e = error as { status?: number; expose?: boolean; message?: string; type?: string };
+  // oidc-provider's errors (from interactionResult, say) carry their message as `error_description`;
+  // their `message` is the bare code ("invalid_request").
+  const e = error as {
+    status?: number;
+    expose?: boolean;
+    message?: string;
+    type?: string;
+    error_description?: unknown;
+  };
   if (typeof e?.status === 'number' && e.status < 500) {
     const code = codeForStatus(e.status);
+    const described = typeof e.error_description === 'string' ? e.error_description : e.message;
+    // co-body, under @koa/bodyparser, throws JSON.parse's SyntaxError with a 400 status and no type.
     const message =
-      e.type === 'entity.parse.failed'
+      e.type === 'entity.parse.failed' || error instanceof SyntaxError
         ? 'The request body is not valid JSON.'
         : e.expose
-          ? e.message
+          ? described
           : undefined;
     return new AppError(code, message);
   }

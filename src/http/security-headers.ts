@@ -24,8 +24,8 @@ export const PAGE_CONTENT_SECURITY_POLICY =
  */
 export function pageContentSecurityPolicy(): Middleware {
   return async (ctx, next) => {
-    // Set before the handler runs, not after: when it throws, the error page that the error
-    // handler renders must carry the policy too. On a JSON or redirect response it is harmless.
+    // Set up front, so the page carries it whichever middleware ends up rendering it (an error
+    // page included). On a JSON or redirect response it is harmless.
     ctx.set('Content-Security-Policy', PAGE_CONTENT_SECURITY_POLICY);
     await next();
   };

@@ -1,10 +1,39 @@
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { z } from 'zod';
 import { AppError } from './app-error.ts';
 
+/**
+ * Our forms and JSON calls take nothing else. Without this a multipart or text body was read as
+ * empty and then refused for a reason that is not the real one ("the form has expired").
+ */
+export const formOrJsonOnly: Middleware = async (ctx, next) => {
+  // is() answers null when there is no body at all, false when the body is of another type.
+  if (ctx.request.is('urlencoded', 'json') === false) throw new AppError('unsupported_media_type');
+  await next();
+};
+
 /** Validates a request body (form or JSON); a bad body is a 400 naming each wrong field. */
 export function parseBody<S extends z.ZodType>(ctx: Context, schema: S): z.infer<S> {
-  return parse(schema, ctx.request.body ?? {});
+  const body: unknown = ctx.request.body ?? {};
+  // Checked for every field at once, before any schema: a NUL that reached PostgreSQL (an email
+  // looked up, a name stored) would fail the query and answer 500.
+  if (containsUnstorableText(body)) {
+    throw new AppError('invalid_input', 'The request contains characters that are not allowed.');
+  }
+  return parse(schema, body);
+}
+
+/**
+ * True when a string anywhere in `value` (keys included) holds U+0000 or a lone surrogate, which
+ * PostgreSQL's text and jsonb cannot store. No real input contains either.
+ */
+export function containsUnstorableText(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0') || !value.isWellFormed();
+  if (Array.isArray(value)) return value.some(containsUnstorableText);
+  if (value && typeof value === 'object') {
+    return Object.entries(value).some(([key, v]) => containsUnstorableText(key) || containsUnstorableText(v));
+  }
+  return false;
 }
 
 export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {

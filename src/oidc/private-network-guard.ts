@@ -30,7 +30,9 @@ export function isPrivateAddress(address: string): boolean {
 /** True when the URL's host is, or resolves to, a private address. */
 export async function pointsToPrivateNetwork(url: string | URL): Promise<boolean> {
   const { hostname } = new URL(url);
-  const host = hostname.replace(/^\[|\]$/g, '');
+  // "localhost." is "localhost", fully qualified; without this it dodged the literal check below
+  // and, where the resolver does not know the dotted form, the lookup as well.
+  const host = hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
   if (isIP(host)) return isPrivateAddress(host);
   try {
