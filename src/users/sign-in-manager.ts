@@ -24,14 +24,9 @@ export class SignInManager {
   async passwordSignIn(email: string, password: string, actor?: Actor): Promise<PasswordSignInResult> {
     const started = performance.now();
     const result = await this.#check(email, password, actor);
-    if (result.ok) {
-      await this.#notifications.publish(
-        'UserLoginSuccess',
-        { affectedUserId: result.user.id, actor },
-        { method: 'password' },
-      );
-      return result;
-    }
+    // Success is announced by the caller through `signedIn`, once every factor is in; announcing it
+    // here as well published UserLoginSuccess twice, and before the second factor.
+    if (result.ok) return result;
     await this.#notifications.publish(
       'UserLoginFailed',
       { affectedUserId: result.user?.id, actor },
