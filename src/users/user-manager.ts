@@ -124,6 +124,8 @@ export class UserManager {
   }
 
   async deleteUser(id: string): Promise<void> {
+    // Looked up first: an id that is no user (or not even a UUID) reached the session query below.
+    await this.requireUser(id);
     await this.deps.sessions().endAllFor(id);
     if (!(await this.users.delete(id))) throw new AppError('not_found', 'No such user.');
   }
