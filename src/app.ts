@@ -6,6 +6,8 @@ import { setupRouter } from './admin/setup-routes.ts';
 import { adminApiRouter } from './api/admin/router.ts';
 import { authApiRouter } from './api/auth/router.ts';
 import type { Gatehouse } from './container.ts';
+import { endSessionHook } from './external-logins/routes/end-session-hook.ts';
+import { externalPagesRouter, upstreamBackchannelRouter } from './external-logins/routes/router.ts';
 import { csrfProtection } from './http/csrf.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { requestContext } from './http/request-context.ts';
@@ -51,11 +53,13 @@ export function createApp(gatehouse: Gatehouse): Koa {
     views,
     signInManager: gatehouse.signInManager,
     twoFactor: gatehouse.twoFactor,
+    external: gatehouse.external,
   };
   for (const router of [
     interactionRouter(interactionDeps, guards),
     setupRouter({ setup: gatehouse.setup, views }, guards),
     accountRouter(gatehouse, guards),
+    externalPagesRouter(gatehouse, guards),
   ]) {
     pages.use(router.routes(), router.allowedMethods());
   }
@@ -68,6 +72,10 @@ export function createApp(gatehouse: Gatehouse): Koa {
   }
   app.use(api.routes()).use(api.allowedMethods());
 
+  const backchannel = upstreamBackchannelRouter(gatehouse, guards.body);
+  app.use(backchannel.routes()).use(backchannel.allowedMethods());
+
+  app.use(endSessionHook({ host, notifications: gatehouse.notifications }));
   app.use(host.middleware());
   return app;
 }

@@ -3,6 +3,10 @@ import { deriveKey, SecretBox } from './crypto/secret-box.ts';
 import { createDatabase, type Database } from './db/database.ts';
 import { migrateLatest } from './db/migrations.ts';
 import { type Configure, GatehouseBuilder, loadExtensions } from './extensions.ts';
+import { bindExternalSessions, createExternalLogins } from './external-logins/assemble.ts';
+import type { ExternalLogins } from './external-logins/external-logins.ts';
+import { registerFederatedLogout } from './external-logins/federated-logout.ts';
+import { LogoutContinuations } from './external-logins/logout-continuations.ts';
 import { createViews, type Views } from './http/views.ts';
 import { type AuditStore, createAuditStore } from './notifications/audit-store.ts';
 import type { EmailSender } from './notifications/email/email-message.ts';
@@ -43,6 +47,7 @@ export interface Gatehouse {
   sessions: SessionService;
   email: EmailService;
   twoFactor: TwoFactorService;
+  external: ExternalLogins;
   clients: ClientService;
   keys: SigningKeyService;
   host: ProviderHost;
@@ -70,10 +75,23 @@ export async function createContainer(
     if (options.migrate ?? true) await migrateLatest(db);
     const audit = createAuditStore(db);
     const notifications = new NotificationBus(logger, audit);
+    const later: { external?: ExternalLogins } = {};
+    // The default federated-logout handler runs before any extension's, which may then change it.
+    registerFederatedLogout(notifications, {
+      external: () => {
+        if (!later.external) throw new Error('external logins are not ready yet');
+        return later.external;
+      },
+      continuations: new LogoutContinuations(db),
+      issuer: settings.issuer,
+      logger,
+    });
     const builder = new GatehouseBuilder(notifications);
     if (settings.extensionsPath) await loadExtensions(settings.extensionsPath, builder);
     await options.configure?.(builder);
-    return await assemble({ settings, logger, db, builder, notifications, audit });
+    const gatehouse = await assemble({ settings, logger, db, builder, notifications, audit });
+    later.external = gatehouse.external;
+    return gatehouse;
   } catch (error) {
     await db.destroy();
     throw error;
@@ -143,6 +161,19 @@ async function assemble({
   });
   sessions = new SessionService(host, db, logger);
   const flowDeps = { userManager: getUserManager, tokens, email, notifications, issuer: settings.issuer };
+  const invitations = new InvitationService({ ...flowDeps, ttlSeconds: settings.inviteTtlSeconds });
+  const external = createExternalLogins({
+    settings,
+    db,
+    box,
+    logger,
+    notifications,
+    userManager: getUserManager,
+    invitations,
+    declared: builder.externalProviders,
+  });
+  bindExternalSessions(host.provider, external, logger);
+  host.onRebuild((provider) => bindExternalSessions(provider, external, logger));
 
   return {
     settings,
@@ -153,7 +184,8 @@ async function assemble({
     audit,
     userManager,
     signInManager: new SignInManager(getUserManager, notifications),
-    invitations: new InvitationService({ ...flowDeps, ttlSeconds: settings.inviteTtlSeconds }),
+    invitations,
+    external,
     passwordReset: new PasswordResetService({
       ...flowDeps,
       logger,

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { ExternalProviderInput } from './external-logins/external-provider.ts';
 import type { EmailSender } from './notifications/email/email-message.ts';
 import type { NotificationHandler } from './notifications/notification-bus.ts';
 import type { NotificationType } from './notifications/notification-types.ts';
@@ -18,6 +19,7 @@ export class GatehouseBuilder {
   readonly notifications: NotificationRegistry;
   userManagerFactory: ((deps: UserManagerDeps) => UserManager) | undefined;
   emailSender: EmailSender | undefined;
+  readonly externalProviders: ExternalProviderInput[] = [];
 
   constructor(notifications: NotificationRegistry) {
     this.notifications = notifications;
@@ -26,6 +28,15 @@ export class GatehouseBuilder {
   /** Replaces the user manager, as Umbraco's `SetBackOfficeUserManager`. */
   setUserManager(factory: (deps: UserManagerDeps) => UserManager): this {
     this.userManagerFactory = factory;
+    return this;
+  }
+
+  /**
+   * Declares an upstream provider in code (`alias`, `issuer`, `clientId`, `clientSecret`, and the
+   * options of DESIGN.md's table). It is listed with the database's and cannot be edited by the CLI.
+   */
+  addExternalLoginProvider(provider: ExternalProviderInput): this {
+    this.externalProviders.push(provider);
     return this;
   }
 

@@ -30,6 +30,8 @@ export const ERROR_CATALOG = {
     status: 400,
     message: 'This sign-in has expired or was already completed. Start again from the application.',
   },
+  upstream_unavailable: { status: 502, message: 'The sign-in provider is not available right now.' },
+  external_login_failed: { status: 400, message: 'Signing in with that provider did not work.' },
   internal: { status: 500, message: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -1,3 +1,4 @@
+import type { ExternalLogins } from '../external-logins/external-logins.ts';
 import type { Views } from '../http/views.ts';
 import type { ProviderHost } from '../oidc/provider-host.ts';
 import type { SignInManager } from '../users/sign-in-manager.ts';
@@ -9,4 +10,5 @@ export interface InteractionDeps {
   views: Views;
   signInManager: SignInManager;
   twoFactor: TwoFactorService;
+  external: ExternalLogins;
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { actorOf } from '../http/actor.ts';
+import { AppError } from '../http/app-error.ts';
 import { parseBody } from '../http/validation.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { type InteractionDetails, loadInteraction } from './load-interaction.ts';
@@ -22,6 +23,7 @@ export async function renderLogin(
   form: { email?: string; error?: string } = {},
 ): Promise<void> {
   const client = await deps.host.provider.Client.find(String(details.params.client_id));
+  const providers = await deps.external.registry.list();
   ctx.type = 'html';
   ctx.body = deps.views.render('interactions/login.njk', {
     uid: details.uid,
@@ -29,6 +31,9 @@ export async function renderLogin(
     client: client?.clientName ?? client?.clientId,
     email: form.email ?? (typeof details.params.login_hint === 'string' ? details.params.login_hint : ''),
     error: form.error,
+    // Buttons need no discovery: an unreachable upstream shows its error only when pressed.
+    providers: providers.map((p) => ({ alias: p.alias, displayName: p.displayName, icon: p.options.icon })),
+    localLogin: !providers.some((p) => p.options.denyLocalLogin),
   });
 }
 
@@ -38,6 +43,7 @@ export function submitLogin(deps: InteractionDeps) {
     const provider = deps.host.provider;
     const details = await loadInteraction(ctx, provider);
     if (details.prompt.name !== 'login') ctx.throw(400, 'This sign-in is not waiting for a password.');
+    if (await deps.external.registry.denyLocalLogin()) throw new AppError('local_login_denied');
     const input = parseBody(ctx, loginForm);
     const result = await deps.signInManager.passwordSignIn(input.email, input.password, actorOf(ctx));
     if (!result.ok) {

@@ -3,6 +3,8 @@ import type { Middleware } from 'koa';
 import { formOrJsonOnly } from '../http/validation.ts';
 import { abortInteraction } from './abort.ts';
 import { submitConsent } from './consent.ts';
+import { completeExternalSignIn } from './external/external-callback.ts';
+import { startExternalSignIn } from './external/start-external.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { submitLogin } from './login.ts';
 import {
@@ -23,6 +25,8 @@ export function interactionRouter(
   router.post('/login', ...form, submitLogin(deps));
   router.post('/consent', ...form, submitConsent(deps));
   router.post('/abort', ...form, abortInteraction(deps));
+  router.post('/external/:alias', ...form, startExternalSignIn(deps));
+  router.get('/external/:alias/callback', completeExternalSignIn(deps));
   router.post('/two-factor', ...form, submitSecondFactor(deps));
   router.post('/two-factor/send', ...form, sendSecondFactorCode(deps));
   router.post('/two-factor/enrol', ...form, confirmEnrolment(deps));

@@ -1,6 +1,8 @@
 import type { Context } from 'koa';
+import { SIGNED_OUT_COOKIE } from '../external-logins/signed-out-marker.ts';
 import { TWO_FACTOR_STEP_UP } from '../oidc/interaction-policy.ts';
 import { renderConsent } from './consent.ts';
+import { redirectToUpstream } from './external/start-external.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { InteractionDetails } from './load-interaction.ts';
 import { loadInteraction } from './load-interaction.ts';
@@ -23,6 +25,11 @@ export function showInteraction(deps: InteractionDeps) {
       if (pending) {
         if (!pendingSecondFactor(details)) await savePendingSecondFactor(ctx, provider, pending);
         await renderSecondFactor(ctx, deps, details, pending);
+        return;
+      }
+      const upstream = await automaticUpstream(ctx, deps, details);
+      if (upstream) {
+        await redirectToUpstream(ctx, deps, details, upstream);
         return;
       }
       await renderLogin(ctx, deps, details);
@@ -51,4 +58,22 @@ async function stepUpOf(
   const requirement = await deps.twoFactor.requirement(user, { forced: true });
   if (requirement === 'none') return undefined;
   return { accountId, amr: ['pwd'], remember: true, mode: requirement, method: 'password' };
+}
+
+/**
+ * The provider to go to without showing the sign-in page: the one the client names with
+ * `idp_hint` (or Keycloak's `kc_idp_hint`), else the first with `autoRedirect` — but not right
+ * after a sign-out (the upstream would sign the user straight back in), and not when the client's
+ * hint names something else.
+ */
+async function automaticUpstream(
+  ctx: Context,
+  deps: InteractionDeps,
+  details: InteractionDetails,
+): Promise<string | undefined> {
+  const providers = await deps.external.registry.list();
+  const hint = details.params.idp_hint ?? details.params.kc_idp_hint;
+  if (typeof hint === 'string' && hint) return providers.some((p) => p.alias === hint) ? hint : undefined;
+  if (ctx.cookies.get(SIGNED_OUT_COOKIE)) return undefined;
+  return providers.find((p) => p.options.autoRedirect)?.alias;
 }

@@ -17,7 +17,7 @@ export interface AuditStore {
 }
 
 /** Fields never copied into the audit log: message bodies carry single-use links. */
-const NOT_AUDITED = new Set(['type', 'at', 'ip', 'affectedUserId', 'performingUserId', 'message', 'handled']);
+const NOT_AUDITED = new Set(['type', 'at', 'ip', 'affectedUserId', 'performingUserId', 'message', 'handled', 'claims']);
 
 export function createAuditStore(db: Database): AuditStore {
   return {

@@ -40,14 +40,42 @@ export interface NotificationPayloads {
   UserLocked: Record<never, never>;
   UserUnlocked: Record<never, never>;
   UserResetAccessFailedCount: Record<never, never>;
-  /** Handlers may set, change or clear `signOutRedirectUrl` (federated logout). */
-  UserLogoutSuccess: { signOutRedirectUrl: string | undefined };
+  /**
+   * Handlers may set, change or clear `signOutRedirectUrl` (federated logout); the default handler
+   * fills it with the upstream's end-session URL when the session came from an upstream provider.
+   */
+  UserLogoutSuccess: {
+    signOutRedirectUrl: string | undefined;
+    /** The Gatehouse session that ended. */
+    readonly sessionUid: string | undefined;
+    /** Where the browser goes once everything is signed out (the application's post-logout URI). */
+    readonly returnTo: string | undefined;
+  };
   UserPasswordChanged: Record<never, never>;
   UserPasswordReset: Record<never, never>;
   UserForgotPasswordRequested: Record<never, never>;
   UserForgotPasswordChanged: Record<never, never>;
   UserInvited: Record<never, never>;
   UserInviteAccepted: Record<never, never>;
+  /**
+   * Before an upstream identity is linked to an existing user or a new user is created from it.
+   * Handlers may edit `user` (for a new user) or call `refuse(reason)`.
+   */
+  ExternalLoginAutoLinking: {
+    providerAlias: string;
+    claims: Record<string, unknown>;
+    existingUserId: string | undefined;
+    user: { email: string; name: string; groups: string[] };
+    readonly refusedReason: string | undefined;
+    refuse(reason: string): void;
+  };
+  /** Every external sign-in, after the account is resolved; handlers may `refuse(reason)`. */
+  ExternalLogin: {
+    providerAlias: string;
+    claims: Record<string, unknown>;
+    readonly refusedReason: string | undefined;
+    refuse(reason: string): void;
+  };
   ExternalLoginLinked: { providerAlias: string };
   ExternalLoginUnlinked: { providerAlias: string };
   /** `handleEmail()` marks it handled so Gatehouse does not send the message itself. */
@@ -70,4 +98,6 @@ export type Notification<K extends NotificationType> = NotificationBase &
 export const DECISION_NOTIFICATIONS: ReadonlySet<NotificationType> = new Set([
   'UserLogoutSuccess',
   'SendEmailNotification',
+  'ExternalLoginAutoLinking',
+  'ExternalLogin',
 ]);

@@ -109,6 +109,8 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
     /** As Keycloak: a client allowed the refresh_token grant gets a refresh token, offline_access or not. */
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: buildInteractionPolicy() },
+    /** `idp_hint=<alias>` (and Keycloak's `kc_idp_hint`) picks the upstream provider for a sign-in. */
+    extraParams: ['idp_hint', 'kc_idp_hint'],
     /** Keycloak-style levels: `1` one factor, `2` two factors (see ./acr.ts). */
     acrValues: [ACR.singleFactor, ACR.multiFactor],
     /** Server-side fetches (back-channel logout, jwks_uri) never reach private networks unless allowed. */

@@ -24,6 +24,7 @@ export class ProviderHost {
   #dispatch: Middleware;
   #fingerprint: string;
   #timer: NodeJS.Timeout | undefined;
+  readonly #rebuildListeners: Array<(provider: Provider) => void> = [];
 
   private readonly deps: ProviderHostDeps;
 
@@ -56,7 +57,13 @@ export class ProviderHost {
     this.#provider = built.provider;
     this.#fingerprint = built.fingerprint;
     this.#dispatch = compose(built.provider.middleware) as Middleware;
+    for (const listener of this.#rebuildListeners) listener(built.provider);
     return true;
+  }
+
+  /** Runs `listener` on every provider instance built from now on (after a key rotation). */
+  onRebuild(listener: (provider: Provider) => void): void {
+    this.#rebuildListeners.push(listener);
   }
 
   startKeyRefresh(intervalSeconds: number, onError: (error: unknown) => void): void {

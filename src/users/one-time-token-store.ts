@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { hashToken, randomToken } from '../crypto/secret-box.ts';
 import type { Database } from '../db/database.ts';
 
-export type TokenPurpose = 'setup' | 'invite' | 'password_reset' | 'two_factor_email';
+export type TokenPurpose = 'setup' | 'invite' | 'password_reset' | 'two_factor_email' | 'upstream_logout_jti';
 
 export interface RedeemedToken {
   userId: string | null;

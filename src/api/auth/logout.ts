@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { markSignedOut } from '../../external-logins/signed-out-marker.ts';
 import { actorOf } from '../../http/actor.ts';
 import type { AuthApiDeps } from './auth-api-deps.ts';
 
@@ -16,10 +17,11 @@ export function logout(deps: AuthApiDeps) {
     }
     const accountId = session.accountId;
     await deps.sessions.end(ctx, session);
+    markSignedOut(ctx);
     const notification = await deps.notifications.publish(
       'UserLogoutSuccess',
       { affectedUserId: accountId, actor: actorOf(ctx, accountId) },
-      { signOutRedirectUrl: undefined },
+      { signOutRedirectUrl: undefined, sessionUid: session.uid, returnTo: undefined },
     );
     ctx.body = { signOutRedirectUrl: notification.signOutRedirectUrl ?? null };
   };

@@ -28,9 +28,7 @@ export async function continueAfterFirstFactor(
     await finishInteraction(
       ctx,
       provider,
-      {
-        login: { accountId: first.user.id, amr: first.amr, acr: ACR.singleFactor, remember: first.remember },
-      },
+      loginResult({ ...first, accountId: first.user.id }, first.amr, ACR.singleFactor),
       { mergeWithLastSubmission: false },
     );
     return;
@@ -54,14 +52,21 @@ export async function finishWithSecondFactor(
   await finishInteraction(
     ctx,
     provider,
-    {
-      login: {
-        accountId: pending.accountId,
-        amr: [...new Set([...pending.amr, 'otp', 'mfa'])],
-        acr: ACR.multiFactor,
-        remember: pending.remember,
-      },
-    },
+    loginResult(pending, [...new Set([...pending.amr, 'otp', 'mfa'])], ACR.multiFactor),
     { mergeWithLastSubmission: false },
   );
+}
+
+/** Key of the interaction result that names the upstream session record (see bind-external-session.ts). */
+export const EXTERNAL_SESSION_RESULT = 'gatehouseExternalSession';
+
+function loginResult(
+  signIn: Pick<PendingSecondFactor, 'accountId' | 'remember' | 'externalSessionId'>,
+  amr: string[],
+  acr: string,
+) {
+  return {
+    login: { accountId: signIn.accountId, amr, acr, remember: signIn.remember },
+    ...(signIn.externalSessionId ? { [EXTERNAL_SESSION_RESULT]: signIn.externalSessionId } : {}),
+  };
 }

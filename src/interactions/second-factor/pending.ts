@@ -15,6 +15,8 @@ export interface PendingSecondFactor {
   /** How the first factor was given, for the success notification. */
   method: 'password' | 'external';
   providerAlias?: string | undefined;
+  /** The upstream session record to bind to the Gatehouse session once it exists. */
+  externalSessionId?: number | undefined;
   /** Set once a new factor was enrolled in this sign-in; only "continue" is left. */
   enrolled?: boolean;
 }

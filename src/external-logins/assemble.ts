@@ -1,0 +1,69 @@
+import type Provider from 'oidc-provider';
+import type { Settings } from '../config/settings.ts';
+import type { SecretBox } from '../crypto/secret-box.ts';
+import type { Database } from '../db/database.ts';
+import { EXTERNAL_SESSION_RESULT } from '../interactions/second-factor/complete-sign-in.ts';
+import type { NotificationBus } from '../notifications/notification-bus.ts';
+import type { Logger } from '../operations/logger.ts';
+import type { InvitationService } from '../users/invitations.ts';
+import type { UserManager } from '../users/user-manager.ts';
+import { AuthRequestStore } from './auth-request-store.ts';
+import { ExternalLoginService } from './external-login-service.ts';
+import { ExternalLoginStore } from './external-login-store.ts';
+import type { ExternalLogins } from './external-logins.ts';
+import type { ExternalProviderInput } from './external-provider.ts';
+import { ExternalProviderStore } from './external-provider-store.ts';
+import { ExternalSessionStore } from './external-session-store.ts';
+import { ProviderRegistry } from './provider-registry.ts';
+import { UpstreamClients } from './upstream-clients.ts';
+import { UpstreamRoundTrip } from './upstream-round-trip.ts';
+
+export interface ExternalLoginsDeps {
+  settings: Settings;
+  db: Database;
+  box: SecretBox;
+  logger: Logger;
+  notifications: NotificationBus;
+  userManager: () => UserManager;
+  invitations: InvitationService;
+  /** From `builder.addExternalLoginProvider`. */
+  declared: ExternalProviderInput[];
+}
+
+/** Builds the external-login parts (the composition root's share for upstream providers). */
+export function createExternalLogins(deps: ExternalLoginsDeps): ExternalLogins {
+  // Plain-http upstreams and private addresses go together: both are for development and tests.
+  const allowInsecure = deps.settings.allowPrivateNetworkFetch;
+  const registry = new ProviderRegistry(new ExternalProviderStore(deps.db, deps.box), deps.declared, {
+    allowHttp: allowInsecure,
+  });
+  const clients = new UpstreamClients({ allowInsecure, logger: deps.logger });
+  return {
+    registry,
+    clients,
+    sessions: new ExternalSessionStore(deps.db, deps.box),
+    roundTrip: new UpstreamRoundTrip(deps.settings, new AuthRequestStore(deps.db), clients),
+    service: new ExternalLoginService({
+      links: new ExternalLoginStore(deps.db),
+      registry,
+      userManager: deps.userManager,
+      invitations: deps.invitations,
+      notifications: deps.notifications,
+    }),
+  };
+}
+
+/**
+ * Once oidc-provider has made the session of a sign-in that came from an upstream, the upstream's
+ * session record is tied to it (the session's uid exists only then).
+ */
+export function bindExternalSessions(provider: Provider, external: ExternalLogins, logger: Logger): void {
+  provider.on('authorization.success', (ctx) => {
+    const id = (ctx.oidc.result as Record<string, unknown> | undefined)?.[EXTERNAL_SESSION_RESULT];
+    const uid = ctx.oidc.session?.uid;
+    if (typeof id !== 'number' || !uid) return;
+    external.sessions
+      .bind(id, uid)
+      .catch((err: unknown) => logger.error({ err }, 'could not bind the upstream session'));
+  });
+}

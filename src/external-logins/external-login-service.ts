@@ -1,0 +1,266 @@
+import { AppError } from '../http/app-error.ts';
+import type { NotificationBus } from '../notifications/notification-bus.ts';
+import type { Actor } from '../notifications/notification-types.ts';
+import type { InvitationService } from '../users/invitations.ts';
+import type { User } from '../users/user.ts';
+import type { UserManager } from '../users/user-manager.ts';
+import type { ExternalLogin, ExternalLoginStore } from './external-login-store.ts';
+import type { ExternalProvider } from './external-provider.ts';
+import type { ProviderRegistry } from './provider-registry.ts';
+
+export interface UpstreamIdentity {
+  sub: string;
+  email?: string | undefined;
+  emailVerified: boolean;
+  name?: string | undefined;
+  claims: Record<string, unknown>;
+}
+
+export type SignInRefusal = 'not_linked' | 'unverified_email' | 'domain_not_allowed' | 'disabled' | 'refused';
+export type ExternalSignIn = { ok: true; user: User } | { ok: false; reason: SignInRefusal; message: string };
+
+export interface ExternalLoginDeps {
+  links: ExternalLoginStore;
+  registry: ProviderRegistry;
+  userManager: () => UserManager;
+  invitations: InvitationService;
+  notifications: NotificationBus;
+}
+
+/**
+ * Umbraco's external login handling: resolves an upstream identity to a local account (existing
+ * link → auto-link by verified email → auto-create → a clear refusal), and links and unlinks
+ * providers on a user's request, never leaving an account without a way to sign in.
+ */
+export class ExternalLoginService {
+  readonly #deps: ExternalLoginDeps;
+
+  constructor(deps: ExternalLoginDeps) {
+    this.#deps = deps;
+  }
+
+  async signIn(
+    provider: ExternalProvider,
+    identity: UpstreamIdentity,
+    actor?: Actor,
+  ): Promise<ExternalSignIn> {
+    const resolved = await this.#resolve(provider, identity, actor);
+    if (!resolved.ok) return resolved;
+    const refusal = await this.#askExternalLoginHandlers(provider, identity, resolved.user, actor);
+    if (refusal) return { ok: false, reason: 'refused', message: refusal };
+    const user =
+      provider.options.syncProfile === 'force'
+        ? await this.#syncProfile(resolved.user, identity)
+        : resolved.user;
+    await this.#deps.links.touch(provider.alias, identity.sub);
+    return { ok: true, user };
+  }
+
+  /** Attaches an upstream identity to the signed-in user (account page). */
+  async link(
+    user: User,
+    provider: ExternalProvider,
+    identity: UpstreamIdentity,
+    actor?: Actor,
+  ): Promise<void> {
+    if (!provider.options.allowManualLinking)
+      throw new AppError('invalid_input', `Linking ${provider.displayName} is turned off.`);
+    const existing = await this.#deps.links.find(provider.alias, identity.sub);
+    if (existing && existing.userId !== user.id) {
+      throw new AppError(
+        'invalid_input',
+        `That ${provider.displayName} account is already linked to another user.`,
+      );
+    }
+    if (!existing) await this.#attach(user, provider, identity, actor);
+  }
+
+  /** Umbraco's PostUnLinkLogin, refusing to remove the last way to sign in. */
+  async unlink(user: User, providerAlias: string, subject: string, actor?: Actor): Promise<void> {
+    const provider = await this.#deps.registry.find(providerAlias);
+    if (provider && !provider.options.allowManualLinking) {
+      throw new AppError('invalid_input', `Unlinking ${provider.displayName} is turned off.`);
+    }
+    const links = await this.linksOf(user);
+    if (!links.some((l) => l.providerAlias === providerAlias && l.subject === subject)) {
+      throw new AppError('not_found', 'That login is not linked to your account.');
+    }
+    const passwordUsable = user.hasPassword && !(await this.#deps.registry.denyLocalLogin());
+    const others = links.filter((l) => l.providerAlias !== providerAlias || l.subject !== subject);
+    if (!passwordUsable && others.length === 0) {
+      throw new AppError('invalid_input', 'This is your only way to sign in; link another provider first.');
+    }
+    await this.#deps.links.unlink(providerAlias, subject, user.id);
+    await this.#deps.notifications.publish(
+      'ExternalLoginUnlinked',
+      { affectedUserId: user.id, actor },
+      { providerAlias },
+    );
+  }
+
+  /** Links whose provider still exists (a removed provider's links are kept, but detached). */
+  async linksOf(user: User): Promise<ExternalLogin[]> {
+    const aliases = new Set((await this.#deps.registry.list()).map((p) => p.alias));
+    return (await this.#deps.links.listForUser(user.id)).filter((l) => aliases.has(l.providerAlias));
+  }
+
+  /** Every link, detached ones included (for admins). */
+  allLinksOf(userId: string): Promise<ExternalLogin[]> {
+    return this.#deps.links.listForUser(userId);
+  }
+
+  /** An invitee chose to sign in with an upstream provider: link it and approve the account. */
+  async acceptInvitation(
+    inviteToken: string,
+    provider: ExternalProvider,
+    identity: UpstreamIdentity,
+    actor?: Actor,
+  ): Promise<User> {
+    const invited = await this.#deps.invitations.verify(inviteToken);
+    const existing = await this.#deps.links.find(provider.alias, identity.sub);
+    if (existing && existing.userId !== invited.id) {
+      throw new AppError(
+        'invalid_input',
+        `That ${provider.displayName} account is already linked to another user.`,
+      );
+    }
+    const user = await this.#deps.invitations.accept(inviteToken, { actor });
+    if (!existing) await this.#attach(user, provider, identity, actor);
+    return user;
+  }
+
+  async #resolve(
+    provider: ExternalProvider,
+    identity: UpstreamIdentity,
+    actor?: Actor,
+  ): Promise<ExternalSignIn> {
+    const manager = this.#deps.userManager();
+    const link = await this.#deps.links.find(provider.alias, identity.sub);
+    if (link) {
+      const user = await manager.findById(link.userId);
+      if (user?.status === 'active') return { ok: true, user };
+      return refusal('disabled', 'This account is disabled. Ask an administrator.');
+    }
+    const auto = provider.options.autoLink;
+    if (!auto.autoLinkExternalAccount || !identity.email) {
+      return refusal(
+        'not_linked',
+        `Your ${provider.displayName} account is not linked to a user here. Sign in another way and link it from your account page, or ask an administrator for an invitation.`,
+      );
+    }
+    if (auto.requireVerifiedEmail && !identity.emailVerified) {
+      return refusal(
+        'unverified_email',
+        `${provider.displayName} has not verified your email address, so it cannot be linked automatically.`,
+      );
+    }
+    const domain = identity.email.split('@')[1]?.toLowerCase() ?? '';
+    if (
+      auto.allowedEmailDomains.length &&
+      !auto.allowedEmailDomains.map((d) => d.toLowerCase()).includes(domain)
+    ) {
+      return refusal('domain_not_allowed', `Accounts from ${domain} cannot sign in here.`);
+    }
+    return this.#autoLink(provider, identity, identity.email, actor);
+  }
+
+  async #autoLink(
+    provider: ExternalProvider,
+    identity: UpstreamIdentity,
+    email: string,
+    actor?: Actor,
+  ): Promise<ExternalSignIn> {
+    const manager = this.#deps.userManager();
+    const existing = await manager.findByEmail(email);
+    if (existing?.status === 'disabled')
+      return refusal('disabled', 'This account is disabled. Ask an administrator.');
+    let refusedReason: string | undefined;
+    const draft = {
+      email,
+      name: identity.name ?? '',
+      groups: [...provider.options.autoLink.defaultUserGroups],
+    };
+    await this.#deps.notifications.publish(
+      'ExternalLoginAutoLinking',
+      { affectedUserId: existing?.id, actor },
+      {
+        providerAlias: provider.alias,
+        claims: identity.claims,
+        existingUserId: existing?.id,
+        user: draft,
+        get refusedReason() {
+          return refusedReason;
+        },
+        refuse(reason: string) {
+          refusedReason = reason;
+        },
+      },
+    );
+    if (refusedReason) return refusal('refused', refusedReason);
+    let user = existing ?? (await manager.createUser({ ...draft, status: 'active', emailVerified: true }));
+    if (user.status === 'invited') user = await manager.acceptInvitation(user.id, { actor });
+    await this.#attach(user, provider, identity, actor);
+    return { ok: true, user };
+  }
+
+  async #askExternalLoginHandlers(
+    provider: ExternalProvider,
+    identity: UpstreamIdentity,
+    user: User,
+    actor?: Actor,
+  ) {
+    let refusedReason: string | undefined;
+    await this.#deps.notifications.publish(
+      'ExternalLogin',
+      { affectedUserId: user.id, actor },
+      {
+        providerAlias: provider.alias,
+        claims: identity.claims,
+        get refusedReason() {
+          return refusedReason;
+        },
+        refuse(reason: string) {
+          refusedReason = reason;
+        },
+      },
+    );
+    return refusedReason;
+  }
+
+  async #attach(
+    user: User,
+    provider: ExternalProvider,
+    identity: UpstreamIdentity,
+    actor?: Actor,
+  ): Promise<void> {
+    if (!(await this.#deps.links.link(provider.alias, identity.sub, user.id, identity.email))) {
+      throw new AppError(
+        'invalid_input',
+        `That ${provider.displayName} account is already linked to another user.`,
+      );
+    }
+    await this.#deps.notifications.publish(
+      'ExternalLoginLinked',
+      { affectedUserId: user.id, actor },
+      { providerAlias: provider.alias },
+    );
+  }
+
+  /** `syncProfile: force`: the upstream is the source of truth for name and email. */
+  async #syncProfile(user: User, identity: UpstreamIdentity): Promise<User> {
+    const name = identity.name ?? user.name;
+    const email = identity.email ?? user.email;
+    if (name === user.name && email.toLowerCase() === user.email.toLowerCase()) return user;
+    try {
+      return await this.#deps.userManager().updateUser(user.id, { name, email });
+    } catch (error) {
+      // Another account already has the upstream's address: keep ours rather than fail the sign-in.
+      if (error instanceof AppError && error.code === 'email_taken') return user;
+      throw error;
+    }
+  }
+}
+
+function refusal(reason: SignInRefusal, message: string): ExternalSignIn {
+  return { ok: false, reason, message };
+}

@@ -1,0 +1,96 @@
+import type { SecretBox } from '../crypto/secret-box.ts';
+import type { Database } from '../db/database.ts';
+
+export interface ExternalSession {
+  id: number;
+  sessionUid: string | null;
+  userId: string;
+  providerAlias: string;
+  subject: string;
+  upstreamSid: string | null;
+  idToken: string;
+}
+
+/**
+ * What an upstream said when a Gatehouse session was made from it (its ID token, `sid` and refresh
+ * token, encrypted): federated logout sends the ID token back as `id_token_hint`, and the upstream's
+ * back-channel logout names its `sid`.
+ */
+export class ExternalSessionStore {
+  readonly #db: Database;
+  readonly #box: SecretBox;
+
+  constructor(db: Database, box: SecretBox) {
+    this.#db = db;
+    this.#box = box;
+  }
+
+  async record(entry: {
+    userId: string;
+    providerAlias: string;
+    subject: string;
+    upstreamSid: string | undefined;
+    idToken: string;
+    refreshToken: string | undefined;
+    ttlSeconds: number;
+  }): Promise<number> {
+    const [row] = await this.#db('external_sessions')
+      .insert({
+        user_id: entry.userId,
+        provider_alias: entry.providerAlias,
+        subject: entry.subject,
+        upstream_sid: entry.upstreamSid ?? null,
+        id_token_encrypted: this.#box.encrypt(entry.idToken),
+        refresh_token_encrypted: entry.refreshToken ? this.#box.encrypt(entry.refreshToken) : null,
+        expires_at: this.#db.raw('now() + make_interval(secs => ?)', [entry.ttlSeconds]),
+      })
+      .returning('id');
+    return Number((row as { id: number | string }).id);
+  }
+
+  /** Ties the record to the Gatehouse session the sign-in produced. */
+  async bind(id: number, sessionUid: string): Promise<void> {
+    await this.#db('external_sessions').where({ id }).update({ session_uid: sessionUid });
+  }
+
+  async forSession(sessionUid: string): Promise<ExternalSession | undefined> {
+    const row = await this.#db('external_sessions')
+      .where({ session_uid: sessionUid })
+      .orderBy('id', 'desc')
+      .first();
+    return row ? this.#toSession(row) : undefined;
+  }
+
+  /** The records an upstream back-channel logout names: by its `sid`, or every one of its `sub`. */
+  async matching(
+    providerAlias: string,
+    by: { sid?: string | undefined; sub?: string | undefined },
+  ): Promise<ExternalSession[]> {
+    const q = this.#db('external_sessions')
+      .where({ provider_alias: providerAlias })
+      .whereNotNull('session_uid');
+    if (by.sid) q.andWhere({ upstream_sid: by.sid });
+    if (by.sub) q.andWhere({ subject: by.sub });
+    return (await q).map((r: Record<string, unknown>) => this.#toSession(r));
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.#db('external_sessions').where({ id }).delete();
+  }
+
+  async purgeExpired(): Promise<number> {
+    return this.#db('external_sessions').where('expires_at', '<', this.#db.fn.now()).delete();
+  }
+
+  #toSession(r: Record<string, unknown>): ExternalSession {
+    return {
+      id: Number(r.id),
+      sessionUid: (r.session_uid as string | null) ?? null,
+      userId: r.user_id as string,
+      providerAlias: r.provider_alias as string,
+      subject: r.subject as string,
+      upstreamSid: (r.upstream_sid as string | null) ?? null,
+      idToken: this.#box.decrypt(r.id_token_encrypted as string),
+    };
+  }
+}

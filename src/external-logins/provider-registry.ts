@@ -1,0 +1,102 @@
+import { AppError } from '../http/app-error.ts';
+import type { ExternalProvider, ExternalProviderInput } from './external-provider.ts';
+import { normaliseOptions, providerInputSchema } from './external-provider.ts';
+import type { ExternalProviderStore } from './external-provider-store.ts';
+
+/**
+ * Every upstream provider Gatehouse knows: those declared in code (`GATEHOUSE_EXTENSIONS`) and those
+ * in the database (`gatehouse provider …`). Code wins on an alias clash; the CLI cannot edit them.
+ */
+export class ProviderRegistry {
+  readonly #store: ExternalProviderStore;
+  readonly #declared: ExternalProvider[];
+  readonly #allowHttp: boolean;
+
+  constructor(
+    store: ExternalProviderStore,
+    declared: ExternalProviderInput[],
+    options: { allowHttp: boolean },
+  ) {
+    this.#store = store;
+    this.#allowHttp = options.allowHttp;
+    this.#declared = declared.map((input) => ({ ...this.#validate(input), source: 'code' }));
+  }
+
+  async list(): Promise<ExternalProvider[]> {
+    const stored = (await this.#store.list()).filter((p) => !this.#declared.some((d) => d.alias === p.alias));
+    return [...this.#declared, ...stored].sort(
+      (a, b) => a.sortOrder - b.sortOrder || a.alias.localeCompare(b.alias),
+    );
+  }
+
+  async find(alias: string): Promise<ExternalProvider | undefined> {
+    return this.#declared.find((p) => p.alias === alias) ?? (await this.#store.find(alias));
+  }
+
+  async require(alias: string): Promise<ExternalProvider> {
+    const provider = await this.find(alias);
+    if (!provider) throw new AppError('not_found', `No external login provider "${alias}".`);
+    return provider;
+  }
+
+  /** DenyLocalLogin: set by any one provider, it turns local passwords off for everyone. */
+  async denyLocalLogin(): Promise<boolean> {
+    return (await this.list()).some((p) => p.options.denyLocalLogin);
+  }
+
+  async create(input: ExternalProviderInput): Promise<ExternalProvider> {
+    const provider: ExternalProvider = { ...this.#validate(input), source: 'database' };
+    if (await this.find(provider.alias))
+      throw new AppError('conflict', `A provider "${provider.alias}" already exists.`);
+    await this.#store.upsert(provider);
+    return provider;
+  }
+
+  /** Replaces a stored provider's settings; `changes` is merged over what is stored. */
+  async update(alias: string, changes: Partial<ExternalProviderInput>): Promise<ExternalProvider> {
+    const current = await this.require(alias);
+    if (current.source === 'code')
+      throw new AppError('forbidden', `Provider "${alias}" is declared in code and cannot be changed here.`);
+    const merged = { ...current, ...changes, options: { ...current.options, ...changes.options }, alias };
+    const provider: ExternalProvider = { ...this.#validate(merged), source: 'database' };
+    await this.#store.upsert(provider);
+    return provider;
+  }
+
+  /** Removes the provider; its users' links stay and come back if the alias is added again. */
+  async delete(alias: string): Promise<void> {
+    const current = await this.require(alias);
+    if (current.source === 'code')
+      throw new AppError('forbidden', `Provider "${alias}" is declared in code and cannot be removed here.`);
+    await this.#store.delete(alias);
+  }
+
+  #validate(input: ExternalProviderInput): Omit<ExternalProvider, 'source'> {
+    const parsed = providerInputSchema.safeParse(input);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new AppError(
+        'invalid_input',
+        `Invalid provider: ${issue?.path.join('.') || 'input'} ${issue?.message ?? ''}`.trim(),
+      );
+    }
+    const p = parsed.data;
+    if (p.issuer.startsWith('http://') && !this.#allowHttp) {
+      throw new AppError(
+        'invalid_input',
+        'The issuer must use https (plain http is only allowed with ALLOW_PRIVATE_NETWORK_FETCH=true, for development).',
+      );
+    }
+    if (!p.scopes.includes('openid')) throw new AppError('invalid_input', 'The scopes must include openid.');
+    return {
+      alias: p.alias,
+      displayName: p.displayName ?? p.alias,
+      issuer: p.issuer,
+      clientId: p.clientId,
+      clientSecret: p.clientSecret,
+      scopes: p.scopes,
+      sortOrder: p.sortOrder,
+      options: normaliseOptions(p.options),
+    };
+  }
+}

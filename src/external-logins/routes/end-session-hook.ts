@@ -1,0 +1,35 @@
+import type { Context, Middleware } from 'koa';
+import { actorOf } from '../../http/actor.ts';
+import type { NotificationBus } from '../../notifications/notification-bus.ts';
+import type { ProviderHost } from '../../oidc/provider-host.ts';
+import { markSignedOut } from '../signed-out-marker.ts';
+
+/**
+ * Wraps oidc-provider's logout confirmation (POST /session/end/confirm). When the session really
+ * ended — not when the user chose to stay signed in — `UserLogoutSuccess` is published with the
+ * application's post-logout URL, and a `signOutRedirectUrl` set by a handler (the upstream's
+ * end-session endpoint, by default) replaces oidc-provider's redirect.
+ */
+export function endSessionHook(deps: { host: ProviderHost; notifications: NotificationBus }): Middleware {
+  return async (ctx, next) => {
+    if (ctx.method !== 'POST' || ctx.path !== '/session/end/confirm') return next();
+    const before = await deps.host.provider.Session.get(ctx);
+    const { uid, accountId } = before;
+    await next();
+    if (!accountId || !isRedirect(ctx) || (await deps.host.provider.Session.findByUid(uid))) return;
+    markSignedOut(ctx);
+    const notification = await deps.notifications.publish(
+      'UserLogoutSuccess',
+      { affectedUserId: accountId, actor: actorOf(ctx, accountId) },
+      { signOutRedirectUrl: undefined, sessionUid: uid, returnTo: ctx.response.get('Location') || undefined },
+    );
+    if (notification.signOutRedirectUrl) {
+      ctx.status = 303;
+      ctx.redirect(notification.signOutRedirectUrl);
+    }
+  };
+}
+
+function isRedirect(ctx: Context): boolean {
+  return ctx.status === 303 || ctx.status === 302;
+}

@@ -1,0 +1,44 @@
+import type { Context } from 'koa';
+import { findSignedIn } from '../../api/auth/current-session.ts';
+import { inviteCookie } from '../../api/auth/invite-cookie.ts';
+import type { Gatehouse } from '../../container.ts';
+import { AppError } from '../../http/app-error.ts';
+
+type StartDeps = Pick<Gatehouse, 'external' | 'sessions' | 'userManager' | 'invitations' | 'settings'>;
+
+/** POST /account/external/:alias/link — the signed-in user attaches another provider. */
+export function startLink(deps: StartDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const signedIn = await findSignedIn(ctx, deps);
+    if (!signedIn) throw new AppError('unauthenticated', 'Sign in first, then link the provider.');
+    const provider = await deps.external.registry.require(ctx.params.alias ?? '');
+    if (!provider.options.allowManualLinking)
+      throw new AppError('invalid_input', `Linking ${provider.displayName} is turned off.`);
+    const url = await deps.external.roundTrip.begin(provider, {
+      providerAlias: provider.alias,
+      purpose: 'link',
+      userId: signedIn.user.id,
+    });
+    ctx.status = 303;
+    ctx.redirect(url.href);
+  };
+}
+
+/** POST /invite/external/:alias — an invitee accepts by signing in upstream instead of choosing a password. */
+export function startInvitationWithProvider(deps: StartDeps) {
+  const cookie = inviteCookie(deps.settings.issuer.startsWith('https://'));
+  return async (ctx: Context): Promise<void> => {
+    const token = cookie.get(ctx);
+    if (!token) throw new AppError('token_invalid');
+    const invited = await deps.invitations.verify(token);
+    const provider = await deps.external.registry.require(ctx.params.alias ?? '');
+    const url = await deps.external.roundTrip.begin(provider, {
+      providerAlias: provider.alias,
+      purpose: 'invite',
+      inviteToken: token,
+      loginHint: invited.email,
+    });
+    ctx.status = 303;
+    ctx.redirect(url.href);
+  };
+}

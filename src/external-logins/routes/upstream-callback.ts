@@ -1,0 +1,98 @@
+import type { Context } from 'koa';
+import type { Gatehouse } from '../../container.ts';
+import { actorOf } from '../../http/actor.ts';
+import { AppError } from '../../http/app-error.ts';
+import { ACR } from '../../oidc/acr.ts';
+import { TTL } from '../../oidc/configuration.ts';
+import type { AuthRequest } from '../auth-request-store.ts';
+import type { ExternalProvider } from '../external-provider.ts';
+import type { CompletedRoundTrip } from '../upstream-round-trip.ts';
+
+type CallbackDeps = Pick<Gatehouse, 'external' | 'sessions' | 'userManager' | 'views'>;
+
+/**
+ * GET /external/:alias/callback — where every upstream sends the browser back. A sign-in goes on
+ * inside its interaction (whose cookie is scoped to /interaction/…); linking and invitations
+ * complete here.
+ */
+export function upstreamCallback(deps: CallbackDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const query = new URLSearchParams(ctx.querystring);
+    const request = await deps.external.roundTrip.peek(query.get('state') ?? '');
+    if (!request || request.providerAlias !== ctx.params.alias) {
+      throw new AppError('interaction_expired', 'This sign-in has expired or was already used. Start again.');
+    }
+    if (request.purpose === 'login') {
+      ctx.status = 303;
+      ctx.redirect(
+        `/interaction/${encodeURIComponent(request.interactionUid ?? '')}/external/${encodeURIComponent(request.providerAlias)}/callback?${ctx.querystring}`,
+      );
+      return;
+    }
+    await deps.external.roundTrip.take(request.state);
+    const provider = await deps.external.registry.require(request.providerAlias);
+    if (query.has('error')) {
+      throw new AppError('external_login_failed', `${provider.displayName} did not complete the sign-in.`);
+    }
+    const completed = await deps.external.roundTrip.complete(provider, request, query).catch(() => {
+      throw new AppError(
+        'external_login_failed',
+        `Signing in with ${provider.displayName} did not work. Try again.`,
+      );
+    });
+    if (request.purpose === 'link') await completeLink(ctx, deps, provider, request, completed);
+    else await completeInvitation(ctx, deps, provider, request, completed);
+  };
+}
+
+async function completeLink(
+  ctx: Context,
+  deps: CallbackDeps,
+  provider: ExternalProvider,
+  request: AuthRequest,
+  done: CompletedRoundTrip,
+) {
+  const session = await deps.sessions.current(ctx);
+  const user = session?.accountId ? await deps.userManager.findById(session.accountId) : undefined;
+  if (!user || user.id !== request.userId)
+    throw new AppError('unauthenticated', 'Sign in again, then link the provider.');
+  await deps.external.service.link(user, provider, done.identity, actorOf(ctx, user.id));
+  ctx.type = 'html';
+  ctx.body = deps.views.render('external/linked.njk', { provider: provider.displayName });
+}
+
+async function completeInvitation(
+  ctx: Context,
+  deps: CallbackDeps,
+  provider: ExternalProvider,
+  request: AuthRequest,
+  done: CompletedRoundTrip,
+) {
+  const user = await deps.external.service.acceptInvitation(
+    request.inviteToken ?? '',
+    provider,
+    done.identity,
+    actorOf(ctx),
+  );
+  const session = await deps.sessions.signIn(ctx, {
+    accountId: user.id,
+    amr: ['fed'],
+    acr: ACR.singleFactor,
+    remember: false,
+  });
+  const recordId = await deps.external.sessions.record({
+    userId: user.id,
+    providerAlias: provider.alias,
+    subject: done.identity.sub,
+    upstreamSid: typeof done.tokens.claims.sid === 'string' ? done.tokens.claims.sid : undefined,
+    idToken: done.tokens.idToken,
+    refreshToken: done.tokens.refreshToken,
+    ttlSeconds: TTL.Session,
+  });
+  await deps.external.sessions.bind(recordId, session.uid);
+  ctx.type = 'html';
+  ctx.body = deps.views.render('external/invitation-accepted.njk', {
+    provider: provider.displayName,
+    email: user.email,
+  });
+}

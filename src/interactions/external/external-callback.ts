@@ -1,0 +1,72 @@
+import type { Context } from 'koa';
+import { actorOf } from '../../http/actor.ts';
+import { AppError } from '../../http/app-error.ts';
+import { TTL } from '../../oidc/configuration.ts';
+import type { InteractionDeps } from '../interaction-deps.ts';
+import { loadInteraction } from '../load-interaction.ts';
+import { renderLogin } from '../login.ts';
+import { continueAfterFirstFactor } from '../second-factor/complete-sign-in.ts';
+
+/**
+ * GET /interaction/:uid/external/:alias/callback — the upstream's answer, forwarded here by
+ * `/external/:alias/callback` so that the interaction cookie comes along. Refusals end on a page
+ * of their own (no session, no redirect, so nothing can loop).
+ */
+export function completeExternalSignIn(deps: InteractionDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const details = await loadInteraction(ctx, deps.host.provider);
+    const query = new URLSearchParams(ctx.querystring);
+    const request = await deps.external.roundTrip.take(query.get('state') ?? '');
+    if (!request || request.interactionUid !== details.uid || request.providerAlias !== ctx.params.alias) {
+      throw new AppError('interaction_expired');
+    }
+    const provider = await deps.external.registry.require(request.providerAlias);
+    if (query.has('error')) {
+      // Cancelled or failed upstream: back to the choices, without auto-redirecting again.
+      ctx.status = 400;
+      await renderLogin(ctx, deps, details, {
+        error: `Signing in with ${provider.displayName} did not complete. Try again or choose another way.`,
+      });
+      return;
+    }
+    const { tokens, identity } = await deps.external.roundTrip
+      .complete(provider, request, query)
+      .catch((err: unknown) => {
+        ctx.state.log?.warn({ err: String(err), alias: provider.alias }, 'upstream code exchange failed');
+        throw new AppError(
+          'external_login_failed',
+          `Signing in with ${provider.displayName} did not work. Try again.`,
+        );
+      });
+    const result = await deps.external.service.signIn(provider, identity, actorOf(ctx));
+    if (!result.ok) {
+      ctx.status = 403;
+      ctx.type = 'html';
+      ctx.body = deps.views.render('interactions/external-refused.njk', {
+        provider: provider.displayName,
+        message: result.message,
+        uid: details.uid,
+        csrfToken: ctx.state.csrfToken,
+      });
+      return;
+    }
+    const externalSessionId = await deps.external.sessions.record({
+      userId: result.user.id,
+      providerAlias: provider.alias,
+      subject: identity.sub,
+      upstreamSid: typeof tokens.claims.sid === 'string' ? tokens.claims.sid : undefined,
+      idToken: tokens.idToken,
+      refreshToken: tokens.refreshToken,
+      ttlSeconds: TTL.Session,
+    });
+    await continueAfterFirstFactor(ctx, deps, details, {
+      user: result.user,
+      amr: ['fed'],
+      method: 'external',
+      providerAlias: provider.alias,
+      remember: false,
+      externalSessionId,
+      bypassTwoFactor: provider.options.bypassTwoFactor,
+    });
+  };
+}

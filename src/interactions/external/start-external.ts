@@ -1,0 +1,31 @@
+import type { Context } from 'koa';
+import type { InteractionDeps } from '../interaction-deps.ts';
+import { type InteractionDetails, loadInteraction } from '../load-interaction.ts';
+
+/** POST /interaction/:uid/external/:alias — the provider's button on the sign-in page. */
+export function startExternalSignIn(deps: InteractionDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const details = await loadInteraction(ctx, deps.host.provider);
+    if (details.prompt.name !== 'login') ctx.throw(400, 'This sign-in is not waiting for a sign-in method.');
+    await redirectToUpstream(ctx, deps, details, ctx.params.alias ?? '');
+  };
+}
+
+/** Sends the browser to the upstream provider for this interaction (button, auto-redirect or idp_hint). */
+export async function redirectToUpstream(
+  ctx: Context,
+  deps: InteractionDeps,
+  details: InteractionDetails,
+  alias: string,
+): Promise<void> {
+  const provider = await deps.external.registry.require(alias);
+  const loginHint = typeof details.params.login_hint === 'string' ? details.params.login_hint : undefined;
+  const url = await deps.external.roundTrip.begin(provider, {
+    providerAlias: provider.alias,
+    purpose: 'login',
+    interactionUid: details.uid,
+    loginHint,
+  });
+  ctx.status = 303;
+  ctx.redirect(url.href);
+}
