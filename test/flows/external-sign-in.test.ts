@@ -1,0 +1,94 @@
+import type * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser, textOf } from '../support/browser.ts';
+import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { discover } from '../support/relying-party.ts';
+import { startAuthorization, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
+import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
+
+describe('signing in with an upstream provider', () => {
+  let db: TestDatabase;
+  let gh: TestGatehouse;
+  let upstream: UpstreamOp;
+  let config: oidc.Configuration;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    gh = await startGatehouse({ databaseUrl: db.url });
+    upstream = await startUpstream({
+      gatehouseIssuer: gh.issuer,
+      alias: 'corp',
+      users: [
+        { sub: 'u-ann', email: 'ann@example.com', email_verified: true, name: 'Ann Upstream' },
+        { sub: 'u-new', email: 'new@example.com', email_verified: true, name: 'New Person' },
+        { sub: 'u-unverified', email: 'unverified@example.com', email_verified: false },
+      ],
+    });
+    await gh.gatehouse.external.registry.create({
+      alias: 'corp',
+      displayName: 'Corp ID',
+      issuer: upstream.issuer,
+      clientId: upstream.clientId,
+      clientSecret: upstream.clientSecret,
+      options: { autoLink: { autoLinkExternalAccount: true, defaultUserGroups: ['staff'] } },
+    });
+    await gh.gatehouse.userManager.createUser({
+      email: 'ann@example.com',
+      name: 'Ann Local',
+      password: 'correct horse battery',
+    });
+    await gh.gatehouse.clients.create({
+      clientId: 'app',
+      public: true,
+      redirectUris: [TEST_REDIRECT_URI],
+      postLogoutRedirectUris: [],
+      grants: ['authorization_code'],
+      scopes: [],
+      skipConsent: true,
+    });
+    config = await discover(gh.issuer, 'app');
+  });
+  afterAll(async () => {
+    await gh?.stop();
+    await upstream?.close();
+    await db?.drop();
+  });
+
+  async function viaUpstream(browser: Browser, sub: string) {
+    const started = await startAuthorization(browser, config);
+    expect(textOf(started.page)).toContain('Sign in with Corp ID');
+    const toUpstream = await browser.submit(started.page, 'form[action$="/external/corp"]');
+    expect(toUpstream.location).toMatch(new RegExp(`^${upstream.issuer}/auth\\?`));
+    const upstreamLogin = await browser.follow(toUpstream, (url) => url.startsWith(gh.issuer));
+    const back = await upstream.signIn(browser, upstreamLogin, sub);
+    return { started, page: await browser.follow(back, (url) => url.startsWith(TEST_REDIRECT_URI)) };
+  }
+
+  it('auto-links an existing user by verified email', async () => {
+    const browser = new Browser();
+    const { started, page } = await viaUpstream(browser, 'u-ann');
+    const tokens = await started.finish(page);
+    const ann = await gh.gatehouse.userManager.findByEmail('ann@example.com');
+    expect(tokens.claims()).toMatchObject({ sub: ann?.id, amr: ['fed'], acr: '1' });
+  });
+
+  it('auto-creates a user with the default groups', async () => {
+    const browser = new Browser();
+    const { started, page } = await viaUpstream(browser, 'u-new');
+    const tokens = await started.finish(page);
+    expect(tokens.claims()).toMatchObject({
+      email: 'new@example.com',
+      name: 'New Person',
+      groups: ['staff'],
+    });
+  });
+
+  it('refuses an unverified email with a clear page and no session', async () => {
+    const browser = new Browser();
+    const { page } = await viaUpstream(browser, 'u-unverified');
+    expect(page.status).toBe(403);
+    expect(textOf(page)).toContain('has not verified your email address');
+    expect(await gh.gatehouse.userManager.findByEmail('unverified@example.com')).toBeUndefined();
+  });
+});
