@@ -13,8 +13,8 @@ import { containsUnstorableText } from '../http/validation.ts';
 import type { Views } from '../http/views.ts';
 import { SCOPE_CLAIMS } from './accounts.ts';
 import { ACR } from './acr.ts';
-import { buildInteractionPolicy } from './interaction-policy.ts';
 import { loadExistingGrant } from './first-party-grants.ts';
+import { buildInteractionPolicy } from './interaction-policy.ts';
 import { createProviderFetch } from './private-network-guard.ts';
 
 /**
@@ -108,7 +108,10 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
     rotateRefreshToken: true,
     /** As Keycloak: a client allowed the refresh_token grant gets a refresh token, offline_access or not. */
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: buildInteractionPolicy() },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: buildInteractionPolicy(),
+    },
     /** `idp_hint=<alias>` (and Keycloak's `kc_idp_hint`) picks the upstream provider for a sign-in. */
     extraParams: ['idp_hint', 'kc_idp_hint'],
     /** Keycloak-style levels: `1` one factor, `2` two factors (see ./acr.ts). */
