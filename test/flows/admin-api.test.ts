@@ -228,6 +228,8 @@ describe('/api/admin/v1', () => {
     ]);
     const limited = await machine.call('GET', `/audit-events?userId=${id}&limit=1`);
     expect(limited.json.events).toHaveLength(1);
+    const unfiltered = await machine.call('GET', '/audit-events?userId=&type=&limit=');
+    expect((unfiltered.json.events as unknown[]).length).toBeGreaterThan(2);
     // Re-inviting someone who already has an account is refused.
     expect((await admin.call('POST', '/users/invite', { email: STAFF.email })).status).toBe(409);
   });

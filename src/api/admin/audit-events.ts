@@ -22,7 +22,9 @@ const auditQuery = z.object({
 /** GET /audit-events?userId=&type=&limit=: newest first. */
 export function listAuditEvents(deps: AdminApiDeps) {
   return async (ctx: Context): Promise<void> => {
-    const query = parse(auditQuery, ctx.query);
+    // `?userId=&type=` (a filter form left blank) means no filter.
+    const given = Object.fromEntries(Object.entries(ctx.query).filter(([, v]) => v !== ''));
+    const query = parse(auditQuery, given);
     const events = await deps.audit.list({
       limit: query.limit,
       ...(query.userId ? { affectedUserId: query.userId } : {}),
