@@ -2,6 +2,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { accountRouter } from './account/router.ts';
+import { twoFactorAccountRouter } from './account/two-factor/router.ts';
 import { setupRouter } from './admin/setup-routes.ts';
 import { adminApiRouter } from './api/admin/router.ts';
 import { authApiRouter } from './api/auth/router.ts';
@@ -60,6 +61,7 @@ export function createApp(gatehouse: Gatehouse): Koa {
     setupRouter({ setup: gatehouse.setup, views }, guards),
     accountRouter(gatehouse, guards),
     externalPagesRouter(gatehouse, guards),
+    twoFactorAccountRouter(gatehouse, guards),
   ]) {
     pages.use(router.routes(), router.allowedMethods());
   }

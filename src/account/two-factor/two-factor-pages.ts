@@ -1,0 +1,127 @@
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { findSignedIn, type SignedIn } from '../../api/auth/current-session.ts';
+import type { Gatehouse } from '../../container.ts';
+import { actorOf } from '../../http/actor.ts';
+import { AppError } from '../../http/app-error.ts';
+import { parseBody } from '../../http/validation.ts';
+import { renderSignedOut } from '../account-page.ts';
+import { renderPage } from '../page.ts';
+
+export type TwoFactorPageDeps = Pick<Gatehouse, 'views' | 'sessions' | 'userManager' | 'twoFactor'>;
+
+type Handler = (ctx: Context, signedIn: SignedIn) => Promise<void>;
+
+/** Runs `handler` for a signed-in user; a refusal from the service re-renders the overview with it. */
+function signedInPage(deps: TwoFactorPageDeps, handler: Handler) {
+  return async (ctx: Context): Promise<void> => {
+    const signedIn = await findSignedIn(ctx, deps);
+    if (!signedIn) return renderSignedOut(ctx, deps);
+    if (!deps.twoFactor.supported)
+      throw new AppError('not_found', 'Two-factor authentication is turned off on this server.');
+    try {
+      await handler(ctx, signedIn);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      await renderOverview(ctx, deps, signedIn, { error: error.message }, error.status);
+    }
+  };
+}
+
+async function renderOverview(
+  ctx: Context,
+  deps: TwoFactorPageDeps,
+  { user }: SignedIn,
+  message: Record<string, string> = {},
+  status = 200,
+) {
+  const providers = await deps.twoFactor.enabledProviders(user);
+  renderPage(
+    ctx,
+    deps,
+    'two-factor/overview.njk',
+    {
+      providers,
+      enabled: providers.length > 0,
+      mandatory: deps.twoFactor.isMandatoryFor(user),
+      remaining: await deps.twoFactor.remainingRecoveryCodes(user),
+      ...message,
+    },
+    status,
+  );
+}
+
+/** GET /account/two-factor */
+export const showTwoFactor = (deps: TwoFactorPageDeps) =>
+  signedInPage(deps, (ctx, s) => renderOverview(ctx, deps, s));
+
+/** GET /account/two-factor/authenticator — the QR code and key of a new (pending) authenticator. */
+export const showAuthenticatorSetup = (deps: TwoFactorPageDeps) =>
+  signedInPage(deps, async (ctx, { user }) => {
+    renderPage(ctx, deps, 'two-factor/authenticator.njk', {
+      enrolment: await deps.twoFactor.beginTotp(user),
+    });
+  });
+
+const codeForm = z.object({ code: z.string().trim().min(1, 'Enter the code.').max(64) });
+
+/** POST /account/two-factor/authenticator — confirms it with a code; recovery codes shown once. */
+export const confirmAuthenticator = (deps: TwoFactorPageDeps) =>
+  signedInPage(deps, async (ctx, { user }) => {
+    const { code } = parseBody(ctx, codeForm);
+    try {
+      const { recoveryCodes } = await deps.twoFactor.confirmTotp(user, code, actorOf(ctx, user.id));
+      renderPage(ctx, deps, 'two-factor/enabled.njk', { recoveryCodes });
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'invalid_input') throw error;
+      const enrolment = await deps.twoFactor.beginTotp(user);
+      renderPage(ctx, deps, 'two-factor/authenticator.njk', { enrolment, error: error.message }, 400);
+    }
+  });
+
+/** POST /account/two-factor/email — sends a code to confirm that email codes reach the user. */
+export const startEmailCodes = (deps: TwoFactorPageDeps) =>
+  signedInPage(deps, async (ctx, { user }) => {
+    await deps.twoFactor.beginEmail(user, actorOf(ctx, user.id));
+    renderPage(ctx, deps, 'two-factor/email.njk', { email: user.email });
+  });
+
+/** POST /account/two-factor/email/confirm */
+export const confirmEmailCodes = (deps: TwoFactorPageDeps) =>
+  signedInPage(deps, async (ctx, { user }) => {
+    const { code } = parseBody(ctx, codeForm);
+    try {
+      const { recoveryCodes } = await deps.twoFactor.confirmEmail(user, code, actorOf(ctx, user.id));
+      renderPage(ctx, deps, 'two-factor/enabled.njk', { recoveryCodes });
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'invalid_input') throw error;
+      renderPage(ctx, deps, 'two-factor/email.njk', { email: user.email, error: error.message }, 400);
+    }
+  });
+
+/** POST /account/two-factor/recovery-codes — a new set; the old one stops working. */
+export const regenerateRecoveryCodes = (deps: TwoFactorPageDeps) =>
+  signedInPage(deps, async (ctx, { user }) => {
+    const recoveryCodes = await deps.twoFactor.regenerateRecoveryCodes(user, actorOf(ctx, user.id));
+    renderPage(ctx, deps, 'two-factor/enabled.njk', { recoveryCodes, regenerated: true });
+  });
+
+const disableForm = z.object({
+  password: z.string().min(1, 'Enter your password.').max(1024),
+  provider: z.enum(['totp', 'email', 'recovery']).default('totp'),
+  code: z.string().trim().min(1, 'Enter a code.').max(64),
+});
+
+/** POST /account/two-factor/disable — needs the password and a current code. */
+export const disableTwoFactor = (deps: TwoFactorPageDeps) =>
+  signedInPage(deps, async (ctx, signedIn) => {
+    const input = parseBody(ctx, disableForm);
+    await deps.twoFactor.disable(
+      signedIn.user,
+      input.password,
+      input.provider,
+      input.code,
+      actorOf(ctx, signedIn.user.id),
+    );
+    await renderOverview(ctx, deps, signedIn, { notice: 'Two-factor authentication is off.' });
+  });
