@@ -1,0 +1,124 @@
+import { type Command, Option } from 'commander';
+import type { Gatehouse } from '../container.ts';
+import type { CreatedClient } from '../oidc/client-service.ts';
+import {
+  type ClientFlags,
+  type ClientView,
+  clientOptions,
+  clientView,
+  toClientChanges,
+  toClientInput,
+} from './client-flags.ts';
+import { fields, type OutputOptions, print, table, when } from './output.ts';
+import { secretArg } from './parsing.ts';
+import { type Env, UsageError, withGatehouse } from './runtime.ts';
+
+export function registerClientCommands(program: Command, env: Env): void {
+  const client = program.command('client').description('manage the applications that sign users in');
+
+  clientOptions(
+    client
+      .command('create')
+      .description('register an application; a generated secret is printed once')
+      .requiredOption('--id <id>', 'client_id'),
+    'create',
+  ).action(async (flags: ClientFlags & { id: string }) => {
+    const secret = await secretArg(flags.secret);
+    await withGatehouse(env, (g) => createClient(g, { ...flags, secret }));
+  });
+
+  client
+    .command('list')
+    .description('list applications')
+    .addOption(new Option('--json', 'print machine-readable JSON'))
+    .action((flags: OutputOptions) => withGatehouse(env, (g) => listClients(g, flags)));
+
+  client
+    .command('show <id>')
+    .description('show one application (never its secret)')
+    .addOption(new Option('--json', 'print machine-readable JSON'))
+    .action((id: string, flags: OutputOptions) =>
+      withGatehouse(env, async (g) => {
+        const view = clientView(await g.clients.require(id));
+        print(flags, view, () => clientFields(view));
+      }),
+    );
+
+  clientOptions(
+    client.command('update <id>').description('change an application; a list option replaces that list'),
+    'update',
+  ).action(async (id: string, flags: ClientFlags) => {
+    const secret = await secretArg(flags.secret);
+    await withGatehouse(env, (g) => updateClient(g, id, { ...flags, secret }));
+  });
+
+  client
+    .command('delete <id>')
+    .description('delete an application and every token issued to it')
+    .addOption(new Option('--json', 'print machine-readable JSON'))
+    .action((id: string, flags: OutputOptions) =>
+      withGatehouse(env, async (g) => {
+        await g.clients.delete(id);
+        print(flags, { deleted: id }, () => `Deleted client ${id} and every token issued to it.`);
+      }),
+    );
+}
+
+async function createClient(g: Gatehouse, flags: ClientFlags & { id: string }): Promise<void> {
+  const created = await g.clients.create(toClientInput(flags));
+  printWithSecret(flags, `Created client ${created.client.clientId}.`, created);
+}
+
+async function updateClient(g: Gatehouse, id: string, flags: ClientFlags): Promise<void> {
+  const changes = toClientChanges(flags);
+  if (changes.rotateSecret && changes.public === undefined) {
+    const current = clientView(await g.clients.require(id));
+    if (current.type === 'public') {
+      throw new UsageError(
+        `client ${id} is public and has no secret to rotate; give --auth-method to make it confidential`,
+      );
+    }
+  }
+  printWithSecret(flags, `Updated client ${id}.`, await g.clients.update(id, changes));
+}
+
+async function listClients(g: Gatehouse, flags: OutputOptions): Promise<void> {
+  const clients = (await g.clients.list()).map(clientView);
+  print(
+    flags,
+    clients,
+    () =>
+      table(
+        ['CLIENT ID', 'NAME', 'TYPE', 'GRANTS', 'REDIRECT URIS'],
+        clients.map((c) => [c.clientId, c.name ?? '', c.type, c.grants.join(','), c.redirectUris.join(' ')]),
+      ) || 'No clients.',
+  );
+}
+
+/** A generated secret is printed here, once: the database keeps it encrypted and nothing shows it again. */
+function printWithSecret(flags: OutputOptions, headline: string, { client, secret }: CreatedClient): void {
+  const view = clientView(client);
+  print(flags, secret ? { ...view, secret } : view, () =>
+    [
+      headline,
+      clientFields(view),
+      ...(secret ? ['', `client_secret: ${secret}`, 'Store this secret now: it is not shown again.'] : []),
+    ].join('\n'),
+  );
+}
+
+function clientFields(c: ClientView): string {
+  return fields([
+    ['client_id', c.clientId],
+    ['name', c.name ?? '-'],
+    ['type', c.type === 'public' ? 'public (no secret, PKCE)' : `confidential (${c.authMethod})`],
+    ['grants', c.grants],
+    ['redirect URIs', c.redirectUris],
+    ['post-logout URIs', c.postLogoutRedirectUris],
+    ['back-channel logout', c.backchannelLogoutUri ?? '-'],
+    ['scopes', c.scopes.length ? c.scopes.join(' ') : 'all'],
+    ['skip consent', c.skipConsent ? 'yes' : 'no'],
+    ['created', when(c.createdAt)],
+    ['updated', when(c.updatedAt)],
+  ]);
+}

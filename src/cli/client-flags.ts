@@ -1,0 +1,152 @@
+import { type Command, Option } from 'commander';
+import {
+  AUTH_METHODS,
+  type AuthMethod,
+  type ClientChanges,
+  type ClientInput,
+  GRANT_TYPES,
+  type GrantType,
+} from '../oidc/client-service.ts';
+import type { StoredClient } from '../oidc/client-store.ts';
+import type { OutputOptions } from './output.ts';
+import { choice, collect, collectChoice } from './parsing.ts';
+import { UsageError } from './runtime.ts';
+
+const DEFAULT_GRANTS: GrantType[] = ['authorization_code', 'refresh_token'];
+
+/** Flags of `client create` and `client update`; `false` comes from a `--no-…` flag: clear it. */
+export interface ClientFlags extends OutputOptions {
+  id?: string;
+  name?: string;
+  secret?: string;
+  public?: boolean;
+  authMethod?: AuthMethod;
+  redirectUri?: string[];
+  postLogoutRedirectUri?: string[] | false;
+  backchannelLogoutUri?: string | false;
+  grant?: GrantType[];
+  scope?: string[] | false;
+  skipConsent?: boolean;
+  rotateSecret?: boolean;
+}
+
+/** The registration flags both commands share, so that they are spelled the same in both. */
+export function clientOptions(command: Command, mode: 'create' | 'update'): Command {
+  const verb = mode === 'create' ? 'add' : 'set';
+  command
+    .option('--name <name>', 'display name, shown on the consent page')
+    .addOption(
+      new Option('--secret <secret>', 'client secret (default: generated; - reads it from stdin)').conflicts(
+        'public',
+      ),
+    )
+    .addOption(new Option('--public', 'public client (no secret), e.g. a single-page or native app'))
+    .addOption(
+      new Option('--auth-method <method>', `token endpoint authentication (${AUTH_METHODS.join('|')})`)
+        .argParser(choice(AUTH_METHODS))
+        .conflicts('public'),
+    )
+    .option(`--redirect-uri <uri>`, `${verb} a redirect URI (repeatable)`, collect)
+    .option('--post-logout-redirect-uri <uri>', `${verb} a post-logout redirect URI (repeatable)`, collect)
+    .option('--backchannel-logout-uri <uri>', 'back-channel logout endpoint of the application')
+    .option(
+      '--grant <grant>',
+      `${verb} a grant type: ${GRANT_TYPES.join('|')} (repeatable; default: ${DEFAULT_GRANTS.join(' and ')})`,
+      collectChoice(GRANT_TYPES),
+    )
+    .option('--scope <scope>', `${verb} an allowed scope (repeatable; default: every scope)`, collect)
+    .option('--skip-consent', 'first-party application: its users see no consent page');
+  if (mode === 'update') {
+    command
+      .option('--no-post-logout-redirect-uri', 'remove every post-logout redirect URI')
+      .option('--no-backchannel-logout-uri', 'remove the back-channel logout endpoint')
+      .option('--no-scope', 'allow every scope again')
+      .option('--no-skip-consent', 'ask for consent again')
+      .addOption(
+        new Option('--rotate-secret', 'replace the secret with a generated one (printed once)').conflicts([
+          'secret',
+          'public',
+        ]),
+      );
+  }
+  return command.addOption(new Option('--json', 'print machine-readable JSON'));
+}
+
+export function toClientInput(flags: ClientFlags & { id: string }): ClientInput {
+  const grants = flags.grant ?? DEFAULT_GRANTS;
+  const redirectUris = flags.redirectUri ?? [];
+  if (grants.includes('authorization_code') && redirectUris.length === 0) {
+    throw new UsageError('--redirect-uri is required for a client with the authorization_code grant');
+  }
+  return {
+    clientId: flags.id,
+    name: flags.name,
+    secret: flags.secret,
+    public: flags.public ?? false,
+    authMethod: flags.authMethod,
+    redirectUris,
+    postLogoutRedirectUris: flags.postLogoutRedirectUri || [],
+    backchannelLogoutUri: flags.backchannelLogoutUri || undefined,
+    grants,
+    scopes: flags.scope || [],
+    skipConsent: flags.skipConsent ?? false,
+  };
+}
+
+/** Only what the flags name changes; a secret or an auth method makes a public client confidential. */
+export function toClientChanges(flags: ClientFlags): ClientChanges {
+  const confidential = flags.secret !== undefined || flags.authMethod !== undefined;
+  const changes: ClientChanges = {
+    name: flags.name,
+    secret: flags.secret,
+    public: flags.public ? true : confidential ? false : undefined,
+    authMethod: flags.authMethod,
+    redirectUris: flags.redirectUri,
+    postLogoutRedirectUris: flags.postLogoutRedirectUri === false ? [] : flags.postLogoutRedirectUri,
+    // ClientService drops an empty back-channel URI from the metadata: that is how it is removed.
+    backchannelLogoutUri: flags.backchannelLogoutUri === false ? '' : flags.backchannelLogoutUri,
+    grants: flags.grant,
+    scopes: flags.scope === false ? [] : flags.scope,
+    skipConsent: flags.skipConsent,
+    rotateSecret: flags.rotateSecret,
+  };
+  const given = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+  if (Object.keys(given).length === 0) throw new UsageError('nothing to change: give at least one option');
+  return given;
+}
+
+export interface ClientView {
+  clientId: string;
+  name: string | null;
+  type: 'public' | 'confidential';
+  authMethod: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  backchannelLogoutUri: string | null;
+  grants: string[];
+  /** Empty: every scope the provider offers. */
+  scopes: string[];
+  skipConsent: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What `show`, `list` and `--json` print: the registration, never a secret. */
+export function clientView(client: StoredClient): ClientView {
+  const m = client.metadata;
+  const authMethod = String(m.token_endpoint_auth_method ?? 'client_secret_basic');
+  return {
+    clientId: client.clientId,
+    name: typeof m.client_name === 'string' ? m.client_name : null,
+    type: authMethod === 'none' ? 'public' : 'confidential',
+    authMethod,
+    redirectUris: [...(m.redirect_uris ?? [])],
+    postLogoutRedirectUris: [...(m.post_logout_redirect_uris ?? [])],
+    backchannelLogoutUri: typeof m.backchannel_logout_uri === 'string' ? m.backchannel_logout_uri : null,
+    grants: [...(m.grant_types ?? [])],
+    scopes: typeof m.scope === 'string' && m.scope ? m.scope.split(' ') : [],
+    skipConsent: client.skipConsent,
+    createdAt: client.createdAt,
+    updatedAt: client.updatedAt,
+  };
+}

@@ -1,0 +1,53 @@
+import { InvalidArgumentError } from 'commander';
+import { z } from 'zod';
+import { UsageError } from './runtime.ts';
+
+/** Argument parser for a repeatable option (`--group a --group b`); unset stays `undefined`. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** `collect`, refusing values outside `choices` with commander's usual one-line message. */
+export function collectChoice<T extends string>(choices: readonly T[]) {
+  return (value: string, previous: T[] | undefined): T[] => {
+    if (!isChoice(choices, value)) {
+      throw new InvalidArgumentError(`Allowed choices are ${choices.join(', ')}.`);
+    }
+    return [...(previous ?? []), value];
+  };
+}
+
+export function choice<T extends string>(choices: readonly T[]) {
+  return (value: string): T => {
+    if (!isChoice(choices, value)) {
+      throw new InvalidArgumentError(`Allowed choices are ${choices.join(', ')}.`);
+    }
+    return value;
+  };
+}
+
+function isChoice<T extends string>(choices: readonly T[], value: string): value is T {
+  return (choices as readonly string[]).includes(value);
+}
+
+const email = z.email();
+
+/** The user manager stores addresses as given; the command refuses obvious typos before it is asked. */
+export function requireEmail(flag: string, value: string): string {
+  const trimmed = value.trim();
+  if (!email.safeParse(trimmed).success) throw new UsageError(`${flag}: "${value}" is not an email address`);
+  return trimmed;
+}
+
+/**
+ * `--password -` and `--secret -` read the value from the first line of stdin, so that it appears
+ * neither in the shell history nor in the process list.
+ */
+export async function secretArg(value: string | undefined): Promise<string | undefined> {
+  if (value !== '-') return value;
+  let input = '';
+  for await (const chunk of process.stdin) input += String(chunk);
+  const line = input.split(/\r?\n/)[0] ?? '';
+  if (!line) throw new UsageError('expected the value on stdin, found nothing');
+  return line;
+}

@@ -1,0 +1,201 @@
+import { type Command, Option } from 'commander';
+import type { Gatehouse } from '../container.ts';
+import { AppError } from '../http/app-error.ts';
+import { isLockedOut, type User } from '../users/user.ts';
+import type { UserManager } from '../users/user-manager.ts';
+import type { UserChanges } from '../users/user-store.ts';
+import { fields, type OutputOptions, print, table, when } from './output.ts';
+import { collect, requireEmail, secretArg } from './parsing.ts';
+import { type Env, UsageError, withGatehouse } from './runtime.ts';
+
+interface CreateFlags extends OutputOptions {
+  email: string;
+  name?: string;
+  password?: string;
+  invite?: boolean;
+  group?: string[];
+}
+
+interface UpdateFlags extends OutputOptions {
+  name?: string;
+  email?: string;
+  /** `false` from `--no-group`: remove every group. */
+  group?: string[] | false;
+  disable?: boolean;
+  enable?: boolean;
+  password?: string;
+}
+
+const json = () => new Option('--json', 'print machine-readable JSON');
+
+export function registerUserCommands(program: Command, env: Env): void {
+  const user = program.command('user').description('manage local user accounts');
+
+  user
+    .command('create')
+    .description('create a user')
+    .requiredOption('--email <email>', 'email address, also the username')
+    .option('--name <name>', 'display name')
+    .addOption(
+      new Option('--password <password>', 'initial password (- reads it from stdin)').conflicts('invite'),
+    )
+    .option('--invite', 'send an invitation email instead of setting a password')
+    .option('--group <group>', 'add to a group (repeatable)', collect)
+    .addOption(json())
+    .action(async (flags: CreateFlags) => {
+      const password = await secretArg(flags.password);
+      await withGatehouse(env, (g) => createUser(g, { ...flags, password }));
+    });
+
+  user
+    .command('list')
+    .description('list users')
+    .addOption(json())
+    .action((flags: OutputOptions) => withGatehouse(env, (g) => listUsers(g, flags)));
+
+  user
+    .command('show <id-or-email>')
+    .description('show one user')
+    .addOption(json())
+    .action((ref: string, flags: OutputOptions) =>
+      withGatehouse(env, async (g) => printUser(flags, await resolveUser(g.userManager, ref))),
+    );
+
+  user
+    .command('update <id-or-email>')
+    .description('change a user; --group replaces the groups')
+    .option('--name <name>', 'display name')
+    .option('--email <email>', 'new email address')
+    .option('--group <group>', 'set the groups (repeatable)', collect)
+    .option('--no-group', 'remove the user from every group')
+    .addOption(new Option('--disable', 'disable the account').conflicts('enable'))
+    .option('--enable', 'enable the account')
+    .option('--password <password>', 'set a new password (- reads it from stdin)')
+    .addOption(json())
+    .action(async (ref: string, flags: UpdateFlags) => {
+      const password = await secretArg(flags.password);
+      await withGatehouse(env, (g) => updateUser(g, ref, { ...flags, password }));
+    });
+
+  user
+    .command('delete <id-or-email>')
+    .description('delete a user')
+    .addOption(json())
+    .action((ref: string, flags: OutputOptions) => withGatehouse(env, (g) => deleteUser(g, ref, flags)));
+}
+
+async function createUser(g: Gatehouse, flags: CreateFlags): Promise<void> {
+  const email = requireEmail('--email', flags.email);
+  if (flags.invite) return inviteUser(g, email, flags);
+  const created = await g.userManager.createUser({
+    email,
+    name: flags.name,
+    groups: flags.group,
+    password: flags.password,
+  });
+  const note = created.hasPassword
+    ? `Created ${created.email}.`
+    : `Created ${created.email} without a password: they cannot sign in with one until it is set.`;
+  print(flags, userView(created), () => `${note}\n${userFields(created)}`);
+}
+
+/**
+ * The invitation goes out as email (or to the outbox without SMTP_URL); the link is printed as well,
+ * as `serve` prints the first-run link, for an operator who has no mail set up yet.
+ */
+async function inviteUser(g: Gatehouse, email: string, flags: CreateFlags): Promise<void> {
+  const { user, link } = await g.invitations.invite({ email, name: flags.name, groups: flags.group });
+  const hours = Math.round(g.settings.inviteTtlSeconds / 3600);
+  print(flags, { ...userView(user), invitationLink: link }, () =>
+    [
+      `Invited ${user.email}.`,
+      `Invitation link (single use, valid ${hours} h): ${link}`,
+      userFields(user),
+    ].join('\n'),
+  );
+}
+
+async function listUsers(g: Gatehouse, flags: OutputOptions): Promise<void> {
+  const users = await g.userManager.listUsers();
+  print(
+    flags,
+    users.map(userView),
+    () =>
+      table(
+        ['ID', 'EMAIL', 'NAME', 'STATUS', 'GROUPS'],
+        users.map((u) => [u.id, u.email, u.name, u.status, u.groups.join(',')]),
+      ) || 'No users.',
+  );
+}
+
+async function updateUser(g: Gatehouse, ref: string, flags: UpdateFlags): Promise<void> {
+  const changes = userChanges(flags);
+  if (Object.keys(changes).length === 0 && flags.password === undefined) {
+    throw new UsageError(
+      'nothing to change: give --name, --email, --group, --disable, --enable or --password',
+    );
+  }
+  const manager = g.userManager;
+  const current = await resolveUser(manager, ref);
+  if (changes.email !== undefined) {
+    // The unique index would refuse it too, but with a database error rather than this message.
+    const holder = await manager.findByEmail(changes.email);
+    if (holder && holder.id !== current.id) throw new AppError('email_taken');
+  }
+  // The password first: it is the change most likely to be refused, and then nothing has changed.
+  if (flags.password !== undefined) await manager.resetPassword(current.id, flags.password);
+  const updated = Object.keys(changes).length
+    ? await manager.updateUser(current.id, changes)
+    : await resolveUser(manager, current.id);
+  print(flags, userView(updated), () => `Updated ${updated.email}.\n${userFields(updated)}`);
+}
+
+function userChanges(flags: UpdateFlags): Omit<UserChanges, 'passwordHash'> {
+  const changes: Omit<UserChanges, 'passwordHash'> = {};
+  if (flags.name !== undefined) changes.name = flags.name;
+  if (flags.email !== undefined) changes.email = requireEmail('--email', flags.email);
+  if (flags.group !== undefined) changes.groups = flags.group === false ? [] : flags.group;
+  if (flags.disable) changes.status = 'disabled';
+  if (flags.enable) changes.status = 'active';
+  return changes;
+}
+
+async function deleteUser(g: Gatehouse, ref: string, flags: OutputOptions): Promise<void> {
+  const user = await resolveUser(g.userManager, ref);
+  await g.userManager.deleteUser(user.id);
+  print(flags, { deleted: user.id, email: user.email }, () => `Deleted ${user.email} (${user.id}).`);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Users are named by id or by email; an id is a UUID, which no email address is. */
+async function resolveUser(manager: UserManager, ref: string): Promise<User> {
+  const user = UUID.test(ref) ? await manager.findById(ref) : await manager.findByEmail(ref);
+  if (!user) throw new AppError('not_found', `No user "${ref}".`);
+  return user;
+}
+
+/** Everything about a user except the security stamp, which is an internal session check. */
+function userView(user: User): Omit<User, 'securityStamp'> {
+  const { securityStamp: _internal, ...view } = user;
+  return view;
+}
+
+function printUser(flags: OutputOptions, user: User): void {
+  print(flags, userView(user), () => userFields(user));
+}
+
+function userFields(user: User): string {
+  return fields([
+    ['id', user.id],
+    ['email', user.email],
+    ['name', user.name || '-'],
+    ['status', user.status],
+    ['groups', user.groups],
+    ['password', user.hasPassword ? 'set' : 'not set'],
+    ...(isLockedOut(user) ? [['locked until', when(user.lockoutEnd)] as [string, string]] : []),
+    ['last sign-in', when(user.lastLoginAt)],
+    ['created', when(user.createdAt)],
+    ['updated', when(user.updatedAt)],
+  ]);
+}

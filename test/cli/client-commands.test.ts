@@ -1,0 +1,228 @@
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { discover } from '../support/relying-party.ts';
+import { type CliOptions, cliJson, expectOneLineError, runCli, runMany } from './run-cli.ts';
+
+interface ClientJson {
+  clientId: string;
+  name: string | null;
+  type: 'public' | 'confidential';
+  authMethod: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  backchannelLogoutUri: string | null;
+  grants: string[];
+  scopes: string[];
+  skipConsent: boolean;
+  secret?: string;
+}
+
+const APP = 'http://127.0.0.1:9';
+
+describe('gatehouse client', () => {
+  let db: TestDatabase;
+  let gh: TestGatehouse;
+  let on: CliOptions;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // A running server on the same database: what the command registers, it must accept.
+    gh = await startGatehouse({ databaseUrl: db.url });
+    on = { env: { DATABASE_URL: db.url } };
+  });
+
+  afterAll(async () => {
+    await gh?.stop();
+    await db?.drop();
+  });
+
+  async function machineToken(clientId: string, secret: string): Promise<string> {
+    const config = await discover(gh.issuer, clientId, secret);
+    return (await oidc.clientCredentialsGrant(config)).access_token;
+  }
+
+  it('creates a client whose generated secret is printed once and works at the token endpoint', async () => {
+    const created = await cliJson<ClientJson>(
+      ['client', 'create', '--id', 'machine', '--name', 'Nightly job', '--grant', 'client_credentials'],
+      on,
+    );
+    expect(created).toMatchObject({
+      clientId: 'machine',
+      name: 'Nightly job',
+      type: 'confidential',
+      authMethod: 'client_secret_basic',
+      grants: ['client_credentials'],
+      redirectUris: [],
+    });
+    const secret = created.secret ?? '';
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    expect(await machineToken('machine', secret)).toBeTruthy();
+
+    const shown = await runCli(['client', 'show', 'machine'], on);
+    expect(shown.stdout).toMatch(/client_id: +machine\n/);
+    expect(shown.stdout).not.toContain(secret);
+    const listed = await runCli(['client', 'list', '--json'], on);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ clientId: 'machine' })]);
+    expect(listed.stdout).not.toContain(secret);
+  });
+
+  it('rotates the secret: the new one works, the old one stops working', async () => {
+    const before = await cliJson<ClientJson>(['client', 'show', 'machine'], on);
+    expect(before.secret).toBeUndefined();
+    const human = await runCli(['client', 'update', 'machine', '--rotate-secret'], on);
+    expect(human.code, human.stderr).toBe(0);
+    const secret = /client_secret: (\S+)\nStore this secret now: it is not shown again\./.exec(
+      human.stdout,
+    )?.[1];
+    expect(secret).toBeTruthy();
+    expect(await machineToken('machine', secret ?? '')).toBeTruthy();
+    const rotated = await cliJson<ClientJson>(['client', 'update', 'machine', '--rotate-secret'], on);
+    expect(rotated.secret).toBeTruthy();
+    expect(rotated.secret).not.toBe(secret);
+    // 401 invalid_client, as openid-client reports a WWW-Authenticate challenge.
+    await expect(machineToken('machine', secret ?? '')).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('registers, updates and deletes a web application with every option', async () => {
+    const created = await cliJson<ClientJson>(
+      [
+        'client',
+        'create',
+        '--id',
+        'webapp',
+        '--name',
+        'Web',
+        '--secret',
+        'a-secret-chosen-by-the-operator-0123',
+      ]
+        .concat([
+          '--auth-method',
+          'client_secret_post',
+          '--redirect-uri',
+          `${APP}/cb`,
+          '--redirect-uri',
+          `${APP}/cb2`,
+        ])
+        .concat(['--post-logout-redirect-uri', `${APP}/bye`, '--scope', 'openid', '--scope', 'email'])
+        .concat(['--backchannel-logout-uri', 'https://app.example.com/logout', '--skip-consent']),
+      on,
+    );
+    expect(created).toMatchObject({
+      type: 'confidential',
+      authMethod: 'client_secret_post',
+      redirectUris: [`${APP}/cb`, `${APP}/cb2`],
+      postLogoutRedirectUris: [`${APP}/bye`],
+      backchannelLogoutUri: 'https://app.example.com/logout',
+      grants: ['authorization_code', 'refresh_token'],
+      scopes: ['openid', 'email'],
+      skipConsent: true,
+    });
+    // The operator chose the secret, so there is nothing to show.
+    expect(created.secret).toBeUndefined();
+
+    const updated = await cliJson<ClientJson>(
+      [
+        'client',
+        'update',
+        'webapp',
+        '--redirect-uri',
+        `${APP}/new`,
+        '--no-scope',
+        '--no-skip-consent',
+      ].concat(['--no-backchannel-logout-uri', '--no-post-logout-redirect-uri']),
+      on,
+    );
+    expect(updated).toMatchObject({
+      name: 'Web',
+      authMethod: 'client_secret_post',
+      redirectUris: [`${APP}/new`],
+      postLogoutRedirectUris: [],
+      backchannelLogoutUri: null,
+      scopes: [],
+      skipConsent: false,
+    });
+    expect(updated.secret).toBeUndefined();
+
+    const deleted = await runCli(['client', 'delete', 'webapp'], on);
+    expect(deleted.stdout).toContain('Deleted client webapp');
+    expect(expectOneLineError(await runCli(['client', 'show', 'webapp'], on))).toBe(
+      'gatehouse: No client with id "webapp".',
+    );
+  });
+
+  it('registers a public client, and makes it confidential with a generated secret on request', async () => {
+    const spa = await cliJson<ClientJson>(
+      ['client', 'create', '--id', 'spa', '--public', '--redirect-uri', `${APP}/cb`],
+      on,
+    );
+    expect(spa).toMatchObject({ type: 'public', authMethod: 'none' });
+    expect(spa.secret).toBeUndefined();
+    const refused = await runCli(['client', 'update', 'spa', '--rotate-secret'], on);
+    expect(expectOneLineError(refused)).toMatch(/client spa is public and has no secret to rotate/);
+    const confidential = await cliJson<ClientJson>(
+      ['client', 'update', 'spa', '--auth-method', 'client_secret_basic', '--grant', 'client_credentials'],
+      on,
+    );
+    expect(confidential.type).toBe('confidential');
+    expect(await machineToken('spa', confidential.secret ?? '')).toBeTruthy();
+  });
+
+  it('refuses bad input with one line and a failure status', async () => {
+    const cases: Array<[string[], RegExp, number]> = [
+      [['client', 'create', '--redirect-uri', `${APP}/cb`], /required option '--id <id>' not specified/, 2],
+      [['client', 'create', '--id', 'x', '--redirect-uri', 'not a url'], /Invalid client: redirect_uris/, 1],
+      [
+        ['client', 'create', '--id', 'x', '--public', '--secret', 's', '--redirect-uri', `${APP}/cb`],
+        /option '--secret <secret>' cannot be used with option '--public'/,
+        2,
+      ],
+      [
+        ['client', 'create', '--id', 'machine', '--grant', 'client_credentials'],
+        /A client with that id already exists/,
+        1,
+      ],
+      [
+        ['client', 'create', '--id', 'x', '--grant', 'implicit'],
+        /--grant <grant>' argument 'implicit' is invalid/,
+        2,
+      ],
+      [['client', 'create', '--id', 'x'], /--redirect-uri is required/, 2],
+      [['client', 'create', '--id', 'bad id!', '--grant', 'client_credentials'], /client id may contain/, 1],
+      [
+        [
+          'client',
+          'create',
+          '--id',
+          'x',
+          '--redirect-uri',
+          `${APP}/cb`,
+          '--backchannel-logout-uri',
+          `${APP}/bcl`,
+        ],
+        /ALLOW_PRIVATE_NETWORK_FETCH/,
+        1,
+      ],
+      [['client', 'create', '--id', 'x', '--auth-method', 'private_key_jwt'], /Allowed choices are/, 2],
+      [['client', 'show', 'nope'], /No client with id "nope"/, 1],
+      [['client', 'update', 'nope', '--name', 'N'], /No client with id "nope"/, 1],
+      [['client', 'delete', 'nope'], /No client with id "nope"/, 1],
+      [['client', 'update', 'machine'], /nothing to change/, 2],
+    ];
+    const results = await runMany(
+      cases.map(([args]) => args),
+      on,
+    );
+    results.forEach((result, i) => {
+      const [args, pattern, code] = cases[i] ?? [[], /^$/, 0];
+      expect(expectOneLineError(result), args.join(' ')).toMatch(pattern);
+      expect(result.code, args.join(' ')).toBe(code);
+      expect(result.stdout, args.join(' ')).toBe('');
+    });
+    expect((await cliJson<ClientJson[]>(['client', 'list'], on)).map((c) => c.clientId)).toEqual([
+      'machine',
+      'spa',
+    ]);
+  }, 120_000);
+});

@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { type CliOptions, cliJson, expectOneLineError, runCli, runMany } from './run-cli.ts';
+
+interface UserJson {
+  id: string;
+  email: string;
+  name: string;
+  groups: string[];
+  status: string;
+  hasPassword: boolean;
+  securityStamp?: string;
+}
+
+describe('gatehouse migrate and gatehouse user', () => {
+  let db: TestDatabase;
+  let on: CliOptions;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    on = { env: { DATABASE_URL: db.url } };
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('applies pending migrations once, then reports none', async () => {
+    const first = await runCli(['migrate'], on);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^Applied \d+ migration\(s\):\n {2}\d{14}_core\.ts/);
+    expect(first.stderr).toBe('');
+    expect(await cliJson(['migrate'], on)).toEqual({ applied: [] });
+  });
+
+  it('creates a user, lists, shows and updates it, and deletes it', async () => {
+    const created = await runCli(
+      [
+        'user',
+        'create',
+        '--email',
+        'ann@example.com',
+        '--name',
+        'Ann Admin',
+        '--password',
+        'correct horse battery',
+      ].concat(['--group', 'editors', '--group', 'admin']),
+      on,
+    );
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain('Created ann@example.com.');
+    expect(created.stdout).toMatch(/groups: +admin\n +editors/);
+
+    const listed = await cliJson<UserJson[]>(['user', 'list'], on);
+    const ann = listed.find((u) => u.email === 'ann@example.com');
+    expect(ann).toMatchObject({
+      name: 'Ann Admin',
+      groups: ['admin', 'editors'],
+      status: 'active',
+      hasPassword: true,
+    });
+    expect(ann).not.toHaveProperty('securityStamp');
+    const table = await runCli(['user', 'list'], on);
+    expect(table.stdout).toMatch(/^ID +EMAIL +NAME +STATUS +GROUPS\n/);
+    expect(table.stdout).toContain('ann@example.com');
+
+    const byId = await cliJson<UserJson>(['user', 'show', ann?.id ?? ''], on);
+    expect(byId.email).toBe('ann@example.com');
+
+    const updated = await cliJson<UserJson>(
+      ['user', 'update', 'ann@example.com', '--name', 'Ann B', '--group', 'viewers', '--disable'],
+      on,
+    );
+    expect(updated).toMatchObject({ id: ann?.id, name: 'Ann B', groups: ['viewers'], status: 'disabled' });
+    const enabled = await cliJson<UserJson>(
+      ['user', 'update', ann?.id ?? '', '--enable', '--no-group', '--email', 'ann.b@example.com'],
+      on,
+    );
+    expect(enabled).toMatchObject({ email: 'ann.b@example.com', groups: [], status: 'active' });
+
+    const deleted = await runCli(['user', 'delete', 'ann.b@example.com'], on);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toContain('Deleted ann.b@example.com');
+    const gone = await runCli(['user', 'show', 'ann.b@example.com'], on);
+    expect(expectOneLineError(gone)).toBe('gatehouse: No user "ann.b@example.com".');
+    expect(gone.code).toBe(1);
+  });
+
+  it('creates a user without a password and sets one later', async () => {
+    const bob = await cliJson<UserJson>(['user', 'create', '--email', 'bob@example.com'], on);
+    expect(bob.hasPassword).toBe(false);
+    const withPassword = await cliJson<UserJson>(
+      ['user', 'update', 'bob@example.com', '--password', 'another long passphrase'],
+      on,
+    );
+    expect(withPassword.hasPassword).toBe(true);
+  });
+
+  it('invites a user: an invited account and a single-use link, a fresh one on a second invitation', async () => {
+    const invited = await cliJson<UserJson & { invitationLink: string }>(
+      ['user', 'create', '--email', 'ivy@example.com', '--name', 'Ivy', '--group', 'editors', '--invite'],
+      { env: { ...on.env, ISSUER: 'https://id.example.com' } },
+    );
+    expect(invited).toMatchObject({ email: 'ivy@example.com', status: 'invited', hasPassword: false });
+    expect(invited.invitationLink).toMatch(/^https:\/\/id\.example\.com\/invite\?token=\S+$/);
+    const again = await runCli(['user', 'create', '--email', 'ivy@example.com', '--invite'], on);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(
+      /^Invited ivy@example\.com\.\nInvitation link \(single use, valid \d+ h\): http/,
+    );
+    expect(again.stdout).not.toContain(invited.invitationLink);
+  });
+
+  it('refuses bad input with one line and a failure status', async () => {
+    await cliJson(['user', 'create', '--email', 'taken@example.com'], on);
+    const cases: Array<[string[], RegExp, number]> = [
+      [
+        ['user', 'create', '--email', 'taken@example.com'],
+        /A user with that email address already exists/,
+        1,
+      ],
+      [
+        ['user', 'create', '--email', 'short@example.com', '--password', 'short'],
+        /at least 10 characters/,
+        1,
+      ],
+      [['user', 'create', '--email', 'not-an-email'], /--email: "not-an-email" is not an email address/, 2],
+      [['user', 'create', '--name', 'No Email'], /required option '--email <email>' not specified/, 2],
+      [['user', 'create', '--email', 'taken@example.com', '--invite'], /already has an account/, 1],
+      [
+        ['user', 'create', '--email', 'i@example.com', '--invite', '--password', 'long enough password'],
+        /'--password <password>' cannot be used with option '--invite'/,
+        2,
+      ],
+      [['user', 'show', 'nobody@example.com'], /No user "nobody@example.com"/, 1],
+      [['user', 'update', 'nobody@example.com', '--name', 'X'], /No user "nobody@example.com"/, 1],
+      [
+        ['user', 'delete', '00000000-0000-4000-8000-000000000000'],
+        /No user "00000000-0000-4000-8000-000000000000"/,
+        1,
+      ],
+      [['user', 'update', 'taken@example.com'], /nothing to change/, 2],
+      [['user', 'update', 'taken@example.com', '--disable', '--enable'], /cannot be used with option/, 2],
+      [['user', 'update', 'bob@example.com', '--email', 'taken@example.com'], /already exists/, 1],
+      [['user', 'update', 'bob@example.com', '--password', 'tiny'], /at least 10 characters/, 1],
+      [['user', 'lst'], /unknown command 'lst' \(Did you mean list\?\)/, 2],
+      [
+        ['user', 'update', 'bob@example.com', '--password', '-'],
+        /expected the value on stdin, found nothing/,
+        2,
+      ],
+    ];
+    const results = await runMany(
+      cases.map(([args]) => args),
+      on,
+    );
+    results.forEach((result, i) => {
+      const [args, pattern, code] = cases[i] ?? [[], /^$/, 0];
+      expect(expectOneLineError(result), args.join(' ')).toMatch(pattern);
+      expect(result.code, args.join(' ')).toBe(code);
+      expect(result.stdout, args.join(' ')).toBe('');
+    });
+    // The refused password change left the rest of the account alone.
+    expect((await cliJson<UserJson>(['user', 'show', 'bob@example.com'], on)).hasPassword).toBe(true);
+  }, 120_000);
+});
