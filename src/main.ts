@@ -1,14 +1,34 @@
 import { loadSettings, SettingsError } from './config/settings.ts';
 import { createContainer } from './container.ts';
 import { createLogger } from './operations/logger.ts';
-import { startServer } from './server.ts';
+import { type RunningServer, startServer } from './server.ts';
 
 /** Process entry: settings → database → app → listen; stops gracefully on SIGTERM/SIGINT. */
 export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const settings = loadSettings(env);
   const logger = createLogger(settings);
   const gatehouse = await createContainer(settings, { logger });
-  const running = await startServer(gatehouse, { port: settings.port, host: settings.host });
+  let running: RunningServer;
+  try {
+    running = await startServer(gatehouse, { port: settings.port, host: settings.host });
+  } catch (error) {
+    // The port is taken or not allowed: close the pool so the process can exit with the message.
+    await gatehouse.close();
+    throw error;
+  }
+  // Registered before anything else can take time, so a SIGTERM during start-up still drains.
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    running.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
   logger.info(
     {
       issuer: settings.issuer,
@@ -24,18 +44,6 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
       `\nNo administrator exists yet. Create the first one here (valid 24 hours, once):\n  ${setupLink}\n\n`,
     );
   }
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    running.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
 if (import.meta.main) {

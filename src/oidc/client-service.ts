@@ -59,6 +59,9 @@ export class ClientService {
   async update(clientId: string, changes: ClientChanges): Promise<CreatedClient> {
     const current = await this.require(clientId);
     const merged: ClientInput = { ...toInput(current), ...definedOnly(changes), clientId };
+    if (merged.public && (changes.rotateSecret || changes.secret)) {
+      throw new AppError('invalid_input', 'A public client has no secret to set or rotate.');
+    }
     const stored = (await this.store.findMetadata(clientId))?.client_secret as string | undefined;
     // A new secret when asked for, or when a public client becomes confidential.
     const fresh =

@@ -54,9 +54,8 @@ describe('two nodes on one database', () => {
     const bBase = `http://127.0.0.1:${b.settings.port}`;
     const configB = await discover(a.issuer, 'app');
     const viaB = (url: URL | string) => new URL(String(url).replace(a.issuer, bBase));
-    const refreshed = await oidc.refreshTokenGrant(configB, tokens.refresh_token ?? '', undefined, {
-      [oidc.customFetch]: (url: string, options: RequestInit) => fetch(viaB(url), options),
-    });
+    configB[oidc.customFetch] = (url, options) => fetch(viaB(url), options as RequestInit);
+    const refreshed = await oidc.refreshTokenGrant(configB, tokens.refresh_token ?? '');
     expect(refreshed.access_token).toBeTruthy();
 
     // The browser's session cookie works on B: its logout confirmation ends the session everywhere.

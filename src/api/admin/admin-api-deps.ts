@@ -1,4 +1,7 @@
 import type { Gatehouse } from '../../container.ts';
 
 /** The services the admin API calls; handlers stay thin. */
-export type AdminApiDeps = Pick<Gatehouse, 'userManager' | 'invitations' | 'sessions' | 'audit' | 'host'>;
+export type AdminApiDeps = Pick<
+  Gatehouse,
+  'userManager' | 'invitations' | 'sessions' | 'audit' | 'host' | 'twoFactor' | 'external'
+>;

@@ -3,7 +3,9 @@ import type { Middleware } from 'koa';
 import type { AdminApiDeps } from './admin-api-deps.ts';
 import { adminAuthentication } from './admin-auth.ts';
 import { listAuditEvents } from './audit-events.ts';
+import { listExternalLogins } from './external-logins.ts';
 import { inviteUser } from './invitations.ts';
+import { resetTwoFactor } from './two-factor.ts';
 import {
   createUser,
   deleteUser,
@@ -31,6 +33,8 @@ export function adminApiRouter(deps: AdminApiDeps, guards: { csrf: Middleware; b
   router.delete('/users/:id', deleteUser(deps));
   router.post('/users/:id/unlock', unlockUser(deps));
   router.post('/users/:id/password', setUserPassword(deps));
+  router.get('/users/:id/external-logins', listExternalLogins(deps));
+  router.delete('/users/:id/two-factor', resetTwoFactor(deps));
   router.get('/audit-events', listAuditEvents(deps));
   return router;
 }
