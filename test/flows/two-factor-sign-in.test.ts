@@ -57,9 +57,7 @@ describe('two-factor authentication in the OIDC sign-in', () => {
   }
 
   /** Enrols through the sign-in pages (mandatory group) and returns the secret. */
-  async function enrolAtSignIn(
-    email: string,
-  ): Promise<{
+  async function enrolAtSignIn(email: string): Promise<{
     secret: string;
     recoveryCodes: string[];
     tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
@@ -149,12 +147,12 @@ describe('two-factor authentication in the OIDC sign-in', () => {
       email: 'recovery@example.com',
       password: PASSWORD,
     });
-    await started.finish(
-      await browser.submit(started.page, 'form[action$="/two-factor"]', {
-        provider: 'recovery',
-        code: first ?? '',
-      }),
-    );
+    const used = await browser.submit(started.page, 'form[action$="/two-factor"]', {
+      provider: 'recovery',
+      code: first ?? '',
+    });
+    expect(textOf(used)).toContain('You have 9 recovery codes left.');
+    await started.finish(await browser.submit(used, 'form[action$="/two-factor/continue"]'));
     expect(await gh.gatehouse.twoFactor.remainingRecoveryCodes(user)).toBe(9);
 
     const reuse = new Browser();

@@ -8,7 +8,7 @@ import { parseBody } from '../../http/validation.ts';
 import { renderSignedOut } from '../account-page.ts';
 import { renderPage } from '../page.ts';
 
-export type TwoFactorPageDeps = Pick<Gatehouse, 'views' | 'sessions' | 'userManager' | 'twoFactor'>;
+export type TwoFactorPageDeps = Pick<Gatehouse, 'views' | 'sessions' | 'userManager' | 'twoFactor' | 'external'>;
 
 type Handler = (ctx: Context, signedIn: SignedIn) => Promise<void>;
 

@@ -17,8 +17,11 @@ export interface PendingSecondFactor {
   providerAlias?: string | undefined;
   /** The upstream session record to bind to the Gatehouse session once it exists. */
   externalSessionId?: number | undefined;
-  /** Set once a new factor was enrolled in this sign-in; only "continue" is left. */
-  enrolled?: boolean;
+  /**
+   * Set once the second factor is done but a page stands between it and the application (new
+   * recovery codes to save, or how many are left); only "continue" remains.
+   */
+  satisfied?: boolean;
 }
 
 const KEY = 'gatehouseSecondFactor';

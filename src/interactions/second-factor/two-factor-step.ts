@@ -55,6 +55,18 @@ export function submitSecondFactor(deps: InteractionDeps) {
       await renderSecondFactor(ctx, deps, details, pending, { error: WRONG_CODE });
       return;
     }
+    if (outcome.remainingRecoveryCodes !== undefined) {
+      // A recovery code was spent: say how many are left before going on, so nobody runs out unaware.
+      await savePendingSecondFactor(ctx, deps.host.provider, { ...pending, satisfied: true });
+      ctx.type = 'html';
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = deps.views.render('interactions/recovery-code-used.njk', {
+        uid: details.uid,
+        csrfToken: ctx.state.csrfToken,
+        remaining: outcome.remainingRecoveryCodes,
+      });
+      return;
+    }
     await finishWithSecondFactor(ctx, deps.host.provider, deps, pending, user);
   };
 }
@@ -87,7 +99,7 @@ export function confirmEnrolment(deps: InteractionDeps) {
       await renderSecondFactor(ctx, deps, details, pending, { error: error.message });
       return;
     }
-    await savePendingSecondFactor(ctx, deps.host.provider, { ...pending, mode: 'verify', enrolled: true });
+    await savePendingSecondFactor(ctx, deps.host.provider, { ...pending, mode: 'verify', satisfied: true });
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.views.render('interactions/recovery-codes.njk', {
@@ -102,7 +114,7 @@ export function confirmEnrolment(deps: InteractionDeps) {
 export function continueAfterEnrolment(deps: InteractionDeps) {
   return async (ctx: Context): Promise<void> => {
     const { pending } = await loadPending(ctx, deps, 'verify');
-    if (!pending.enrolled) throw new AppError('interaction_expired');
+    if (!pending.satisfied) throw new AppError('interaction_expired');
     await finishWithSecondFactor(ctx, deps.host.provider, deps, pending, await requireUser(deps, pending));
   };
 }
