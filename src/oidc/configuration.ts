@@ -106,6 +106,12 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
     pkce: { required: () => true },
     /** Refresh tokens rotate on every use; presenting a rotated one revokes the whole grant. */
     rotateRefreshToken: true,
+    /**
+     * Browser apps may call the token, userinfo and revocation endpoints from the origins of their
+     * own redirect URIs (Keycloak's "web origins: +"), and from nowhere else.
+     */
+    clientBasedCORS: (_ctx, origin, client) =>
+      (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
     /** As Keycloak: a client allowed the refresh_token grant gets a refresh token, offline_access or not. */
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     interactions: {
