@@ -4,7 +4,14 @@ import type { Gatehouse } from '../container.ts';
 /** The services the self-service pages call; handlers stay thin. */
 export type AccountDeps = Pick<
   Gatehouse,
-  'settings' | 'views' | 'sessions' | 'userManager' | 'invitations' | 'passwordReset'
+  | 'settings'
+  | 'views'
+  | 'sessions'
+  | 'userManager'
+  | 'invitations'
+  | 'passwordReset'
+  | 'external'
+  | 'signInManager'
 >;
 
 /** Body parsing and CSRF verification, in that order, for every form POST. */

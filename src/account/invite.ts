@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { inviteCookie } from '../api/auth/invite-cookie.ts';
 import { actorOf } from '../http/actor.ts';
+import { localLoginAllowed } from '../http/local-login-guard.ts';
 import { parseBody } from '../http/validation.ts';
 import { ACR } from '../oidc/acr.ts';
 import type { User } from '../users/user.ts';
@@ -14,15 +15,30 @@ const PARTIAL_SIGN_IN_MS = 60 * 60 * 1000;
 
 const inviteForm = z.object(newPasswordFields);
 
-function renderInviteForm(ctx: Context, deps: AccountDeps, user: User, problems: string[] = []): void {
-  const values = { user, rules: describePasswordRules(deps.userManager), problems };
+/**
+ * The invitation page: a button per upstream provider (accepting by signing in there, which links
+ * that identity) and, unless DenyLocalLogin is on, the form to choose a password instead.
+ */
+async function renderInviteForm(ctx: Context, deps: AccountDeps, user: User, problems: string[] = []) {
+  const [localLogin, providers] = await Promise.all([
+    localLoginAllowed(deps.external.registry),
+    deps.external.registry.list(),
+  ]);
+  const values = {
+    user,
+    rules: describePasswordRules(deps.userManager),
+    problems,
+    localLogin,
+    providers: providers.map((p) => ({ alias: p.alias, displayName: p.displayName, icon: p.options.icon })),
+  };
   renderPage(ctx, deps, 'invite.njk', values, problems.length ? 400 : 200);
 }
 
 /**
  * GET /invite?token=…, the link from the invitation email: a good link signs the invitee in
- * partially (the same cookie as the JSON API's `verify-invite`) and asks for a password. The link
- * itself stays unused until a password is accepted.
+ * partially (the same cookie as the JSON API's `verify-invite`, which `POST /invite/external/:alias`
+ * also reads) and asks for a password or an upstream sign-in. The link itself stays unused until
+ * either completes.
  */
 export function showInvite(deps: AccountDeps) {
   const cookie = inviteCookie(servedOverHttps(deps));
@@ -30,7 +46,7 @@ export function showInvite(deps: AccountDeps) {
     const token = requireToken(ctx.query.token);
     const user = await deps.invitations.verify(token);
     cookie.set(ctx, token, PARTIAL_SIGN_IN_MS);
-    renderInviteForm(ctx, deps, user);
+    await renderInviteForm(ctx, deps, user);
   });
 }
 
@@ -57,6 +73,7 @@ export function acceptInvite(deps: AccountDeps) {
       acr: ACR.singleFactor,
       remember: false,
     });
+    await deps.signInManager.signedIn(user, 'password', actorOf(ctx));
     renderPage(ctx, deps, 'invite-done.njk', { user });
   });
 }

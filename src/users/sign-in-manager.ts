@@ -37,14 +37,28 @@ export class SignInManager {
     return { ok: false, reason: result.reason };
   }
 
-  /** The sign-in is complete (every factor given): announce it. */
-  async signedIn(user: User, method: 'password' | 'external', actor?: Actor, providerAlias?: string): Promise<void> {
-    await this.#notifications.publish('UserLoginSuccess', { affectedUserId: user.id, actor }, { method, providerAlias });
+  /** The sign-in is complete (every factor given): record and announce it. */
+  async signedIn(
+    user: User,
+    method: 'password' | 'external',
+    actor?: Actor,
+    providerAlias?: string,
+  ): Promise<void> {
+    await this.#userManager().recordSignIn(user);
+    await this.#notifications.publish(
+      'UserLoginSuccess',
+      { affectedUserId: user.id, actor },
+      { method, providerAlias },
+    );
   }
 
   /** The first factor was right; a second one is now asked for. */
   async requiresVerification(user: User, actor?: Actor): Promise<void> {
-    await this.#notifications.publish('UserLoginRequiresVerification', { affectedUserId: user.id, actor }, {});
+    await this.#notifications.publish(
+      'UserLoginRequiresVerification',
+      { affectedUserId: user.id, actor },
+      {},
+    );
   }
 
   async #check(
@@ -69,7 +83,6 @@ export class SignInManager {
     if (user.status !== 'active') return { ok: false, reason: 'not_approved', user };
     await this.#afterLockoutExpired(user, actor);
     await manager.resetAccessFailedCount(user, actor);
-    await manager.recordSignIn(user);
     return { ok: true, user };
   }
 

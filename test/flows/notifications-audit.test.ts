@@ -123,8 +123,9 @@ describe('notifications reach handlers and the audit log', () => {
     const mine = received.filter((r) => r.affectedUserId === userId);
     expect(new Set(mine.map((r) => r.type))).toEqual(new Set(TYPES));
     for (const r of mine) expect(r.ip, r.type).toMatch(/127\.0\.0\.1$/);
-    // One sign-in, announced once.
-    expect(mine.filter((r) => r.type === 'UserLoginSuccess')).toHaveLength(1);
+    // Two sign-ins (accepting the invitation signs the invitee in; then the password login), each
+    // announced once.
+    expect(mine.filter((r) => r.type === 'UserLoginSuccess')).toHaveLength(2);
     expect(mine.find((r) => r.type === 'UserInvited')?.performingUserId).toBe(adminId);
     expect(mine.find((r) => r.type === 'UserUnlocked')?.performingUserId).toBe(adminId);
     // Every announcement's failing handler ran, and the recording handler after it still did.

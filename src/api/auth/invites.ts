@@ -49,6 +49,7 @@ export function setInvitedUserPassword(deps: AuthApiDeps) {
       acr: ACR.singleFactor,
       remember: false,
     });
+    await deps.signInManager.signedIn(user, 'password', actorOf(ctx));
     ctx.body = userJson(user);
   };
 }

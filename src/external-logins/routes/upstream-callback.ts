@@ -8,7 +8,7 @@ import type { AuthRequest } from '../auth-request-store.ts';
 import type { ExternalProvider } from '../external-provider.ts';
 import type { CompletedRoundTrip } from '../upstream-round-trip.ts';
 
-type CallbackDeps = Pick<Gatehouse, 'external' | 'sessions' | 'userManager' | 'views'>;
+type CallbackDeps = Pick<Gatehouse, 'external' | 'sessions' | 'userManager' | 'views' | 'signInManager'>;
 
 /**
  * GET /external/:alias/callback — where every upstream sends the browser back. A sign-in goes on
@@ -90,6 +90,7 @@ async function completeInvitation(
     ttlSeconds: TTL.Session,
   });
   await deps.external.sessions.bind(recordId, session.uid);
+  await deps.signInManager.signedIn(user, 'external', actorOf(ctx), provider.alias);
   ctx.type = 'html';
   ctx.body = deps.views.render('external/invitation-accepted.njk', {
     provider: provider.displayName,
