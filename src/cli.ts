@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerClientCommands } from './cli/client-commands.ts';
 import { registerKeyCommands } from './cli/key-commands.ts';
 import { registerMigrate } from './cli/migrate.ts';
+import { registerProviderCommands } from './cli/provider-commands.ts';
 import { describeFailure, type Env, EXIT_USAGE } from './cli/runtime.ts';
 import { registerServe } from './cli/serve.ts';
 import { registerUserCommands } from './cli/user-commands.ts';
@@ -20,6 +21,7 @@ export function buildProgram(env: Env): Command {
   registerMigrate(program, env);
   registerUserCommands(program, env);
   registerClientCommands(program, env);
+  registerProviderCommands(program, env);
   registerKeyCommands(program, env);
   return program;
 }

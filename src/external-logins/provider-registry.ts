@@ -52,12 +52,17 @@ export class ProviderRegistry {
     return provider;
   }
 
-  /** Replaces a stored provider's settings; `changes` is merged over what is stored. */
+  /**
+   * Replaces a stored provider's settings; `changes` is merged over what is stored, `autoLink` one
+   * level deeper, so that changing one auto-link option keeps the others.
+   */
   async update(alias: string, changes: Partial<ExternalProviderInput>): Promise<ExternalProvider> {
     const current = await this.require(alias);
     if (current.source === 'code')
       throw new AppError('forbidden', `Provider "${alias}" is declared in code and cannot be changed here.`);
-    const merged = { ...current, ...changes, options: { ...current.options, ...changes.options }, alias };
+    const autoLink = { ...current.options.autoLink, ...changes.options?.autoLink };
+    const options = { ...current.options, ...changes.options, autoLink };
+    const merged = { ...current, ...changes, options, alias };
     const provider: ExternalProvider = { ...this.#validate(merged), source: 'database' };
     await this.#store.upsert(provider);
     return provider;

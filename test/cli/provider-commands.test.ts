@@ -1,0 +1,293 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProviderView } from '../../src/cli/provider-flags.ts';
+import { Browser, textOf } from '../support/browser.ts';
+import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { discover } from '../support/relying-party.ts';
+import { startAuthorization, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
+import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
+import { type CliOptions, cliJson, expectOneLineError, runCli, runMany } from './run-cli.ts';
+
+/** A provider declared in code, which the command lists but must not change. */
+const EXTENSION = `export function configure(builder) {
+  builder.addExternalLoginProvider({
+    alias: 'in-code', issuer: 'https://idp.example.com', clientId: 'gatehouse', clientSecret: 'code-secret',
+  });
+}
+`;
+
+describe('gatehouse provider', () => {
+  let db: TestDatabase;
+  let gh: TestGatehouse;
+  let upstream: UpstreamOp;
+  let config: oidc.Configuration;
+  let on: CliOptions;
+  let extensionDir: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // A running server on the same database: what the command adds, it must offer at sign-in.
+    gh = await startGatehouse({ databaseUrl: db.url });
+    upstream = await startUpstream({
+      gatehouseIssuer: gh.issuer,
+      alias: 'corp',
+      users: [{ sub: 'u-ada', email: 'ada@example.com', email_verified: true, name: 'Ada Upstream' }],
+    });
+    await gh.gatehouse.clients.create({
+      clientId: 'app',
+      public: true,
+      redirectUris: [TEST_REDIRECT_URI],
+      postLogoutRedirectUris: [],
+      grants: ['authorization_code'],
+      scopes: [],
+      skipConsent: true,
+    });
+    config = await discover(gh.issuer, 'app');
+    // The upstream runs on loopback over plain http, which the command allows only with this setting.
+    on = { env: { DATABASE_URL: db.url, ISSUER: gh.issuer, ALLOW_PRIVATE_NETWORK_FETCH: 'true' } };
+    extensionDir = mkdtempSync(join(tmpdir(), 'gatehouse-provider-cli-'));
+    writeFileSync(join(extensionDir, 'extensions.mjs'), EXTENSION);
+  });
+
+  afterAll(async () => {
+    await gh?.stop();
+    await upstream?.close();
+    await db?.drop();
+    if (extensionDir) rmSync(extensionDir, { recursive: true, force: true });
+  });
+
+  /** Signs in on the app through the upstream's button; answers the ID token's claims. */
+  async function signInThroughUpstream(): Promise<oidc.IDToken | undefined> {
+    const browser = new Browser();
+    const started = await startAuthorization(browser, config);
+    expect(textOf(started.page)).toContain('Sign in with Corp ID');
+    const toUpstream = await browser.submit(started.page, 'form[action$="/external/corp"]');
+    const upstreamLogin = await browser.follow(toUpstream, (url) => url.startsWith(gh.issuer));
+    const back = await upstream.signIn(browser, upstreamLogin, 'u-ada');
+    const page = await browser.follow(back, (url) => url.startsWith(TEST_REDIRECT_URI));
+    return (await started.finish(page)).claims();
+  }
+
+  it('creates a provider, prints what to register upstream, and a running Gatehouse signs in with it', async () => {
+    const created = await runCli(
+      ['provider', 'create', '--alias', 'corp', '--issuer', upstream.issuer, '--client-id', upstream.clientId]
+        .concat([
+          '--client-secret',
+          '-',
+          '--display-name',
+          'Corp ID',
+          '--auto-link',
+          '--default-group',
+          'staff',
+        ])
+        .concat(['--sync-profile', 'force', '--sort-order', '1', '--no-federated-logout']),
+      { ...on, input: `${upstream.clientSecret}\n` },
+    );
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain('Created provider corp.');
+    expect(created.stdout).toMatch(new RegExp(`redirect URI: +${gh.issuer}/external/corp/callback\n`));
+    expect(created.stdout).toMatch(
+      new RegExp(`post-logout redirect URI: +${gh.issuer}/logout/upstream-callback\n`),
+    );
+    expect(created.stdout).toMatch(
+      new RegExp(`back-channel logout URI: +${gh.issuer}/external/corp/backchannel-logout\n`),
+    );
+    expect(created.stdout).not.toContain(upstream.clientSecret);
+
+    // Auto-link created the user, with the default group.
+    expect(await signInThroughUpstream()).toMatchObject({ email: 'ada@example.com', groups: ['staff'] });
+  });
+
+  it('shows and lists providers, as text or JSON, never with the client secret', async () => {
+    const [showJson, show, listJson, list] = await runMany(
+      [['show', 'corp', '--json'], ['show', 'corp'], ['list', '--json'], ['list']].map((a) => [
+        'provider',
+        ...a,
+      ]),
+      on,
+    );
+    const view = JSON.parse(showJson?.stdout ?? '') as ProviderView;
+    expect(view).toMatchObject({
+      alias: 'corp',
+      displayName: 'Corp ID',
+      issuer: upstream.issuer,
+      clientId: upstream.clientId,
+      scopes: ['openid', 'profile', 'email'],
+      sortOrder: 1,
+      source: 'database',
+      options: {
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        autoLink: { autoLinkExternalAccount: true, defaultUserGroups: ['staff'], requireVerifiedEmail: true },
+        allowManualLinking: true,
+        federatedLogout: false,
+        syncProfile: 'force',
+      },
+      register: { redirectUri: `${gh.issuer}/external/corp/callback` },
+    });
+    expect(view).not.toHaveProperty('clientSecret');
+    expect(show?.stdout).toMatch(/^alias: +corp\n/);
+    expect(show?.stdout).toMatch(/auto-link: +yes\n/);
+    expect(JSON.parse(listJson?.stdout ?? '')).toEqual([expect.objectContaining({ alias: 'corp' })]);
+    expect(list?.stdout).toMatch(
+      /^ALIAS +DISPLAY NAME +ISSUER .*\ncorp +Corp ID +http.* auto-link,no-federated-logout\n$/,
+    );
+    for (const r of [showJson, show, listJson, list]) expect(r?.stdout).not.toContain(upstream.clientSecret);
+  });
+
+  it('updates only the options given; --no-… clears a list or turns a switch off', async () => {
+    const updated = await cliJson<ProviderView>(
+      ['provider', 'update', 'corp', '--display-name', 'Corp SSO', '--no-default-group']
+        .concat([
+          '--no-require-verified-email',
+          '--allowed-email-domain',
+          'example.com',
+          '--no-manual-linking',
+        ])
+        .concat([
+          '--federated-logout',
+          '--bypass-two-factor',
+          '--token-endpoint-auth-method',
+          'client_secret_post',
+        ]),
+      on,
+    );
+    expect(updated).toMatchObject({
+      displayName: 'Corp SSO',
+      clientId: upstream.clientId,
+      sortOrder: 1,
+      options: {
+        tokenEndpointAuthMethod: 'client_secret_post',
+        // Changing some auto-link options keeps the others.
+        autoLink: {
+          autoLinkExternalAccount: true,
+          defaultUserGroups: [],
+          requireVerifiedEmail: false,
+          allowedEmailDomains: ['example.com'],
+        },
+        allowManualLinking: false,
+        federatedLogout: true,
+        bypassTwoFactor: true,
+        syncProfile: 'force',
+      },
+    });
+
+    const back = await runCli(
+      [
+        'provider',
+        'update',
+        'corp',
+        '--display-name',
+        'Corp ID',
+        '--no-allowed-email-domain',
+        '--manual-linking',
+      ].concat([
+        '--no-bypass-two-factor',
+        '--token-endpoint-auth-method',
+        'client_secret_basic',
+        '--no-auto-link',
+      ]),
+      on,
+    );
+    expect(back.stdout).toMatch(/^Updated provider corp\.\n/);
+    const stored = await gh.gatehouse.external.registry.require('corp');
+    expect(stored.options).toMatchObject({
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      autoLink: { autoLinkExternalAccount: false, requireVerifiedEmail: false, allowedEmailDomains: [] },
+      allowManualLinking: true,
+      bypassTwoFactor: false,
+    });
+    // The secret read from stdin at creation is still the one stored.
+    expect(stored.clientSecret).toBe(upstream.clientSecret);
+  });
+
+  it("deletes a provider; its users' links are kept and work again when the alias is added back", async () => {
+    const before = await signInThroughUpstream();
+    const deleted = await runCli(['provider', 'delete', 'corp'], on);
+    expect(deleted.stdout).toMatch(/^Deleted provider corp\. Its users' links are kept/);
+    const page = (await startAuthorization(new Browser(), config)).page;
+    expect(textOf(page)).not.toContain('Corp ID');
+
+    // Added back without auto-link: only the kept link can sign Ada in.
+    const readded = await cliJson<ProviderView>(
+      [
+        'provider',
+        'create',
+        '--alias',
+        'corp',
+        '--issuer',
+        upstream.issuer,
+        '--client-id',
+        upstream.clientId,
+      ].concat(['--client-secret', upstream.clientSecret, '--display-name', 'Corp ID']),
+      on,
+    );
+    expect(readded.register.backchannelLogoutUri).toBe(`${gh.issuer}/external/corp/backchannel-logout`);
+    expect((await signInThroughUpstream())?.sub).toBe(before?.sub);
+  });
+
+  it('refuses bad input with one line and a failure status', async () => {
+    // Throwaway credentials: each refusal comes before any upstream would be asked.
+    const create = (alias: string, issuer: string, ...more: string[]) =>
+      `provider create --client-id c --client-secret s --alias ${alias} --issuer ${issuer}`
+        .split(' ')
+        .concat(more);
+    const cases: Array<[string[], string | RegExp, number]> = [
+      [
+        'provider create --alias x --client-id c --client-secret s'.split(' '),
+        /required option '--issuer <url>'/,
+        2,
+      ],
+      [create('x', 'not-a-url'), 'gatehouse: Invalid provider: issuer must be an http(s) URL', 1],
+      [
+        create('Bad_Alias', 'https://idp.example.com'),
+        /Invalid provider: alias must be lowercase letters/,
+        1,
+      ],
+      [create('corp', 'https://idp.example.com'), 'gatehouse: A provider "corp" already exists.', 1],
+      [
+        create('x', 'https://idp.example.com', '--scope', 'email'),
+        'gatehouse: The scopes must include openid.',
+        1,
+      ],
+      [
+        create('x', 'https://idp.example.com', '--token-endpoint-auth-method', 'private_key_jwt'),
+        /Allowed choices are client_secret_basic, client_secret_post\./,
+        2,
+      ],
+      [['provider', 'show', 'ghost'], 'gatehouse: No external login provider "ghost".', 1],
+      [['provider', 'delete', 'ghost'], 'gatehouse: No external login provider "ghost".', 1],
+      [['provider', 'update', 'corp'], 'gatehouse: nothing to change: give at least one option', 2],
+    ];
+    const results = await runMany(
+      cases.map(([args]) => args),
+      on,
+    );
+    cases.forEach(([, message, code], i) => {
+      const result = results[i] ?? { code: 0, stdout: '', stderr: '' };
+      expect(expectOneLineError(result)).toMatch(message);
+      expect(result.code).toBe(code);
+    });
+
+    const withoutHttp = { env: { ...on.env, ALLOW_PRIVATE_NETWORK_FETCH: undefined } };
+    const withCode = { env: { ...on.env, GATEHOUSE_EXTENSIONS: join(extensionDir, 'extensions.mjs') } };
+    const [http, codeUpdate, codeList] = await Promise.all([
+      runCli(create('x', upstream.issuer), withoutHttp),
+      runCli(['provider', 'update', 'in-code', '--display-name', 'Changed'], withCode),
+      cliJson<ProviderView[]>(['provider', 'list'], withCode),
+    ]);
+    expect(expectOneLineError(http)).toMatch(
+      /^gatehouse: The issuer must use https \(plain http is only allowed with ALLOW_PRIVATE_NETWORK_FETCH=true/,
+    );
+    expect(expectOneLineError(codeUpdate)).toBe(
+      'gatehouse: Provider "in-code" is declared in code and cannot be changed here.',
+    );
+    expect(codeList.map((p) => [p.alias, p.source])).toEqual([
+      ['corp', 'database'],
+      ['in-code', 'code'],
+    ]);
+  });
+});
