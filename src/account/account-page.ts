@@ -1,14 +1,22 @@
 import type { Context } from 'koa';
 import { findSignedIn } from '../api/auth/current-session.ts';
+import { localLoginAllowed } from '../http/local-login-guard.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { renderPage } from './page.ts';
 
 // One unambiguous form for everyone: the server does not know the reader's time zone.
 const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
 
-/** The 401 page of the account pages: says how to get signed in rather than just "no". */
-export function renderSignedOut(ctx: Context, deps: Pick<AccountDeps, 'views'>): void {
-  renderPage(ctx, deps, 'signed-out.njk', {}, 401);
+/**
+ * The 401 page of the account pages: says how to get signed in rather than just "no" (and offers
+ * the password reset only while passwords are in use).
+ */
+export async function renderSignedOut(
+  ctx: Context,
+  deps: Pick<AccountDeps, 'views' | 'external'>,
+): Promise<void> {
+  const localLogin = await localLoginAllowed(deps.external.registry);
+  renderPage(ctx, deps, 'signed-out.njk', { localLogin }, 401);
 }
 
 /** GET /account: the signed-in user's own page. */
@@ -17,11 +25,19 @@ export function showAccount(deps: AccountDeps) {
     const signedIn = await findSignedIn(ctx, deps);
     if (!signedIn) return renderSignedOut(ctx, deps);
     const { user } = signedIn;
+    const [localLogin, providers] = await Promise.all([
+      localLoginAllowed(deps.external.registry),
+      deps.external.registry.list(),
+    ]);
     renderPage(ctx, deps, 'profile.njk', {
       user,
       lastLogin: user.lastLoginAt
         ? { iso: user.lastLoginAt.toISOString(), text: `${dateTime.format(user.lastLoginAt)} UTC` }
         : undefined,
+      // Changing needs the current password: nothing to offer to someone who signs in elsewhere.
+      localLogin,
+      canChangePassword: localLogin && user.hasPassword,
+      hasProviders: providers.length > 0,
     });
   };
 }

@@ -11,4 +11,5 @@ export type AuthApiDeps = Pick<
   | 'passwordReset'
   | 'notifications'
   | 'twoFactor'
+  | 'external'
 >;
