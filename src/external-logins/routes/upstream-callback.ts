@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { inviteCookie } from '../../api/auth/invite-cookie.ts';
 import type { Gatehouse } from '../../container.ts';
 import { actorOf } from '../../http/actor.ts';
 import { AppError } from '../../http/app-error.ts';
@@ -8,7 +9,10 @@ import type { AuthRequest } from '../auth-request-store.ts';
 import type { ExternalProvider } from '../external-provider.ts';
 import type { CompletedRoundTrip } from '../upstream-round-trip.ts';
 
-type CallbackDeps = Pick<Gatehouse, 'external' | 'sessions' | 'userManager' | 'views' | 'signInManager'>;
+type CallbackDeps = Pick<
+  Gatehouse,
+  'external' | 'sessions' | 'userManager' | 'views' | 'signInManager' | 'settings'
+>;
 
 /**
  * GET /external/:alias/callback — where every upstream sends the browser back. A sign-in goes on
@@ -74,6 +78,8 @@ async function completeInvitation(
     done.identity,
     actorOf(ctx),
   );
+  // The partial sign-in of the invitee ends here, as it does when a password is chosen.
+  inviteCookie(deps.settings.issuer.startsWith('https://')).clear(ctx);
   const session = await deps.sessions.signIn(ctx, {
     accountId: user.id,
     amr: ['fed'],
