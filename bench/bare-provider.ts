@@ -50,6 +50,31 @@ export async function startBareProvider(users: BenchUser[]): Promise<Target> {
   };
 }
 
+/** Gatehouse's lifetimes, so both sides store and sign the same things. */
+const TTL = {
+  AccessToken: 3600,
+  AuthorizationCode: 60,
+  ClientCredentials: 600,
+  IdToken: 3600,
+  Interaction: 3600,
+  Session: 14 * 24 * 3600,
+  RefreshToken: 14 * 24 * 3600,
+  Grant: 14 * 24 * 3600,
+};
+
+/** What Gatehouse does for a skip_consent client: the grant covers what was asked, no consent page. */
+const firstPartyGrant: NonNullable<Configuration['loadExistingGrant']> = async (ctx) => {
+  const { client, session } = ctx.oidc;
+  if (!client || !session?.accountId) return undefined;
+  const grantId = session.grantIdFor(client.clientId);
+  const grant =
+    (grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined) ??
+    new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+  grant.addOIDCScope(SCOPE);
+  await grant.save();
+  return grant;
+};
+
 type TokenPolicy = NonNullable<NonNullable<Configuration['features']>['introspection']>['allowedPolicy'];
 
 function configuration(lookup: (id: string) => Account | undefined): Configuration {
@@ -70,34 +95,16 @@ function configuration(lookup: (id: string) => Account | undefined): Configurati
       email: ['email', 'email_verified'],
       groups: ['groups'],
     },
+    // As Gatehouse: the ID token carries the claims its scopes allow.
+    conformIdTokenClaims: false,
     scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
     extraClientMetadata: { properties: ['skip_consent'] },
-    // What Gatehouse does for a skip_consent client: the grant covers what was asked, no consent page.
-    loadExistingGrant: async (ctx) => {
-      const { client, session } = ctx.oidc;
-      if (!client || !session?.accountId) return undefined;
-      const grantId = session.grantIdFor(client.clientId);
-      const grant =
-        (grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined) ??
-        new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
-      grant.addOIDCScope(SCOPE);
-      await grant.save();
-      return grant;
-    },
+    loadExistingGrant: firstPartyGrant,
     pkce: { required: () => true },
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    ttl: {
-      AccessToken: 3600,
-      AuthorizationCode: 60,
-      ClientCredentials: 600,
-      IdToken: 3600,
-      Interaction: 3600,
-      Session: 14 * 24 * 3600,
-      RefreshToken: 14 * 24 * 3600,
-      Grant: 14 * 24 * 3600,
-    },
+    ttl: TTL,
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
