@@ -22,20 +22,7 @@ export function registerProviderCommands(program: Command, env: Env): void {
     .command('provider')
     .description('manage the upstream OpenID providers users can sign in with (Entra ID, Okta, Keycloak…)');
 
-  providerOptions(
-    provider
-      .command('create')
-      .description('add an upstream provider; prints the URIs to register at the upstream')
-      .requiredOption('--alias <alias>', 'short name in URLs and links: lowercase letters, digits, - or _')
-      .requiredOption('--issuer <url>', "the upstream's issuer URL (https)")
-      .requiredOption('--client-id <id>', 'client_id Gatehouse has at the upstream')
-      .requiredOption('--client-secret <secret>', 'its client secret (- reads it from stdin)'),
-    'create',
-  ).action(async (flags: CreateFlags) => {
-    const clientSecret = (await secretArg(flags.clientSecret)) ?? flags.clientSecret;
-    await withGatehouse(env, (g) => createProvider(g, { ...flags, clientSecret }));
-  });
-
+  registerCreate(provider, env);
   provider
     .command('list')
     .description('list upstream providers, in sign-in button order')
@@ -53,6 +40,41 @@ export function registerProviderCommands(program: Command, env: Env): void {
       }),
     );
 
+  registerUpdate(provider, env);
+  provider
+    .command('delete <alias>')
+    .description("remove an upstream provider; its users' links are kept for when the alias comes back")
+    .addOption(json())
+    .action((alias: string, flags: OutputOptions) =>
+      withGatehouse(env, async (g) => {
+        await g.external.registry.delete(alias);
+        print(
+          flags,
+          { deleted: alias, linksKept: true },
+          () =>
+            `Deleted provider ${alias}. Its users' links are kept: they work again if a provider with alias ${alias} is added again.`,
+        );
+      }),
+    );
+}
+
+function registerCreate(provider: Command, env: Env): void {
+  providerOptions(
+    provider
+      .command('create')
+      .description('add an upstream provider; prints the URIs to register at the upstream')
+      .requiredOption('--alias <alias>', 'short name in URLs and links: lowercase letters, digits, - or _')
+      .requiredOption('--issuer <url>', "the upstream's issuer URL (https)")
+      .requiredOption('--client-id <id>', 'client_id Gatehouse has at the upstream')
+      .requiredOption('--client-secret <secret>', 'its client secret (- reads it from stdin)'),
+    'create',
+  ).action(async (flags: CreateFlags) => {
+    const clientSecret = (await secretArg(flags.clientSecret)) ?? flags.clientSecret;
+    await withGatehouse(env, (g) => createProvider(g, { ...flags, clientSecret }));
+  });
+}
+
+function registerUpdate(provider: Command, env: Env): void {
   providerOptions(
     provider
       .command('update <alias>')
@@ -71,22 +93,6 @@ export function registerProviderCommands(program: Command, env: Env): void {
       print(flags, view, () => [`Updated provider ${alias}.`, providerDetails(view)].join('\n'));
     });
   });
-
-  provider
-    .command('delete <alias>')
-    .description("remove an upstream provider; its users' links are kept for when the alias comes back")
-    .addOption(json())
-    .action((alias: string, flags: OutputOptions) =>
-      withGatehouse(env, async (g) => {
-        await g.external.registry.delete(alias);
-        print(
-          flags,
-          { deleted: alias, linksKept: true },
-          () =>
-            `Deleted provider ${alias}. Its users' links are kept: they work again if a provider with alias ${alias} is added again.`,
-        );
-      }),
-    );
 }
 
 async function createProvider(g: Gatehouse, flags: CreateFlags): Promise<void> {
