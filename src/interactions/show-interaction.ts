@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
-import { SIGNED_OUT_COOKIE } from '../external-logins/signed-out-marker.ts';
+import { pauseAutoRedirect, SIGNED_OUT_COOKIE } from '../external-logins/signed-out-marker.ts';
+import { AppError } from '../http/app-error.ts';
 import { TWO_FACTOR_STEP_UP } from '../oidc/interaction-policy.ts';
 import { renderConsent } from './consent.ts';
 import { redirectToUpstream } from './external/start-external.ts';
@@ -27,11 +28,7 @@ export function showInteraction(deps: InteractionDeps) {
         await renderSecondFactor(ctx, deps, details, pending);
         return;
       }
-      const upstream = await automaticUpstream(ctx, deps, details);
-      if (upstream) {
-        await redirectToUpstream(ctx, deps, details, upstream);
-        return;
-      }
+      if (await goUpstreamAutomatically(ctx, deps, details)) return;
       await renderLogin(ctx, deps, details);
       return;
     }
@@ -61,19 +58,56 @@ async function stepUpOf(
 }
 
 /**
+ * Redirects to the provider chosen for this sign-in, if any. An unreachable one is an upstream
+ * error like any other: the sign-in page, saying so, instead of an error page with no way on.
+ */
+async function goUpstreamAutomatically(
+  ctx: Context,
+  deps: InteractionDeps,
+  details: InteractionDetails,
+): Promise<boolean> {
+  const alias = await automaticUpstream(ctx, deps, details);
+  if (!alias) return false;
+  try {
+    await redirectToUpstream(ctx, deps, details, alias);
+  } catch (error) {
+    if (!(error instanceof AppError) || error.code !== 'upstream_unavailable') throw error;
+    pauseAutoRedirect(ctx);
+    await renderLogin(ctx, deps, details, { error: error.message });
+  }
+  return true;
+}
+
+/**
  * The provider to go to without showing the sign-in page: the one the client names with
  * `idp_hint` (or Keycloak's `kc_idp_hint`), else the first with `autoRedirect` — but not right
- * after a sign-out (the upstream would sign the user straight back in), and not when the client's
- * hint names something else.
+ * after a sign-out (the upstream would sign the user straight back in) or an upstream error or
+ * refusal, not on an account switch, and not when the client's hint names something else.
  */
 async function automaticUpstream(
   ctx: Context,
   deps: InteractionDeps,
   details: InteractionDetails,
 ): Promise<string | undefined> {
+  // Before the hint: an application that always sends one would otherwise sign the user straight
+  // back in after a sign-out, or send them round again after an upstream error.
+  if (ctx.cookies.get(SIGNED_OUT_COOKIE)) return undefined;
   const providers = await deps.external.registry.list();
   const hint = details.params.idp_hint ?? details.params.kc_idp_hint;
   if (typeof hint === 'string' && hint) return providers.some((p) => p.alias === hint) ? hint : undefined;
-  if (ctx.cookies.get(SIGNED_OUT_COOKIE)) return undefined;
+  if (await isAccountSwitch(deps, details)) return undefined;
   return providers.find((p) => p.options.autoRedirect)?.alias;
+}
+
+/**
+ * `prompt=login` with a `login_hint` naming someone other than the signed-in user: an account
+ * switch, which the upstream's own session would turn into a sign-in of the same person again.
+ */
+async function isAccountSwitch(deps: InteractionDeps, details: InteractionDetails): Promise<boolean> {
+  const prompts = String(details.params.prompt ?? '').split(' ');
+  const hint = details.params.login_hint;
+  const accountId = details.session?.accountId;
+  if (!prompts.includes('login') || typeof hint !== 'string' || !accountId) return false;
+  const user = await deps.twoFactor.userById(accountId);
+  return user !== undefined && user.email.toLowerCase() !== hint.trim().toLowerCase();
 }

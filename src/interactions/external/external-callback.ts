@@ -1,16 +1,20 @@
 import type { Context } from 'koa';
+import type { AuthRequest } from '../../external-logins/auth-request-store.ts';
+import type { ExternalProvider } from '../../external-logins/external-provider.ts';
+import { pauseAutoRedirect } from '../../external-logins/signed-out-marker.ts';
+import type { CompletedRoundTrip } from '../../external-logins/upstream-round-trip.ts';
 import { actorOf } from '../../http/actor.ts';
 import { AppError } from '../../http/app-error.ts';
 import { TTL } from '../../oidc/configuration.ts';
 import type { InteractionDeps } from '../interaction-deps.ts';
-import { loadInteraction } from '../load-interaction.ts';
+import { type InteractionDetails, loadInteraction } from '../load-interaction.ts';
 import { renderLogin } from '../login.ts';
 import { continueAfterFirstFactor } from '../second-factor/complete-sign-in.ts';
 
 /**
  * GET /interaction/:uid/external/:alias/callback — the upstream's answer, forwarded here by
- * `/external/:alias/callback` so that the interaction cookie comes along. Refusals end on a page
- * of their own (no session, no redirect, so nothing can loop).
+ * `/external/:alias/callback` so that the interaction cookie comes along. Errors and refusals end
+ * on a page of their own (no session, no redirect) and pause auto-redirect, so nothing can loop.
  */
 export function completeExternalSignIn(deps: InteractionDeps) {
   return async (ctx: Context): Promise<void> => {
@@ -23,31 +27,17 @@ export function completeExternalSignIn(deps: InteractionDeps) {
     const provider = await deps.external.registry.require(request.providerAlias);
     if (query.has('error')) {
       // Cancelled or failed upstream: back to the choices, without auto-redirecting again.
+      pauseAutoRedirect(ctx);
       ctx.status = 400;
       await renderLogin(ctx, deps, details, {
         error: `Signing in with ${provider.displayName} did not complete. Try again or choose another way.`,
       });
       return;
     }
-    const { tokens, identity } = await deps.external.roundTrip
-      .complete(provider, request, query)
-      .catch((err: unknown) => {
-        ctx.state.log?.warn({ err: String(err), alias: provider.alias }, 'upstream code exchange failed');
-        throw new AppError(
-          'external_login_failed',
-          `Signing in with ${provider.displayName} did not work. Try again.`,
-        );
-      });
+    const { tokens, identity } = await exchange(ctx, deps, provider, request, query);
     const result = await deps.external.service.signIn(provider, identity, actorOf(ctx));
     if (!result.ok) {
-      ctx.status = 403;
-      ctx.type = 'html';
-      ctx.body = deps.views.render('interactions/external-refused.njk', {
-        provider: provider.displayName,
-        message: result.message,
-        uid: details.uid,
-        csrfToken: ctx.state.csrfToken,
-      });
+      renderRefusal(ctx, deps, details, provider, result.message);
       return;
     }
     const externalSessionId = await deps.external.sessions.record({
@@ -69,4 +59,42 @@ export function completeExternalSignIn(deps: InteractionDeps) {
       bypassTwoFactor: provider.options.bypassTwoFactor,
     });
   };
+}
+
+async function exchange(
+  ctx: Context,
+  deps: InteractionDeps,
+  provider: ExternalProvider,
+  request: AuthRequest,
+  query: URLSearchParams,
+): Promise<CompletedRoundTrip> {
+  try {
+    return await deps.external.roundTrip.complete(provider, request, query);
+  } catch (err) {
+    ctx.state.log?.warn({ err: String(err), alias: provider.alias }, 'upstream code exchange failed');
+    pauseAutoRedirect(ctx);
+    throw new AppError(
+      'external_login_failed',
+      `Signing in with ${provider.displayName} did not work. Try again.`,
+    );
+  }
+}
+
+/** A refusal (not linked, unverified, a handler's reason): a page that says why, and no session. */
+function renderRefusal(
+  ctx: Context,
+  deps: InteractionDeps,
+  details: InteractionDetails,
+  provider: ExternalProvider,
+  message: string,
+): void {
+  pauseAutoRedirect(ctx);
+  ctx.status = 403;
+  ctx.type = 'html';
+  ctx.body = deps.views.render('interactions/external-refused.njk', {
+    provider: provider.displayName,
+    message,
+    uid: details.uid,
+    csrfToken: ctx.state.csrfToken,
+  });
 }
