@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type CryptoKey, exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
 import type { Browser, Page } from './browser.ts';
 
@@ -25,8 +26,12 @@ export interface UpstreamOp {
   clientSecret: string;
   provider: Provider;
   users: Map<string, UpstreamUser>;
+  /** The upstream's signing key (RS256), so tests can sign logout tokens exactly as it would. */
+  signingKey: { key: CryptoKey; kid: string };
   /** On the upstream's own login page (reached by redirect), signs in as `sub`. */
   signIn(browser: Browser, page: Page, sub: string): Promise<Page>;
+  /** True when `browser` is still signed in here: an authorization request comes back without a login. */
+  hasSession(browser: Browser): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -42,12 +47,15 @@ export async function startUpstream(options: UpstreamOptions): Promise<UpstreamO
   const server: Server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const kid = 'upstream-signing-key';
+  const { privateKey, jwk } = await signingKeyPair();
+  const callback = `${options.gatehouseIssuer}/external/${options.alias}/callback`;
   const configuration: Configuration = {
     clients: [
       {
         client_id: clientId,
         client_secret: clientSecret,
-        redirect_uris: [`${options.gatehouseIssuer}/external/${options.alias}/callback`],
+        redirect_uris: [callback],
         post_logout_redirect_uris: [`${options.gatehouseIssuer}/logout/upstream-callback`],
         backchannel_logout_uri: `${options.gatehouseIssuer}/external/${options.alias}/backchannel-logout`,
         backchannel_logout_session_required: true,
@@ -61,6 +69,7 @@ export async function startUpstream(options: UpstreamOptions): Promise<UpstreamO
       rpInitiatedLogout: { enabled: true },
     },
     cookies: { keys: ['upstream-cookie-key-for-tests'] },
+    jwks: { keys: [{ ...jwk, kid, alg: 'RS256', use: 'sig' }] },
     // Gatehouse listens on loopback too; drop oidc-provider's guard against private addresses.
     fetch: (input, init) => {
       const { dispatcher: _guard, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
@@ -87,9 +96,25 @@ export async function startUpstream(options: UpstreamOptions): Promise<UpstreamO
     clientSecret,
     provider,
     users,
+    signingKey: { key: privateKey, kid },
     async signIn(browser, page, sub) {
       const submitted = await browser.submit(page, 'form', { login: sub, password: 'any' });
       return browser.follow(submitted, (url) => !url.startsWith(issuer));
+    },
+    async hasSession(browser) {
+      const probe = new URL(`${issuer}/auth`);
+      probe.search = new URLSearchParams({
+        client_id: clientId,
+        response_type: 'code',
+        scope: 'openid',
+        redirect_uri: callback,
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+        state: 'session-probe',
+      }).toString();
+      const page = await browser.visit(probe.href, (url) => url.startsWith(options.gatehouseIssuer));
+      const back = page.location?.startsWith(`${callback}?`) ? new URL(page.location) : undefined;
+      return Boolean(back?.searchParams.has('code'));
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -97,4 +122,9 @@ export async function startUpstream(options: UpstreamOptions): Promise<UpstreamO
         server.close(() => resolve());
       }),
   };
+}
+
+async function signingKeyPair() {
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  return { privateKey, jwk: await exportJWK(privateKey) };
 }
