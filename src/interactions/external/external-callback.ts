@@ -34,31 +34,40 @@ export function completeExternalSignIn(deps: InteractionDeps) {
       });
       return;
     }
-    const { tokens, identity } = await exchange(ctx, deps, provider, request, query);
-    const result = await deps.external.service.signIn(provider, identity, actorOf(ctx));
+    const completed = await exchange(ctx, deps, provider, request, query);
+    const result = await deps.external.service.signIn(provider, completed.identity, actorOf(ctx));
     if (!result.ok) {
       renderRefusal(ctx, deps, details, provider, result.message);
       return;
     }
-    const externalSessionId = await deps.external.sessions.record({
-      userId: result.user.id,
-      providerAlias: provider.alias,
-      subject: identity.sub,
-      upstreamSid: typeof tokens.claims.sid === 'string' ? tokens.claims.sid : undefined,
-      idToken: tokens.idToken,
-      refreshToken: tokens.refreshToken,
-      ttlSeconds: TTL.Session,
-    });
     await continueAfterFirstFactor(ctx, deps, details, {
       user: result.user,
       amr: ['fed'],
       method: 'external',
       providerAlias: provider.alias,
       remember: false,
-      externalSessionId,
+      externalSessionId: await recordUpstreamSession(deps, provider, result.user.id, completed),
       bypassTwoFactor: provider.options.bypassTwoFactor,
     });
   };
+}
+
+/** Keeps what the upstream said (ID token, sid, refresh token) for federated and back-channel logout. */
+function recordUpstreamSession(
+  deps: InteractionDeps,
+  provider: ExternalProvider,
+  userId: string,
+  { tokens, identity }: CompletedRoundTrip,
+): Promise<number> {
+  return deps.external.sessions.record({
+    userId,
+    providerAlias: provider.alias,
+    subject: identity.sub,
+    upstreamSid: typeof tokens.claims.sid === 'string' ? tokens.claims.sid : undefined,
+    idToken: tokens.idToken,
+    refreshToken: tokens.refreshToken,
+    ttlSeconds: TTL.Session,
+  });
 }
 
 async function exchange(
