@@ -79,6 +79,7 @@ export class UpstreamClients {
       nonce: string;
       codeChallenge: string;
       loginHint?: string | undefined;
+      forceLogin?: boolean | undefined;
     },
   ): URL {
     return oidc.buildAuthorizationUrl(config, {
@@ -89,6 +90,7 @@ export class UpstreamClients {
       code_challenge: params.codeChallenge,
       code_challenge_method: 'S256',
       ...(params.loginHint ? { login_hint: params.loginHint } : {}),
+      ...(params.forceLogin ? { prompt: 'login' } : {}),
     });
   }
 

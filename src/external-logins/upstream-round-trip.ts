@@ -12,6 +12,8 @@ export interface RoundTripStart {
   userId?: string | undefined;
   inviteToken?: string | undefined;
   loginHint?: string | undefined;
+  /** Ask the upstream to authenticate again even if it has a session (`prompt=login`). */
+  forceLogin?: boolean | undefined;
 }
 
 export interface CompletedRoundTrip {
@@ -58,6 +60,7 @@ export class UpstreamRoundTrip {
       nonce: request.nonce,
       codeChallenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
       loginHint: start.loginHint,
+      forceLogin: start.forceLogin,
     });
   }
 

@@ -73,6 +73,18 @@ describe('signing in with an upstream provider', () => {
     expect(tokens.claims()).toMatchObject({ sub: ann?.id, amr: ['fed'], acr: '1' });
   });
 
+  it('passes prompt=login upstream, so an open upstream session does not answer for the user', async () => {
+    const browser = new Browser();
+    const first = await viaUpstream(browser, 'u-ann');
+    await first.started.finish(first.page);
+
+    const again = await startAuthorization(browser, config, { prompt: 'login' });
+    const toUpstream = await browser.submit(again.page, 'form[action$="/external/corp"]');
+    expect(new URL(toUpstream.location ?? '').searchParams.get('prompt')).toBe('login');
+    const upstreamPage = await browser.follow(toUpstream, (url) => url.startsWith(gh.issuer));
+    expect(upstreamPage.body).toContain('name="login"');
+  });
+
   it('auto-creates a user with the default groups', async () => {
     const browser = new Browser();
     const { started, page } = await viaUpstream(browser, 'u-new');

@@ -25,7 +25,18 @@ export async function redirectToUpstream(
     purpose: 'login',
     interactionUid: details.uid,
     loginHint,
+    forceLogin: asksForFreshLogin(details),
   });
   ctx.status = 303;
   ctx.redirect(url.href);
+}
+
+/**
+ * A client that demands a fresh sign-in (`prompt=login`, or a `max_age` the session is past) must
+ * not be satisfied by the upstream's still-open session: the demand travels upstream as
+ * `prompt=login`.
+ */
+function asksForFreshLogin(details: InteractionDetails): boolean {
+  const prompt = typeof details.params.prompt === 'string' ? details.params.prompt.split(' ') : [];
+  return prompt.includes('login') || details.prompt.reasons.includes('max_age');
 }
