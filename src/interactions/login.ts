@@ -1,7 +1,6 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { actorOf } from '../http/actor.ts';
-import { AppError } from '../http/app-error.ts';
 import { parseBody } from '../http/validation.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { type InteractionDetails, loadInteraction } from './load-interaction.ts';
@@ -43,7 +42,6 @@ export function submitLogin(deps: InteractionDeps) {
     const provider = deps.host.provider;
     const details = await loadInteraction(ctx, provider);
     if (details.prompt.name !== 'login') ctx.throw(400, 'This sign-in is not waiting for a password.');
-    if (await deps.external.registry.denyLocalLogin()) throw new AppError('local_login_denied');
     const input = parseBody(ctx, loginForm);
     const result = await deps.signInManager.passwordSignIn(input.email, input.password, actorOf(ctx));
     if (!result.ok) {

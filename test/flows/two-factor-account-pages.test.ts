@@ -104,6 +104,25 @@ describe('two-factor on the account pages', () => {
     expect(again.page.location).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?code=/);
   });
 
+  it('lets a user without a password (upstream sign-in only) turn it off with a code alone', async () => {
+    const user = await gh.gatehouse.userManager.createUser({ email: 'upstreamonly@example.com' });
+    const { secret } = await gh.gatehouse.twoFactor.beginTotp(user);
+    await gh.gatehouse.twoFactor.confirmTotp(user, await codeAt(secret, 0));
+    await expect(gh.gatehouse.twoFactor.disable(user, '', 'totp', '000000')).rejects.toThrow('not right');
+    await gh.gatehouse.twoFactor.disable(user, '', 'totp', await codeAt(secret, 1));
+    expect(await gh.gatehouse.twoFactor.enabledProviders(user)).toEqual([]);
+
+    const withPassword = await gh.gatehouse.userManager.createUser({
+      email: 'haspw@example.com',
+      password: PASSWORD,
+    });
+    const enrolled = await gh.gatehouse.twoFactor.beginTotp(withPassword);
+    await gh.gatehouse.twoFactor.confirmTotp(withPassword, await codeAt(enrolled.secret, 0));
+    await expect(
+      gh.gatehouse.twoFactor.disable(withPassword, '', 'totp', await codeAt(enrolled.secret, 1)),
+    ).rejects.toThrow('not right');
+  });
+
   it('sends the signed-out visitor a 401 page', async () => {
     const page = await new Browser().visit(`${gh.issuer}/account/two-factor`);
     expect(page.status).toBe(401);

@@ -8,7 +8,10 @@ import { parseBody } from '../../http/validation.ts';
 import { renderSignedOut } from '../account-page.ts';
 import { renderPage } from '../page.ts';
 
-export type TwoFactorPageDeps = Pick<Gatehouse, 'views' | 'sessions' | 'userManager' | 'twoFactor' | 'external'>;
+export type TwoFactorPageDeps = Pick<
+  Gatehouse,
+  'views' | 'sessions' | 'userManager' | 'twoFactor' | 'external'
+>;
 
 type Handler = (ctx: Context, signedIn: SignedIn) => Promise<void>;
 
@@ -45,6 +48,7 @@ async function renderOverview(
       enabled: providers.length > 0,
       mandatory: deps.twoFactor.isMandatoryFor(user),
       remaining: await deps.twoFactor.remainingRecoveryCodes(user),
+      hasPassword: user.hasPassword,
       ...message,
     },
     status,
@@ -107,7 +111,7 @@ export const regenerateRecoveryCodes = (deps: TwoFactorPageDeps) =>
   });
 
 const disableForm = z.object({
-  password: z.string().min(1, 'Enter your password.').max(1024),
+  password: z.string().max(1024).default(''),
   provider: z.enum(['totp', 'email', 'recovery']).default('totp'),
   code: z.string().trim().min(1, 'Enter a code.').max(64),
 });

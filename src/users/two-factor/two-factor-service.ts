@@ -179,7 +179,10 @@ export class TwoFactorService {
     return codes;
   }
 
-  /** The user turns two-factor off: their password and a current code are both required. */
+  /**
+   * The user turns two-factor off: their password (when they have one; an account that signs in
+   * only upstream has none) and a current code are both required.
+   */
   async disable(
     user: User,
     password: string,
@@ -189,7 +192,7 @@ export class TwoFactorService {
   ): Promise<void> {
     if (this.isMandatoryFor(user))
       throw new AppError('forbidden', 'Two-factor authentication is required for your account.');
-    const passwordOk = await this.#deps.userManager().checkPassword(user, password);
+    const passwordOk = !user.hasPassword || (await this.#deps.userManager().checkPassword(user, password));
     const codeOk = passwordOk && (await this.verify(user, provider, code, actor)).ok;
     if (!passwordOk || !codeOk) throw new AppError('invalid_input', 'The password or the code is not right.');
     await this.#removeAll(user.id);
