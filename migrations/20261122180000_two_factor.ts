@@ -13,7 +13,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.primary(['user_id', 'provider']);
   });
-  await knex.raw("ALTER TABLE user_two_factor ADD CONSTRAINT user_two_factor_provider_check CHECK (provider IN ('totp', 'email'))");
+  await knex.raw(
+    "ALTER TABLE user_two_factor ADD CONSTRAINT user_two_factor_provider_check CHECK (provider IN ('totp', 'email'))",
+  );
 
   await knex.schema.createTable('recovery_codes', (t) => {
     t.bigIncrements('id').primary();

@@ -69,7 +69,13 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['logout_continuations', 'external_sessions', 'external_auth_requests', 'external_logins', 'external_providers']) {
+  for (const table of [
+    'logout_continuations',
+    'external_sessions',
+    'external_auth_requests',
+    'external_logins',
+    'external_providers',
+  ]) {
     await knex.schema.dropTable(table);
   }
 }

@@ -17,7 +17,16 @@ export interface AuditStore {
 }
 
 /** Fields never copied into the audit log: message bodies carry single-use links. */
-const NOT_AUDITED = new Set(['type', 'at', 'ip', 'affectedUserId', 'performingUserId', 'message', 'handled', 'claims']);
+const NOT_AUDITED = new Set([
+  'type',
+  'at',
+  'ip',
+  'affectedUserId',
+  'performingUserId',
+  'message',
+  'handled',
+  'claims',
+]);
 
 export function createAuditStore(db: Database): AuditStore {
   return {

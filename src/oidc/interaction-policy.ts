@@ -17,11 +17,18 @@ export function buildInteractionPolicy(): interactionPolicy.Prompt[] {
   const policy = interactionPolicy.base();
   const login = policy.get('login');
   login?.checks.add(
-    new interactionPolicy.Check(TWO_FACTOR_STEP_UP, 'a second factor is required', (ctx: KoaContextWithOIDC) => {
-      const { oidc } = ctx;
-      if (!oidc.session?.accountId || !wantsTwoFactor(oidc.params?.acr_values)) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-      return oidc.session.acr === ACR.multiFactor ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
-    }),
+    new interactionPolicy.Check(
+      TWO_FACTOR_STEP_UP,
+      'a second factor is required',
+      (ctx: KoaContextWithOIDC) => {
+        const { oidc } = ctx;
+        if (!oidc.session?.accountId || !wantsTwoFactor(oidc.params?.acr_values))
+          return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+        return oidc.session.acr === ACR.multiFactor
+          ? interactionPolicy.Check.NO_NEED_TO_PROMPT
+          : interactionPolicy.Check.REQUEST_PROMPT;
+      },
+    ),
   );
   return policy;
 }

@@ -75,7 +75,7 @@ export class InvitationService {
   async verify(token: string): Promise<User> {
     const found = await this.#deps.tokens.peek('invite', token);
     const user = found?.userId ? await this.#deps.userManager().findById(found.userId) : undefined;
-    if (!user || user.status !== 'invited') throw new AppError('token_invalid');
+    if (user?.status !== 'invited') throw new AppError('token_invalid');
     return user;
   }
 

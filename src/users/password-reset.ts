@@ -47,7 +47,7 @@ export class PasswordResetService {
   async verify(token: string): Promise<User> {
     const found = await this.#deps.tokens.peek('password_reset', token);
     const user = found?.userId ? await this.#deps.userManager().findById(found.userId) : undefined;
-    if (!user || user.status !== 'active') throw new AppError('token_invalid');
+    if (user?.status !== 'active') throw new AppError('token_invalid');
     return user;
   }
 
@@ -68,7 +68,7 @@ export class PasswordResetService {
 
   async #send(email: string, actor: Actor | undefined): Promise<void> {
     const user = await this.#deps.userManager().findByEmail(email);
-    if (!user || user.status !== 'active') return;
+    if (user?.status !== 'active') return;
     await this.#deps.tokens.revokeAll('password_reset', user.id);
     const token = await this.#deps.tokens.issue('password_reset', user.id, this.#deps.ttlSeconds);
     const link = `${this.#deps.issuer}/reset-password?token=${encodeURIComponent(token)}`;

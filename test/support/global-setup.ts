@@ -19,6 +19,8 @@ export default async function setup(): Promise<void> {
       }
     });
   } catch (error) {
-    throw new Error(`The tests need PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth): ${String(error)}`);
+    throw new Error(
+      `The tests need PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth): ${String(error)}`,
+    );
   }
 }
