@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { signedCookie } from '../../http/signed-cookie.ts';
 
 const LIFETIME_MS = 10 * 60 * 1000;
 
@@ -12,27 +13,20 @@ export interface PendingApiSecondFactor {
  * signed, HttpOnly, ten-minute cookie. It grants nothing but access to the `two-factor/*` calls.
  */
 export function twoFactorCookie(secure: boolean) {
-  const name = secure ? '__Host-gh_2fa' : 'gh_2fa';
-  const options = {
-    signed: true,
-    httpOnly: true,
-    sameSite: 'lax',
-    path: '/',
-    secure,
-    overwrite: true,
-  } as const;
+  const cookie = signedCookie('gh_2fa', secure);
   return {
     set(ctx: Context, pending: PendingApiSecondFactor): void {
-      const value = `${pending.userId}.${Date.now() + LIFETIME_MS}.${pending.remember ? 1 : 0}`;
-      ctx.cookies.set(name, value, { ...options, maxAge: LIFETIME_MS });
+      cookie.set(
+        ctx,
+        `${pending.userId}.${Date.now() + LIFETIME_MS}.${pending.remember ? 1 : 0}`,
+        LIFETIME_MS,
+      );
     },
     get(ctx: Context): PendingApiSecondFactor | undefined {
-      const [userId, expires, remember] = (ctx.cookies.get(name, { signed: true }) ?? '').split('.');
+      const [userId, expires, remember] = (cookie.get(ctx) ?? '').split('.');
       if (!userId || Number(expires) < Date.now()) return undefined;
       return { userId, remember: remember === '1' };
     },
-    clear(ctx: Context): void {
-      ctx.cookies.set(name, null, options);
-    },
+    clear: cookie.clear,
   };
 }
