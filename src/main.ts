@@ -1,10 +1,13 @@
 import { loadSettings, SettingsError } from './config/settings.ts';
-import { createContainer } from './container.ts';
+import { createContainer, type Gatehouse } from './container.ts';
 import { createLogger } from './operations/logger.ts';
 import { type RunningServer, startServer } from './server.ts';
 
 /** Process entry: settings → database → app → listen; stops gracefully on SIGTERM/SIGINT. */
-export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function serve(
+  env: NodeJS.ProcessEnv = process.env,
+  options: { announceSetupLink?: boolean } = {},
+): Promise<void> {
   const settings = loadSettings(env);
   const logger = createLogger(settings);
   const gatehouse = await createContainer(settings, { logger });
@@ -37,6 +40,11 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     },
     'Gatehouse is listening',
   );
+  if (options.announceSetupLink ?? true) await announceSetupLink(gatehouse);
+}
+
+/** First run: no administrator yet, so print the one-time link that creates the first one. */
+export async function announceSetupLink(gatehouse: Gatehouse): Promise<void> {
   const setupLink = await gatehouse.setup.setupLinkIfNeeded();
   if (setupLink) {
     // Printed plainly as well as logged: the operator needs to see and click it.

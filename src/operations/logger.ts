@@ -10,7 +10,8 @@ export type { Logger };
 export function createLogger(settings: Pick<Settings, 'logLevel'>, destination?: DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     level: settings.logLevel,
-    base: { service: 'gatehouse' },
+    // pid tells the processes of `serve --workers` apart.
+    base: { service: 'gatehouse', pid: process.pid },
     redact: {
       paths: [
         'password',
