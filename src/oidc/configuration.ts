@@ -8,7 +8,6 @@ import {
 } from 'oidc-provider';
 import type { Settings } from '../config/settings.ts';
 import { deriveKey } from '../crypto/secret-box.ts';
-import { PAGE_CONTENT_SECURITY_POLICY } from '../http/security-headers.ts';
 import { containsUnstorableText } from '../http/validation.ts';
 import type { Views } from '../http/views.ts';
 import { SCOPE_CLAIMS } from './accounts.ts';
@@ -16,6 +15,7 @@ import { ACR } from './acr.ts';
 import { loadExistingGrant } from './first-party-grants.ts';
 import { buildInteractionPolicy } from './interaction-policy.ts';
 import { createProviderFetch } from './private-network-guard.ts';
+import { errorPage, logoutPages } from './provider-pages.ts';
 
 /**
  * Lifetimes, in seconds. Each is set explicitly: the defaults are oidc-provider's examples and it
@@ -144,35 +144,9 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
         enabled: true,
         allowedPolicy: async (ctx, _client, token) => token.clientId === ctx.oidc.client?.clientId,
       },
-      rpInitiatedLogout: {
-        enabled: true,
-        logoutSource: async (ctx, form) => {
-          ctx.type = 'html';
-          ctx.set('Content-Security-Policy', PAGE_CONTENT_SECURITY_POLICY);
-          ctx.body = views.render('interactions/logout-confirm.njk', {
-            form,
-            client: ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId,
-          });
-        },
-        postLogoutSuccessSource: async (ctx) => {
-          ctx.type = 'html';
-          ctx.set('Content-Security-Policy', PAGE_CONTENT_SECURITY_POLICY);
-          ctx.body = views.render('interactions/logged-out.njk', {
-            client: ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId,
-          });
-        },
-      },
+      rpInitiatedLogout: { enabled: true, ...logoutPages(views) },
     },
-    // The pages above and this one are ours, rendered inside oidc-provider's responses, so they get
-    // the policy of our other pages (none of them has a script).
-    renderError: async (ctx, out) => {
-      ctx.type = 'html';
-      ctx.set('Content-Security-Policy', PAGE_CONTENT_SECURITY_POLICY);
-      ctx.body = views.render('errors/oidc-error.njk', {
-        error: out.error,
-        description: out.error_description,
-      });
-    },
+    renderError: errorPage(views),
   };
 }
 
