@@ -1,6 +1,6 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import { accountRouter } from './account/router.ts';
 import { twoFactorAccountRouter } from './account/two-factor/router.ts';
 import { setupRouter } from './admin/setup-routes.ts';
@@ -24,7 +24,7 @@ import { createMetrics } from './operations/metrics.ts';
  * at the issuer root for everything else.
  */
 export function createApp(gatehouse: Gatehouse): Koa {
-  const { settings, logger, views, host } = gatehouse;
+  const { settings, logger, host } = gatehouse;
   const app = new Koa();
   app.proxy = settings.trustProxy;
   // oidc-provider runs inside this app, so its signed cookies are signed with this app's keys;
@@ -38,17 +38,36 @@ export function createApp(gatehouse: Gatehouse): Koa {
   app.use(metrics.middleware);
   app.use(securityHeaders());
 
-  for (const router of [healthRouter(gatehouse.db), metrics.router, assetsRouter()]) {
-    app.use(router.routes()).use(router.allowedMethods());
-  }
+  for (const router of [healthRouter(gatehouse.db), metrics.router, assetsRouter()]) mount(app, router);
 
   const csrf = csrfProtection({ secure: settings.issuer.startsWith('https://') });
-  const guards = {
+  const guards: Guards = {
     body: bodyParser({ enableTypes: ['form', 'json'], formLimit: '64kb', jsonLimit: '64kb' }),
     csrf: csrf.verify,
   };
+  mount(app, pagesRouter(gatehouse, guards, csrf.issue));
+  mount(app, apiRouter(gatehouse, guards, csrf.issue));
+  mount(app, upstreamBackchannelRouter(gatehouse, guards.body));
+
+  app.use(endSessionHook({ host, notifications: gatehouse.notifications }));
+  app.use(host.middleware());
+  return app;
+}
+
+interface Guards {
+  body: Middleware;
+  csrf: Middleware;
+}
+
+function mount(app: Koa, router: Router): void {
+  app.use(router.routes()).use(router.allowedMethods());
+}
+
+/** People's pages: HTML errors, the strict content security policy, a CSRF token for every form. */
+function pagesRouter(gatehouse: Gatehouse, guards: Guards, issueCsrf: Middleware): Router {
+  const { host, views } = gatehouse;
   const pages = new Router();
-  pages.use(errorHandler(views), pageContentSecurityPolicy(), csrf.issue);
+  pages.use(errorHandler(views), pageContentSecurityPolicy(), issueCsrf);
   const interactionDeps = {
     host,
     views,
@@ -65,19 +84,15 @@ export function createApp(gatehouse: Gatehouse): Koa {
   ]) {
     pages.use(router.routes(), router.allowedMethods());
   }
-  app.use(pages.routes()).use(pages.allowedMethods());
+  return pages;
+}
 
+/** The JSON APIs: JSON errors, never cached, the XSRF cookie for JavaScript callers. */
+function apiRouter(gatehouse: Gatehouse, guards: Guards, issueCsrf: Middleware): Router {
   const api = new Router();
-  api.use(errorHandler(views), noStore(), csrf.issue);
+  api.use(errorHandler(gatehouse.views), noStore(), issueCsrf);
   for (const router of [authApiRouter(gatehouse, guards), adminApiRouter(gatehouse, guards)]) {
     api.use(router.routes(), router.allowedMethods());
   }
-  app.use(api.routes()).use(api.allowedMethods());
-
-  const backchannel = upstreamBackchannelRouter(gatehouse, guards.body);
-  app.use(backchannel.routes()).use(backchannel.allowedMethods());
-
-  app.use(endSessionHook({ host, notifications: gatehouse.notifications }));
-  app.use(host.middleware());
-  return app;
+  return api;
 }
