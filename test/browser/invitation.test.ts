@@ -5,7 +5,8 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { authorizationRequest, discover } from '../support/relying-party.ts';
+import { authorizationRequest } from '../support/relying-party.ts';
+import { registerTestApp, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
 import { linkIn, type SmtpSink, startSmtpSink } from '../support/smtp-sink.ts';
 
 /** Where the screenshots go, for a person to look at after a run. */
@@ -80,17 +81,8 @@ describe('the invitation page in headless Chromium', () => {
   });
 
   it('shows the sign-in page with its "Forgot your password?" link', async () => {
-    await gh.gatehouse.clients.create({
-      clientId: 'spa',
-      public: true,
-      redirectUris: ['http://127.0.0.1:9/callback'],
-      postLogoutRedirectUris: [],
-      grants: ['authorization_code'],
-      scopes: [],
-      skipConsent: true,
-    });
-    const config = await discover(gh.issuer, 'spa');
-    const request = await authorizationRequest(config, 'http://127.0.0.1:9/callback');
+    const config = await registerTestApp(gh, { clientId: 'spa' });
+    const request = await authorizationRequest(config, TEST_REDIRECT_URI);
     const signInPage = await browser.newPage({ viewport: { width: 800, height: 900 } });
     page = signInPage;
     await page.goto(request.url.toString());

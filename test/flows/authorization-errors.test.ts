@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, type Page, textOf } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { authorizationRequest, discover } from '../support/relying-party.ts';
+import { authorizationRequest } from '../support/relying-party.ts';
+import { registerTestApp, registerTestClient, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
 
-const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const EMAIL = 'errors@example.com';
 const PASSWORD = 'correct horse battery';
 
@@ -25,27 +25,15 @@ describe('authorization and token errors', () => {
     db = await createTestDatabase();
     gh = await startGatehouse({ databaseUrl: db.url });
     await gh.gatehouse.userManager.createUser({ email: EMAIL, name: 'E', password: PASSWORD, groups: [] });
-    const created = await gh.gatehouse.clients.create({
+    const webapp = await registerTestClient(gh, {
       clientId: 'webapp',
       name: 'Web App',
       public: false,
-      redirectUris: [REDIRECT_URI],
-      postLogoutRedirectUris: [],
       grants: ['authorization_code', 'refresh_token'],
-      scopes: [],
-      skipConsent: true,
     });
-    secret = created.secret ?? '';
-    await gh.gatehouse.clients.create({
-      clientId: 'spa',
-      public: true,
-      redirectUris: [REDIRECT_URI],
-      postLogoutRedirectUris: [],
-      grants: ['authorization_code'],
-      scopes: [],
-      skipConsent: true,
-    });
-    config = await discover(gh.issuer, 'webapp', secret);
+    secret = webapp.secret ?? '';
+    config = webapp.config;
+    await registerTestApp(gh, { clientId: 'spa' });
   });
 
   afterAll(async () => {
@@ -62,11 +50,11 @@ describe('authorization and token errors', () => {
 
   /** A fresh code for `webapp` with its PKCE verifier, signing in on the first call. */
   async function freshCode(): Promise<{ code: string; verifier: string }> {
-    const request = await authorizationRequest(config, REDIRECT_URI, { scope: 'openid' });
-    let page: Page = await browser.visit(request.url.toString(), (u) => u.startsWith(REDIRECT_URI));
+    const request = await authorizationRequest(config, TEST_REDIRECT_URI, { scope: 'openid' });
+    let page: Page = await browser.visit(request.url.toString(), (u) => u.startsWith(TEST_REDIRECT_URI));
     if (!page.location) {
       page = await browser.submit(page, 'form[action$="/login"]', { email: EMAIL, password: PASSWORD });
-      page = await browser.follow(page, (u) => u.startsWith(REDIRECT_URI));
+      page = await browser.follow(page, (u) => u.startsWith(TEST_REDIRECT_URI));
     }
     const code = new URL(page.location ?? '').searchParams.get('code');
     if (!code) throw new Error(`no code in ${page.location}`);
@@ -110,7 +98,7 @@ describe('authorization and token errors', () => {
 
   it('shows an error page for an unknown client_id', async () => {
     const page = await new Browser().request(
-      authorizeUrl({ client_id: 'nobody', redirect_uri: REDIRECT_URI, code_challenge: 'x'.repeat(43) }),
+      authorizeUrl({ client_id: 'nobody', redirect_uri: TEST_REDIRECT_URI, code_challenge: 'x'.repeat(43) }),
     );
     expectErrorPage(page, /client is invalid/);
   });
@@ -120,11 +108,11 @@ describe('authorization and token errors', () => {
     ['a public client', 'spa'],
   ])('refuses an authorization without code_challenge for %s', async (_, clientId) => {
     const page = await new Browser().request(
-      authorizeUrl({ client_id: clientId, redirect_uri: REDIRECT_URI }),
+      authorizeUrl({ client_id: clientId, redirect_uri: TEST_REDIRECT_URI }),
     );
     expect(page.status).toBe(303);
     const back = new URL(page.location ?? '');
-    expect(back.origin + back.pathname).toBe(REDIRECT_URI);
+    expect(back.origin + back.pathname).toBe(TEST_REDIRECT_URI);
     expect(back.searchParams.get('error')).toBe('invalid_request');
     expect(back.searchParams.get('error_description')).toMatch(/requires PKCE/);
     expect(back.searchParams.get('state')).toBe('st-1');
@@ -135,7 +123,7 @@ describe('authorization and token errors', () => {
     const page = await new Browser().request(
       authorizeUrl({
         client_id: 'webapp',
-        redirect_uri: REDIRECT_URI,
+        redirect_uri: TEST_REDIRECT_URI,
         code_challenge: 'a'.repeat(43),
         code_challenge_method: 'plain',
       }),
@@ -155,7 +143,7 @@ describe('authorization and token errors', () => {
     const response = await token({
       grant_type: 'authorization_code',
       code,
-      redirect_uri: REDIRECT_URI,
+      redirect_uri: TEST_REDIRECT_URI,
       ...(verifier ? { code_verifier: verifier } : {}),
     });
     expect(response.status).toBe(400);
@@ -165,7 +153,7 @@ describe('authorization and token errors', () => {
   it('answers invalid_client (401) to a wrong client secret', async () => {
     const { code, verifier } = await freshCode();
     const response = await token(
-      { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier },
+      { grant_type: 'authorization_code', code, redirect_uri: TEST_REDIRECT_URI, code_verifier: verifier },
       'not-the-secret',
     );
     expect(response.status).toBe(401);
@@ -174,7 +162,7 @@ describe('authorization and token errors', () => {
     const ok = await token({
       grant_type: 'authorization_code',
       code,
-      redirect_uri: REDIRECT_URI,
+      redirect_uri: TEST_REDIRECT_URI,
       code_verifier: verifier,
     });
     expect(ok.status).toBe(200);
@@ -185,7 +173,7 @@ describe('authorization and token errors', () => {
     const params = {
       grant_type: 'authorization_code',
       code,
-      redirect_uri: REDIRECT_URI,
+      redirect_uri: TEST_REDIRECT_URI,
       code_verifier: verifier,
     };
     const first = await token(params);

@@ -3,14 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, type Page } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import {
-  authorizationRequest,
-  type BackchannelReceiver,
-  discover,
-  startBackchannelReceiver,
-} from '../support/relying-party.ts';
+import { type BackchannelReceiver, startBackchannelReceiver } from '../support/relying-party.ts';
+import { registerTestApp, startAuthorization, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
 
-const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const POST_LOGOUT_URI = 'http://127.0.0.1:9/signed-out';
 
 describe('authorization code flow on PostgreSQL', () => {
@@ -31,18 +26,15 @@ describe('authorization code flow on PostgreSQL', () => {
       groups: ['editors'],
     });
     userId = user.id;
-    const { secret } = await gh.gatehouse.clients.create({
+    config = await registerTestApp(gh, {
       clientId: 'webapp',
       name: 'Web App',
       public: false,
-      redirectUris: [REDIRECT_URI],
       postLogoutRedirectUris: [POST_LOGOUT_URI],
       backchannelLogoutUri: receiver.url,
       grants: ['authorization_code', 'refresh_token'],
-      scopes: [],
       skipConsent: false,
     });
-    config = await discover(gh.issuer, 'webapp', secret);
   });
 
   afterAll(async () => {
@@ -54,26 +46,22 @@ describe('authorization code flow on PostgreSQL', () => {
   async function signIn(
     browser: Browser,
   ): Promise<oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers> {
-    const request = await authorizationRequest(config, REDIRECT_URI);
-    const loginPage = await browser.visit(request.url.toString());
+    const started = await startAuthorization(browser, config);
+    const loginPage = started.page;
     expect(loginPage.status, loginPage.body).toBe(200);
     expect(loginPage.body).toContain('Sign in');
     let page: Page = await browser.submit(loginPage, 'form[action$="/login"]', {
       email: 'editor@example.com',
       password: 'correct horse battery',
     });
-    page = await browser.follow(page, (url) => url.startsWith(REDIRECT_URI));
+    page = await browser.follow(page, (url) => url.startsWith(TEST_REDIRECT_URI));
     if (!page.location) {
       expect(page.body).toContain('Allow access?');
       page = await browser.submit(page, 'form[action$="/consent"]', {}, { name: 'decision', value: 'allow' });
-      page = await browser.follow(page, (url) => url.startsWith(REDIRECT_URI));
+      page = await browser.follow(page, (url) => url.startsWith(TEST_REDIRECT_URI));
     }
-    expect(page.location).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?code=/);
-    return oidc.authorizationCodeGrant(config, new URL(page.location ?? ''), {
-      pkceCodeVerifier: request.codeVerifier,
-      expectedState: request.state,
-      expectedNonce: request.nonce,
-    });
+    // finish() expects the redirect to carry a code, and redeems it.
+    return started.finish(page);
   }
 
   it('signs a user in, serves userinfo, refreshes with rotation, introspects, revokes and logs out', async () => {
@@ -134,8 +122,7 @@ describe('authorization code flow on PostgreSQL', () => {
     expect(payload.events).toHaveProperty(['http://schemas.openid.net/event/backchannel-logout']);
 
     // The Gatehouse session is gone: a new authorization asks for the password again.
-    const request = await authorizationRequest(config, REDIRECT_URI);
-    const again = await browser.visit(request.url.toString());
-    expect(again.body).toContain('name="password"');
+    const again = await startAuthorization(browser, config);
+    expect(again.page.body).toContain('name="password"');
   });
 });

@@ -1,13 +1,12 @@
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Notification } from '../../src/notifications/notification-types.ts';
 import { Browser, type Page, textOf } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { authorizationRequest, discover } from '../support/relying-party.ts';
+import { registerTestApp, signInWithPassword } from '../support/sign-in-flow.ts';
 import { linkIn, type SmtpSink, startSmtpSink } from '../support/smtp-sink.ts';
 
-const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const PASSWORD = 'lantern orchard pebble';
 /** Invitations to this domain are delivered by the integrator's handler, not by Gatehouse. */
 const HANDLED_DOMAIN = '@handled.example';
@@ -32,17 +31,7 @@ describe('invitation pages, over HTTP with a real SMTP sink', () => {
         });
       },
     });
-    const { secret } = await gh.gatehouse.clients.create({
-      clientId: 'webapp',
-      name: 'Web App',
-      public: false,
-      redirectUris: [REDIRECT_URI],
-      postLogoutRedirectUris: [],
-      grants: ['authorization_code'],
-      scopes: [],
-      skipConsent: true,
-    });
-    config = await discover(gh.issuer, 'webapp', secret);
+    config = await registerTestApp(gh, { clientId: 'webapp', name: 'Web App', public: false });
   });
   afterAll(async () => {
     await gh?.stop();
@@ -52,21 +41,9 @@ describe('invitation pages, over HTTP with a real SMTP sink', () => {
 
   /** An application's sign-in in a fresh browser: the ID token's claims, or the page shown instead. */
   async function signInThroughApp(email: string, password: string) {
-    const browser = new Browser();
-    const request = await authorizationRequest(config, REDIRECT_URI);
-    const toApp = (url: string) => url.startsWith(REDIRECT_URI);
-    const login = await browser.visit(request.url.toString(), toApp);
-    const page = await browser.follow(
-      await browser.submit(login, 'form[action$="/login"]', { email, password }),
-      toApp,
-    );
+    const { page, finish } = await signInWithPassword(new Browser(), config, { email, password });
     if (!page.location) return { page };
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(page.location), {
-      pkceCodeVerifier: request.codeVerifier,
-      expectedState: request.state,
-      expectedNonce: request.nonce,
-    });
-    return { page, claims: tokens.claims() };
+    return { page, claims: (await finish(page)).claims() };
   }
 
   /** Opens an invitation link, chooses the password, and checks the page that follows. */

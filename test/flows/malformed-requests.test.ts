@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { authorizationRequest, discover } from '../support/relying-party.ts';
+import { authorizationRequest } from '../support/relying-party.ts';
+import { registerTestClient, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
 
-const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
 const BIG_FORM = `x=${'a'.repeat(70_000)}`;
@@ -40,7 +40,7 @@ const tokenRows: Row[] = [
   { name: 'repeated parameter', path: '/token', type: FORM, body: 'grant_type=refresh_token&refresh_token=a&refresh_token=b', as: 'client', status: 400, says: 'invalid_request' },
   { name: 'body over 64 kB', path: '/token', type: FORM, body: BIG_FORM, as: 'client', status: 400, says: 'invalid_request' },
   { name: 'unicode garbage', path: '/token', type: FORM, body: GARBAGE, as: 'client', status: 400, says: 'invalid_request' },
-  { name: 'NUL in the code', path: '/token', type: FORM, body: `grant_type=authorization_code&code=a%00b&redirect_uri=${REDIRECT_URI}&code_verifier=${'v'.repeat(43)}`, as: 'client', status: 400, says: 'invalid_grant' },
+  { name: 'NUL in the code', path: '/token', type: FORM, body: `grant_type=authorization_code&code=a%00b&redirect_uri=${TEST_REDIRECT_URI}&code_verifier=${'v'.repeat(43)}`, as: 'client', status: 400, says: 'invalid_grant' },
   { name: 'NUL in the refresh token', path: '/token', type: FORM, body: 'grant_type=refresh_token&refresh_token=%00', as: 'client', status: 400, says: 'invalid_grant' },
   { name: 'NUL in client_id', path: '/token', type: FORM, body: 'grant_type=client_credentials&client_id=a%00b&client_secret=x', status: 401, says: 'invalid_client' },
   { name: 'unknown grant_type', path: '/token', type: FORM, body: 'grant_type=password&username=a&password=b', as: 'client', status: 400, says: 'unsupported_grant_type' },
@@ -84,7 +84,7 @@ const endSessionRows: Row[] = [
 ];
 
 // biome-ignore format: one URL
-const authorize = `/auth?client_id=webapp&response_type=code&redirect_uri=${REDIRECT_URI}&scope=openid&code_challenge_method=S256&code_challenge=${'c'.repeat(43)}`;
+const authorize = `/auth?client_id=webapp&response_type=code&redirect_uri=${TEST_REDIRECT_URI}&scope=openid&code_challenge_method=S256&code_challenge=${'c'.repeat(43)}`;
 // biome-ignore format: a table reads best one request per line
 const authRows: Row[] = [
   { name: 'no parameters', method: 'GET', path: '/auth', status: 400, says: 'missing required parameter' },
@@ -158,19 +158,15 @@ describe('malformed requests get a 4xx, never a 500 or a stack trace', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     gh = await startGatehouse({ databaseUrl: db.url });
-    const { secret } = await gh.gatehouse.clients.create({
+    const { secret, config } = await registerTestClient(gh, {
       clientId: 'webapp',
       public: false,
-      redirectUris: [REDIRECT_URI],
-      postLogoutRedirectUris: [],
       grants: ['authorization_code', 'refresh_token', 'client_credentials'],
-      scopes: [],
       skipConsent: false,
     });
     fixture.basic = `Basic ${Buffer.from(`webapp:${secret}`).toString('base64')}`;
-    const config = await discover(gh.issuer, 'webapp', secret);
     const login = await fixture.browser.visit(
-      (await authorizationRequest(config, REDIRECT_URI)).url.toString(),
+      (await authorizationRequest(config, TEST_REDIRECT_URI)).url.toString(),
     );
     fixture.uid = new URL(login.url).pathname.split('/')[2] ?? '';
     fixture.csrf = parse(login.body).querySelector('input[name="_csrf"]')?.getAttribute('value') ?? '';
@@ -226,7 +222,7 @@ describe('malformed requests get a 4xx, never a 500 or a stack trace', () => {
     const response = await send({ method: 'GET', path });
     expect(response.status).toBe(303);
     const back = new URL(response.headers.get('location') ?? '');
-    expect(`${back.origin}${back.pathname}`).toBe(REDIRECT_URI);
+    expect(`${back.origin}${back.pathname}`).toBe(TEST_REDIRECT_URI);
     // response_type=token would answer in the fragment, so the error goes there.
     const answer = new URLSearchParams(back.search || back.hash.slice(1));
     expect(answer.get('error')).toBe(error);

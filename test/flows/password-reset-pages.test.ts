@@ -4,10 +4,9 @@ import { ApiClient } from '../support/api-client.ts';
 import { Browser, type Page, textOf } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { authorizationRequest, discover } from '../support/relying-party.ts';
+import { registerTestApp, startAuthorization, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
 import { linkIn, type SmtpSink, startSmtpSink } from '../support/smtp-sink.ts';
 
-const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const USER = { email: 'rex@example.com', name: 'Rex Reset', password: 'old password, well worn' };
 const NEW_PASSWORD = 'brand new marmalade sky';
 
@@ -21,17 +20,12 @@ describe('password reset pages, over HTTP with a real SMTP sink', () => {
     [db, sink] = await Promise.all([createTestDatabase(), startSmtpSink()]);
     gh = await startGatehouse({ databaseUrl: db.url, env: { SMTP_URL: sink.url } });
     await gh.gatehouse.userManager.createUser(USER);
-    const { secret } = await gh.gatehouse.clients.create({
+    config = await registerTestApp(gh, {
       clientId: 'webapp',
       name: 'Web App',
       public: false,
-      redirectUris: [REDIRECT_URI],
-      postLogoutRedirectUris: [],
       grants: ['authorization_code', 'refresh_token'],
-      scopes: [],
-      skipConsent: true,
     });
-    config = await discover(gh.issuer, 'webapp', secret);
   });
   afterAll(async () => {
     await gh?.stop();
@@ -41,21 +35,14 @@ describe('password reset pages, over HTTP with a real SMTP sink', () => {
 
   /** An application's sign-in: its tokens, or the page Gatehouse showed instead of redirecting. */
   async function signInThroughApp(browser: Browser, password: string) {
-    const request = await authorizationRequest(config, REDIRECT_URI);
-    const toApp = (url: string) => url.startsWith(REDIRECT_URI);
-    const login = await browser.visit(request.url.toString(), toApp);
-    expect(login.body).toContain('href="/reset-password"');
+    const started = await startAuthorization(browser, config);
+    expect(started.page.body).toContain('href="/reset-password"');
     const page = await browser.follow(
-      await browser.submit(login, 'form[action$="/login"]', { email: USER.email, password }),
-      toApp,
+      await browser.submit(started.page, 'form[action$="/login"]', { email: USER.email, password }),
+      (url) => url.startsWith(TEST_REDIRECT_URI),
     );
     if (!page.location) return { page };
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(page.location), {
-      pkceCodeVerifier: request.codeVerifier,
-      expectedState: request.state,
-      expectedNonce: request.nonce,
-    });
-    return { page, tokens };
+    return { page, tokens: await started.finish(page) };
   }
 
   async function requestReset(email: string): Promise<Page> {

@@ -4,7 +4,7 @@ import { Browser } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { discover } from '../support/relying-party.ts';
-import { signInWithPassword, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
+import { registerTestApp, signInWithPassword } from '../support/sign-in-flow.ts';
 
 const POST_LOGOUT = 'http://127.0.0.1:9/bye';
 
@@ -16,6 +16,7 @@ describe('two nodes on one database', () => {
   let db: TestDatabase;
   let a: TestGatehouse;
   let b: TestGatehouse;
+  let configA: oidc.Configuration;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -25,14 +26,9 @@ describe('two nodes on one database', () => {
       email: 'node@example.com',
       password: 'correct horse battery',
     });
-    await a.gatehouse.clients.create({
-      clientId: 'app',
-      public: true,
-      redirectUris: [TEST_REDIRECT_URI],
+    configA = await registerTestApp(a, {
       postLogoutRedirectUris: [POST_LOGOUT],
       grants: ['authorization_code', 'refresh_token'],
-      scopes: [],
-      skipConsent: true,
     });
   });
   afterAll(async () => {
@@ -42,7 +38,6 @@ describe('two nodes on one database', () => {
   });
 
   it('signs in through A, refreshes on B, signs out on B, and A no longer accepts the tokens', async () => {
-    const configA = await discover(a.issuer, 'app');
     const browser = new Browser();
     const started = await signInWithPassword(browser, configA, {
       email: 'node@example.com',

@@ -6,8 +6,7 @@ import { ApiClient } from '../support/api-client.ts';
 import { Browser, type Page, textOf } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { discover } from '../support/relying-party.ts';
-import { signInWithPassword, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
+import { registerTestApp, signInWithPassword } from '../support/sign-in-flow.ts';
 
 const PASSWORD = 'correct horse battery';
 const codeAt = (secret: string, steps: number) =>
@@ -25,16 +24,7 @@ describe('two-factor on the account pages', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     gh = await startGatehouse({ databaseUrl: db.url });
-    await gh.gatehouse.clients.create({
-      clientId: 'app',
-      public: true,
-      redirectUris: [TEST_REDIRECT_URI],
-      postLogoutRedirectUris: [],
-      grants: ['authorization_code'],
-      scopes: [],
-      skipConsent: true,
-    });
-    config = await discover(gh.issuer, 'app');
+    config = await registerTestApp(gh);
   });
   afterAll(async () => {
     await gh?.stop();

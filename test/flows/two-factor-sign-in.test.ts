@@ -5,8 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, type Page, textOf } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { discover } from '../support/relying-party.ts';
-import { signInWithPassword, startAuthorization, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
+import { registerTestApp, signInWithPassword, startAuthorization } from '../support/sign-in-flow.ts';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -35,16 +34,7 @@ describe('two-factor authentication in the OIDC sign-in', () => {
       databaseUrl: db.url,
       env: { TWO_FACTOR_REQUIRED_GROUPS: 'secure', SMTP_URL: smtp.url },
     });
-    await gh.gatehouse.clients.create({
-      clientId: 'app',
-      public: true,
-      redirectUris: [TEST_REDIRECT_URI],
-      postLogoutRedirectUris: [],
-      grants: ['authorization_code', 'refresh_token'],
-      scopes: [],
-      skipConsent: true,
-    });
-    config = await discover(gh.issuer, 'app');
+    config = await registerTestApp(gh, { grants: ['authorization_code', 'refresh_token'] });
   });
   afterAll(async () => {
     await gh?.stop();
@@ -298,16 +288,7 @@ describe('two-factor switched off by a replaced UserManager', () => {
       await gh.gatehouse
         .db('user_two_factor')
         .insert({ user_id: user.id, provider: 'email', confirmed_at: new Date() });
-      await gh.gatehouse.clients.create({
-        clientId: 'app',
-        public: true,
-        redirectUris: [TEST_REDIRECT_URI],
-        postLogoutRedirectUris: [],
-        grants: ['authorization_code'],
-        scopes: [],
-        skipConsent: true,
-      });
-      const config = await discover(gh.issuer, 'app');
+      const config = await registerTestApp(gh);
       const browser = new Browser();
       const started = await signInWithPassword(browser, config, {
         email: 'plain@example.com',

@@ -1,9 +1,56 @@
 import * as oidc from 'openid-client';
 import { expect } from 'vitest';
+import type { ClientInput } from '../../src/oidc/client-service.ts';
 import type { Browser, Page } from './browser.ts';
-import { authorizationRequest } from './relying-party.ts';
+import type { TestGatehouse } from './gatehouse.ts';
+import { authorizationRequest, discover } from './relying-party.ts';
 
+/** Nothing listens there: the tests read the code from the redirect and never follow it. */
 export const TEST_REDIRECT_URI = 'http://127.0.0.1:9/callback';
+
+/**
+ * The application the flow tests sign in to, unless a test says otherwise: public, the code grant
+ * only, redirecting to TEST_REDIRECT_URI, and no consent page.
+ */
+const TEST_APP: ClientInput = {
+  clientId: 'app',
+  public: true,
+  redirectUris: [TEST_REDIRECT_URI],
+  postLogoutRedirectUris: [],
+  grants: ['authorization_code'],
+  scopes: [],
+  skipConsent: true,
+};
+
+export interface RegisteredClient {
+  clientId: string;
+  /** A confidential client's generated secret; undefined for a public client. */
+  secret: string | undefined;
+  config: oidc.Configuration;
+}
+
+/**
+ * Registers the test application, `overrides` over its defaults (a confidential client, other
+ * grants, logout URIs, consent), and configures openid-client as that application.
+ */
+export async function registerTestClient(
+  gh: TestGatehouse,
+  overrides: Partial<ClientInput> = {},
+): Promise<RegisteredClient> {
+  const input = { ...TEST_APP, ...overrides };
+  const created = await gh.gatehouse.clients.create(input);
+  const secret = input.public ? undefined : (input.secret ?? created.secret);
+  if (!input.public && !secret) throw new Error(`confidential client ${input.clientId} has no secret`);
+  return { clientId: input.clientId, secret, config: await discover(gh.issuer, input.clientId, secret) };
+}
+
+/** `registerTestClient`, for the tests that need only the openid-client configuration. */
+export async function registerTestApp(
+  gh: TestGatehouse,
+  overrides: Partial<ClientInput> = {},
+): Promise<oidc.Configuration> {
+  return (await registerTestClient(gh, overrides)).config;
+}
 
 export interface StartedSignIn {
   page: Page;

@@ -1,10 +1,9 @@
 import * as oidc from 'openid-client';
 import { type Browser, type Page, textOf } from './browser.ts';
 import type { TestGatehouse } from './gatehouse.ts';
-import { type AuthorizationRequest, authorizationRequest, discover } from './relying-party.ts';
+import { type AuthorizationRequest, authorizationRequest } from './relying-party.ts';
+import { registerTestClient, TEST_REDIRECT_URI } from './sign-in-flow.ts';
 
-/** Nothing listens there: the tests read the code from the redirect and never follow it. */
-export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 export const USER = { email: 'reader@example.com', password: 'correct horse battery', name: 'Rita Reader' };
 
 export interface TestApp {
@@ -17,18 +16,15 @@ export interface TestApp {
 /** A confidential client allowed the code and refresh grants, and one local user to sign in. */
 export async function registerApp(gh: TestGatehouse, clientId = 'webapp'): Promise<TestApp> {
   const user = await gh.gatehouse.userManager.createUser({ ...USER, groups: ['readers'] });
-  const { secret } = await gh.gatehouse.clients.create({
+  const { secret, config } = await registerTestClient(gh, {
     clientId,
     name: 'Web App',
     public: false,
-    redirectUris: [REDIRECT_URI],
-    postLogoutRedirectUris: [],
     grants: ['authorization_code', 'refresh_token'],
-    scopes: [],
     skipConsent: false,
   });
   if (!secret) throw new Error('a confidential client was created without a secret');
-  return { clientId, secret, userId: user.id, config: await discover(gh.issuer, clientId, secret) };
+  return { clientId, secret, userId: user.id, config };
 }
 
 export interface Authorized {
@@ -44,8 +40,8 @@ export interface Authorized {
  * the login form if Gatehouse asks for it, the consent page if it asks for that.
  */
 export async function authorize(browser: Browser, config: oidc.Configuration): Promise<Authorized> {
-  const request = await authorizationRequest(config, REDIRECT_URI);
-  const toApp = (url: string) => url.startsWith(REDIRECT_URI);
+  const request = await authorizationRequest(config, TEST_REDIRECT_URI);
+  const toApp = (url: string) => url.startsWith(TEST_REDIRECT_URI);
   const pages: Authorized['pages'] = [];
   let page: Page = await browser.visit(request.url.toString(), toApp);
   if (!page.location && page.body.includes('name="password"')) {
@@ -99,7 +95,7 @@ export function codeParams(authorized: Authorized): Record<string, string> {
   return {
     grant_type: 'authorization_code',
     code: authorized.callback.searchParams.get('code') ?? '',
-    redirect_uri: REDIRECT_URI,
+    redirect_uri: TEST_REDIRECT_URI,
     code_verifier: authorized.request.codeVerifier,
   };
 }
