@@ -7,8 +7,8 @@ import type { ProviderView } from '../../src/cli/provider-flags.ts';
 import { Browser, textOf } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { discover } from '../support/relying-party.ts';
-import { startAuthorization, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
+import { registerTestApp, startAuthorization } from '../support/sign-in-flow.ts';
+import { pressUpstreamButton } from '../support/upstream-flow.ts';
 import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
 import { type CliOptions, cliJson, expectOneLineError, runCli, runMany } from './run-cli.ts';
 
@@ -37,16 +37,7 @@ describe('gatehouse provider', () => {
       alias: 'corp',
       users: [{ sub: 'u-ada', email: 'ada@example.com', email_verified: true, name: 'Ada Upstream' }],
     });
-    await gh.gatehouse.clients.create({
-      clientId: 'app',
-      public: true,
-      redirectUris: [TEST_REDIRECT_URI],
-      postLogoutRedirectUris: [],
-      grants: ['authorization_code'],
-      scopes: [],
-      skipConsent: true,
-    });
-    config = await discover(gh.issuer, 'app');
+    config = await registerTestApp(gh);
     // The upstream runs on loopback over plain http, which the command allows only with this setting.
     on = { env: { DATABASE_URL: db.url, ISSUER: gh.issuer, ALLOW_PRIVATE_NETWORK_FETCH: 'true' } };
     extensionDir = mkdtempSync(join(tmpdir(), 'gatehouse-provider-cli-'));
@@ -65,10 +56,7 @@ describe('gatehouse provider', () => {
     const browser = new Browser();
     const started = await startAuthorization(browser, config);
     expect(textOf(started.page)).toContain('Sign in with Corp ID');
-    const toUpstream = await browser.submit(started.page, 'form[action$="/external/corp"]');
-    const upstreamLogin = await browser.follow(toUpstream, (url) => url.startsWith(gh.issuer));
-    const back = await upstream.signIn(browser, upstreamLogin, 'u-ada');
-    const page = await browser.follow(back, (url) => url.startsWith(TEST_REDIRECT_URI));
+    const page = await pressUpstreamButton(browser, started.page, upstream, 'u-ada');
     return (await started.finish(page)).claims();
   }
 

@@ -5,8 +5,13 @@ import { ApiClient } from '../support/api-client.ts';
 import { Browser, type Page, textOf } from '../support/browser.ts';
 import { freePort, startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { discover } from '../support/relying-party.ts';
-import { type StartedSignIn, startAuthorization, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
+import {
+  registerTestApp,
+  type StartedSignIn,
+  startAuthorization,
+  TEST_REDIRECT_URI,
+} from '../support/sign-in-flow.ts';
+import { pressUpstreamButton, registerUpstream } from '../support/upstream-flow.ts';
 import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
 
 const POST_LOGOUT_URI = 'http://127.0.0.1:9/signed-out';
@@ -29,23 +34,11 @@ describe('auto-redirect and idp_hint', () => {
     const autoLink = { autoLinkExternalAccount: true };
     // Without federated logout the upstream session outlives ours, so only Gatehouse's own
     // "just signed out" rule stands between a sign-out and an instant sign-in again.
-    await gh.gatehouse.external.registry.create({
-      alias: 'corp',
+    await registerUpstream(gh, corp, {
       displayName: 'Corp ID',
-      issuer: corp.issuer,
-      clientId: corp.clientId,
-      clientSecret: corp.clientSecret,
       options: { autoRedirect: true, federatedLogout: false, autoLink },
     });
-    await gh.gatehouse.external.registry.create({
-      alias: 'partner',
-      displayName: 'Partner ID',
-      issuer: partner.issuer,
-      clientId: partner.clientId,
-      clientSecret: partner.clientSecret,
-      sortOrder: 1,
-      options: { autoLink },
-    });
+    await registerUpstream(gh, partner, { displayName: 'Partner ID', sortOrder: 1, options: { autoLink } });
     await gh.gatehouse.external.registry.create({
       alias: 'down',
       displayName: 'Down IdP',
@@ -54,16 +47,7 @@ describe('auto-redirect and idp_hint', () => {
       clientSecret: 'never-used-secret',
       sortOrder: 2,
     });
-    await gh.gatehouse.clients.create({
-      clientId: 'app',
-      public: true,
-      redirectUris: [TEST_REDIRECT_URI],
-      postLogoutRedirectUris: [POST_LOGOUT_URI],
-      grants: ['authorization_code'],
-      scopes: [],
-      skipConsent: true,
-    });
-    config = await discover(gh.issuer, 'app');
+    config = await registerTestApp(gh, { postLogoutRedirectUris: [POST_LOGOUT_URI] });
   });
   afterAll(async () => {
     await gh?.stop();
@@ -93,15 +77,8 @@ describe('auto-redirect and idp_hint', () => {
 
   /** The login page is a way on, not a dead end: the Corp ID button signs in (no loop). */
   async function pressCorp(browser: Browser, started: StartedSignIn) {
-    const pressed = await browser.submit(started.page, 'form[action$="/external/corp"]');
-    let back = await browser.follow(
-      pressed,
-      (url) => toApp(url) || url.startsWith(`${corp.issuer}/interaction/`),
-    );
-    if (back.location?.startsWith(corp.issuer)) {
-      back = await browser.follow(await corp.signIn(browser, await browser.follow(back), 'u-ann'), toApp);
-    }
-    return started.finish(back);
+    // Straight back when the upstream session outlived ours, through its login form when not.
+    return started.finish(await pressUpstreamButton(browser, started.page, corp, 'u-ann'));
   }
 
   it('sends /auth straight to the autoRedirect provider', async () => {

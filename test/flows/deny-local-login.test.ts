@@ -4,9 +4,13 @@ import { ApiClient } from '../support/api-client.ts';
 import { Browser, type Page, textOf } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { discover } from '../support/relying-party.ts';
-import { startAuthorization, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
-import { csrfOf, signInThroughUpstream, throughUpstream } from '../support/upstream-flow.ts';
+import { registerTestApp, startAuthorization } from '../support/sign-in-flow.ts';
+import {
+  csrfOf,
+  registerUpstream,
+  signInThroughUpstream,
+  throughUpstream,
+} from '../support/upstream-flow.ts';
 import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
 
 /** A user from before passwords were turned off: the password is right, and no longer enough. */
@@ -33,25 +37,9 @@ describe('DenyLocalLogin: one provider turns local passwords off everywhere', ()
         { sub: 'u-lee', email: LEE.email, email_verified: true },
       ],
     });
-    await gh.gatehouse.external.registry.create({
-      alias: 'corp',
-      displayName: 'Corp ID',
-      issuer: corp.issuer,
-      clientId: corp.clientId,
-      clientSecret: corp.clientSecret,
-      options: { denyLocalLogin: true },
-    });
+    await registerUpstream(gh, corp, { displayName: 'Corp ID', options: { denyLocalLogin: true } });
     await gh.gatehouse.userManager.createUser(LEE);
-    await gh.gatehouse.clients.create({
-      clientId: 'app',
-      public: true,
-      redirectUris: [TEST_REDIRECT_URI],
-      postLogoutRedirectUris: [],
-      grants: ['authorization_code'],
-      scopes: [],
-      skipConsent: true,
-    });
-    config = await discover(gh.issuer, 'app');
+    config = await registerTestApp(gh);
   });
   afterAll(async () => {
     await gh?.stop();
@@ -171,7 +159,7 @@ describe('DenyLocalLogin: one provider turns local passwords off everywhere', ()
     // The link is used up.
     expect((await new Browser().visit(link)).status).toBe(400);
     // Later sign-ins go through Corp ID and find the link.
-    const later = await signInThroughUpstream(new Browser(), config, 'corp', corp, 'u-ivy');
+    const later = await signInThroughUpstream(new Browser(), config, corp, 'u-ivy');
     expect((await later.finish(later.page)).claims()?.sub).toBe(user.id);
   });
 
@@ -198,7 +186,7 @@ describe('DenyLocalLogin: one provider turns local passwords off everywhere', ()
     await service.link(lee, provider, { sub: 'u-lee', emailVerified: true, claims: {} });
 
     const browser = new Browser();
-    const signedIn = await signInThroughUpstream(browser, config, 'corp', corp, 'u-lee');
+    const signedIn = await signInThroughUpstream(browser, config, corp, 'u-lee');
     await signedIn.finish(signedIn.page);
     const api = new ApiClient(browser, gh.issuer);
     const refused = await api.post('/api/auth/unlink-login', { loginProvider: 'corp', providerKey: 'u-lee' });

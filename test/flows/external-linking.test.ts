@@ -6,9 +6,13 @@ import { ApiClient } from '../support/api-client.ts';
 import { Browser, type Page, textOf } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { discover } from '../support/relying-party.ts';
-import { TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
-import { csrfOf, signInThroughUpstream, throughUpstream } from '../support/upstream-flow.ts';
+import { registerTestApp } from '../support/sign-in-flow.ts';
+import {
+  csrfOf,
+  registerUpstream,
+  signInThroughUpstream,
+  throughUpstream,
+} from '../support/upstream-flow.ts';
 import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
 
 const PAT = 'pat@example.com';
@@ -46,42 +50,20 @@ describe('linking and unlinking upstream providers', () => {
       startUpstream({ gatehouseIssuer: gh.issuer, alias: 'locked', users: [{ sub: 'locked-pat', ...user }] }),
     ]);
     const autoLink = { autoLinkExternalAccount: true };
-    await registerProvider('corp', 'Corp ID', corp, { autoLink });
-    await registerProvider('partner', 'Partner ID', partner, {});
-    await registerProvider('locked', 'Locked ID', locked, { autoLink, allowManualLinking: false });
-    await gh.gatehouse.userManager.createUser({ ...ADMIN, groups: ['admin'] });
-    await gh.gatehouse.clients.create({
-      clientId: 'app',
-      public: true,
-      redirectUris: [TEST_REDIRECT_URI],
-      postLogoutRedirectUris: [],
-      grants: ['authorization_code'],
-      scopes: [],
-      skipConsent: true,
+    await registerUpstream(gh, corp, { displayName: 'Corp ID', options: { autoLink } });
+    await registerUpstream(gh, partner, { displayName: 'Partner ID', options: {} });
+    await registerUpstream(gh, locked, {
+      displayName: 'Locked ID',
+      options: { autoLink, allowManualLinking: false },
     });
-    config = await discover(gh.issuer, 'app');
+    await gh.gatehouse.userManager.createUser({ ...ADMIN, groups: ['admin'] });
+    config = await registerTestApp(gh);
   });
   afterAll(async () => {
     await gh?.stop();
     await Promise.all([corp?.close(), partner?.close(), locked?.close()]);
     await db?.drop();
   });
-
-  function registerProvider(
-    alias: string,
-    displayName: string,
-    upstream: UpstreamOp,
-    options: Record<string, unknown>,
-  ) {
-    return gh.gatehouse.external.registry.create({
-      alias,
-      displayName,
-      issuer: upstream.issuer,
-      clientId: upstream.clientId,
-      clientSecret: upstream.clientSecret,
-      options,
-    });
-  }
 
   const linkedLogins = () => browser.visit(`${gh.issuer}/account/linked-logins`);
   const unlinkForm = (alias: string) =>
@@ -102,7 +84,7 @@ describe('linking and unlinking upstream providers', () => {
   }
 
   it('links a second provider from the account page', async () => {
-    const signedIn = await signInThroughUpstream(browser, config, 'corp', corp, 'corp-pat');
+    const signedIn = await signInThroughUpstream(browser, config, corp, 'corp-pat');
     await signedIn.finish(signedIn.page);
     const created = await gh.gatehouse.userManager.findByEmail(PAT);
     if (!created) throw new Error('Corp ID sign-in did not create Pat');
@@ -161,7 +143,7 @@ describe('linking and unlinking upstream providers', () => {
     expect(textOf(link)).toContain('Linking Locked ID is turned off.');
 
     // An administrator's choice: Locked ID links itself by verified email at sign-in.
-    const viaLocked = await signInThroughUpstream(new Browser(), config, 'locked', locked, 'locked-pat');
+    const viaLocked = await signInThroughUpstream(new Browser(), config, locked, 'locked-pat');
     expect((await viaLocked.finish(viaLocked.page)).claims()?.sub).toBe(pat.id);
     const withLocked = await linkedLogins();
     expect(textOf(withLocked)).toContain(`Locked ID Linked as ${PAT}. Your administrator manages this login`);
@@ -229,8 +211,8 @@ describe('linking and unlinking upstream providers', () => {
     ]);
 
     // Back without auto-link: only the kept link can let Pat in.
-    await registerProvider('corp', 'Corp ID', corp, {});
-    const again = await signInThroughUpstream(new Browser(), config, 'corp', corp, 'corp-pat');
+    await registerUpstream(gh, corp, { displayName: 'Corp ID', options: {} });
+    const again = await signInThroughUpstream(new Browser(), config, corp, 'corp-pat');
     expect((await again.finish(again.page)).claims()?.sub).toBe(pat.id);
     expect(await adminView()).toMatchObject([
       { providerAlias: 'corp', providerName: 'Corp ID', detached: false },

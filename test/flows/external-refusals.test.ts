@@ -3,11 +3,11 @@ import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExternalProviderInput } from '../../src/external-logins/external-provider.ts';
 import { ApiClient } from '../support/api-client.ts';
-import { Browser, type Page, textOf } from '../support/browser.ts';
+import { Browser, textOf } from '../support/browser.ts';
 import { freePort, startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { discover } from '../support/relying-party.ts';
-import { type StartedSignIn, startAuthorization, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
+import { registerTestApp, startAuthorization, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
+import { pressUpstreamButton, registerUpstream, signInThroughUpstream } from '../support/upstream-flow.ts';
 import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
 
 const REFUSAL = 'Contractors sign in through the partner portal, not here.';
@@ -65,14 +65,7 @@ describe('external sign-ins that are refused, edited or need more', () => {
         verified('u-tf', 'tf@example.com'),
       ],
     });
-    await gh.gatehouse.external.registry.create({
-      alias: 'corp',
-      displayName: 'Corp ID',
-      issuer: upstream.issuer,
-      clientId: upstream.clientId,
-      clientSecret: upstream.clientSecret,
-      options: BASE,
-    });
+    await registerUpstream(gh, upstream, { displayName: 'Corp ID', options: BASE });
     // Nothing listens on this port: discovery fails the moment the button is used.
     await gh.gatehouse.external.registry.create({
       alias: 'down',
@@ -82,16 +75,7 @@ describe('external sign-ins that are refused, edited or need more', () => {
       clientSecret: 'never-used-secret',
       sortOrder: 1,
     });
-    await gh.gatehouse.clients.create({
-      clientId: 'app',
-      public: true,
-      redirectUris: [TEST_REDIRECT_URI],
-      postLogoutRedirectUris: [],
-      grants: ['authorization_code'],
-      scopes: [],
-      skipConsent: true,
-    });
-    config = await discover(gh.issuer, 'app');
+    config = await registerTestApp(gh);
   });
   afterAll(async () => {
     await gh?.stop();
@@ -105,14 +89,9 @@ describe('external sign-ins that are refused, edited or need more', () => {
     (await new ApiClient(browser, gh.issuer).get('/api/auth/is-authenticated')).json.isAuthenticated;
   const toApp = (url: string) => url.startsWith(TEST_REDIRECT_URI);
 
-  /** Presses the Corp ID button and signs in upstream as `sub`; returns what Gatehouse shows next. */
-  async function viaUpstream(browser: Browser, sub: string): Promise<{ started: StartedSignIn; page: Page }> {
-    const started = await startAuthorization(browser, config);
-    const toUpstream = await browser.submit(started.page, 'form[action$="/external/corp"]');
-    const upstreamLogin = await browser.follow(toUpstream, (url) => url.startsWith(gh.issuer));
-    const back = await upstream.signIn(browser, upstreamLogin, sub);
-    return { started, page: await browser.follow(back, toApp) };
-  }
+  /** Presses the Corp ID button and signs in upstream as `sub`; `page` is what Gatehouse shows next. */
+  const viaUpstream = (browser: Browser, sub: string) =>
+    signInThroughUpstream(browser, config, upstream, sub);
 
   it('shows a clear "not linked" page when auto-linking is off, with no session and no loop', async () => {
     await useOptions({ autoLink: { ...BASE.autoLink, autoLinkExternalAccount: false } });
@@ -150,7 +129,7 @@ describe('external sign-ins that are refused, edited or need more', () => {
   it('lets an ExternalLoginAutoLinking handler edit the new user, or refuse to create one', async () => {
     await useOptions({});
     const grouped = await viaUpstream(new Browser(), 'u-grouped');
-    const tokens = await grouped.started.finish(grouped.page);
+    const tokens = await grouped.finish(grouped.page);
     expect(tokens.claims()).toMatchObject({
       email: 'grouped@example.com',
       groups: ['from-handler', 'staff'],
@@ -177,7 +156,7 @@ describe('external sign-ins that are refused, edited or need more', () => {
   it('with syncProfile force, updates name and email from the upstream at the next sign-in', async () => {
     await useOptions({ syncProfile: 'force' });
     const first = await viaUpstream(new Browser(), 'u-sync');
-    const before = (await first.started.finish(first.page)).claims();
+    const before = (await first.finish(first.page)).claims();
     expect(before).toMatchObject({ name: 'Sam Before', email: 'sync@example.com' });
 
     upstream.users.set('u-sync', {
@@ -187,7 +166,7 @@ describe('external sign-ins that are refused, edited or need more', () => {
       name: 'Sam After',
     });
     const second = await viaUpstream(new Browser(), 'u-sync');
-    const after = (await second.started.finish(second.page)).claims();
+    const after = (await second.finish(second.page)).claims();
     expect(after).toMatchObject({ sub: before?.sub, name: 'Sam After', email: 'sam.after@example.com' });
     const user = await gh.gatehouse.userManager.findById(String(before?.sub));
     expect(user).toMatchObject({ name: 'Sam After', email: 'sam.after@example.com' });
@@ -213,7 +192,7 @@ describe('external sign-ins that are refused, edited or need more', () => {
       provider: 'totp',
       code,
     });
-    const tokens = await asked.started.finish(verified);
+    const tokens = await asked.finish(verified);
     expect(tokens.claims()).toMatchObject({ sub: user.id, acr: '2' });
     expect(tokens.claims()?.amr).toEqual(expect.arrayContaining(['fed', 'otp', 'mfa']));
 
@@ -222,7 +201,7 @@ describe('external sign-ins that are refused, edited or need more', () => {
     expect(trusted.page.location, 'straight back to the application').toMatch(
       /^http:\/\/127\.0\.0\.1:9\/callback\?code=/,
     );
-    expect((await trusted.started.finish(trusted.page)).claims()).toMatchObject({ sub: user.id, acr: '1' });
+    expect((await trusted.finish(trusted.page)).claims()).toMatchObject({ sub: user.id, acr: '1' });
   });
 
   it('shows a clear error for an unreachable issuer only when its button is used; the rest keeps working', async () => {
@@ -242,9 +221,7 @@ describe('external sign-ins that are refused, edited or need more', () => {
     const again = await browser.visit(started.page.url);
     expect(again.status).toBe(200);
     expect(textOf(again)).toContain('Sign in with Corp ID');
-    const toUpstream = await browser.submit(again, 'form[action$="/external/corp"]');
-    const upstreamLogin = await browser.follow(toUpstream, (url) => url.startsWith(gh.issuer));
-    const back = await browser.follow(await upstream.signIn(browser, upstreamLogin, 'u-stranger'), toApp);
+    const back = await pressUpstreamButton(browser, again, upstream, 'u-stranger');
     expect((await started.finish(back)).claims()).toMatchObject({ email: 'stranger@example.com' });
   });
 });

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, textOf } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { discover } from '../support/relying-party.ts';
-import { startAuthorization, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
+import { registerTestApp, startAuthorization } from '../support/sign-in-flow.ts';
+import { pressUpstreamButton, registerUpstream } from '../support/upstream-flow.ts';
 import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
 
 describe('signing in with an upstream provider', () => {
@@ -25,12 +25,8 @@ describe('signing in with an upstream provider', () => {
         { sub: 'u-unverified', email: 'unverified@example.com', email_verified: false },
       ],
     });
-    await gh.gatehouse.external.registry.create({
-      alias: 'corp',
+    await registerUpstream(gh, upstream, {
       displayName: 'Corp ID',
-      issuer: upstream.issuer,
-      clientId: upstream.clientId,
-      clientSecret: upstream.clientSecret,
       options: { autoLink: { autoLinkExternalAccount: true, defaultUserGroups: ['staff'] } },
     });
     await gh.gatehouse.userManager.createUser({
@@ -38,16 +34,7 @@ describe('signing in with an upstream provider', () => {
       name: 'Ann Local',
       password: 'correct horse battery',
     });
-    await gh.gatehouse.clients.create({
-      clientId: 'app',
-      public: true,
-      redirectUris: [TEST_REDIRECT_URI],
-      postLogoutRedirectUris: [],
-      grants: ['authorization_code'],
-      scopes: [],
-      skipConsent: true,
-    });
-    config = await discover(gh.issuer, 'app');
+    config = await registerTestApp(gh);
   });
   afterAll(async () => {
     await gh?.stop();
@@ -58,11 +45,8 @@ describe('signing in with an upstream provider', () => {
   async function viaUpstream(browser: Browser, sub: string) {
     const started = await startAuthorization(browser, config);
     expect(textOf(started.page)).toContain('Sign in with Corp ID');
-    const toUpstream = await browser.submit(started.page, 'form[action$="/external/corp"]');
-    expect(toUpstream.location).toMatch(new RegExp(`^${upstream.issuer}/auth\\?`));
-    const upstreamLogin = await browser.follow(toUpstream, (url) => url.startsWith(gh.issuer));
-    const back = await upstream.signIn(browser, upstreamLogin, sub);
-    return { started, page: await browser.follow(back, (url) => url.startsWith(TEST_REDIRECT_URI)) };
+    // pressUpstreamButton checks the redirect to the upstream's /auth on the way.
+    return { started, page: await pressUpstreamButton(browser, started.page, upstream, sub) };
   }
 
   it('auto-links an existing user by verified email', async () => {

@@ -4,15 +4,11 @@ import { ApiClient } from '../support/api-client.ts';
 import { Browser, type Page } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import {
-  authorizationRequest,
-  type BackchannelReceiver,
-  discover,
-  startBackchannelReceiver,
-} from '../support/relying-party.ts';
+import { type BackchannelReceiver, startBackchannelReceiver } from '../support/relying-party.ts';
+import { registerTestApp } from '../support/sign-in-flow.ts';
+import { registerUpstream, signInThroughUpstream } from '../support/upstream-flow.ts';
 import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
 
-const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const POST_LOGOUT_URI = 'http://127.0.0.1:9/signed-out';
 const CUSTOM_SIGN_OUT = 'https://portal.example.com/goodbye';
 const ANN = { sub: 'u-ann', email: 'ann@example.com', email_verified: true, name: 'Ann' };
@@ -41,25 +37,17 @@ describe('federated logout: signing out of Gatehouse signs out of the upstream t
       startUpstream({ gatehouseIssuer: gh.issuer, alias: 'corp', users: [ANN] }),
       startBackchannelReceiver(),
     ]);
-    await gh.gatehouse.external.registry.create({
-      alias: 'corp',
+    await registerUpstream(gh, upstream, {
       displayName: 'Corp ID',
-      issuer: upstream.issuer,
-      clientId: upstream.clientId,
-      clientSecret: upstream.clientSecret,
       options: { autoLink: { autoLinkExternalAccount: true } },
     });
-    const { secret } = await gh.gatehouse.clients.create({
+    config = await registerTestApp(gh, {
       clientId: 'webapp',
       public: false,
-      redirectUris: [REDIRECT_URI],
       postLogoutRedirectUris: [POST_LOGOUT_URI],
       backchannelLogoutUri: receiver.url,
       grants: ['authorization_code', 'refresh_token'],
-      scopes: [],
-      skipConsent: true,
     });
-    config = await discover(gh.issuer, 'webapp', secret);
   });
   afterAll(async () => {
     await gh?.stop();
@@ -68,7 +56,6 @@ describe('federated logout: signing out of Gatehouse signs out of the upstream t
     await db?.drop();
   });
 
-  const toApp = (url: string) => url.startsWith(REDIRECT_URI);
   const api = (browser: Browser) => new ApiClient(browser, gh.issuer);
   const isAuthenticated = async (browser: Browser) =>
     (await api(browser).get('/api/auth/is-authenticated')).json.isAuthenticated;
@@ -77,19 +64,8 @@ describe('federated logout: signing out of Gatehouse signs out of the upstream t
 
   /** The application signs the user in through the Corp ID button. */
   async function signIn(browser: Browser) {
-    const request = await authorizationRequest(config, REDIRECT_URI);
-    const login = await browser.visit(request.url.toString(), toApp);
-    const upstreamLogin = await browser.follow(
-      await browser.submit(login, 'form[action$="/external/corp"]'),
-      (url) => url.startsWith(gh.issuer),
-    );
-    const back = await browser.follow(await upstream.signIn(browser, upstreamLogin, 'u-ann'), toApp);
-    expect(back.location).toMatch(/callback\?code=/);
-    return oidc.authorizationCodeGrant(config, new URL(back.location ?? ''), {
-      pkceCodeVerifier: request.codeVerifier,
-      expectedState: request.state,
-      expectedNonce: request.nonce,
-    });
+    const signedIn = await signInThroughUpstream(browser, config, upstream, 'u-ann');
+    return signedIn.finish(signedIn.page);
   }
 
   /** RP-initiated logout up to Gatehouse's answer to the confirmation ("yes" or "no"). */

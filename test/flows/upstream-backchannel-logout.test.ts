@@ -6,15 +6,11 @@ import { ApiClient } from '../support/api-client.ts';
 import { Browser } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import {
-  authorizationRequest,
-  type BackchannelReceiver,
-  discover,
-  startBackchannelReceiver,
-} from '../support/relying-party.ts';
+import { type BackchannelReceiver, startBackchannelReceiver } from '../support/relying-party.ts';
+import { registerTestApp } from '../support/sign-in-flow.ts';
+import { registerUpstream, signInThroughUpstream } from '../support/upstream-flow.ts';
 import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
 
-const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 const ANN = { sub: 'u-ann', email: 'ann@example.com', email_verified: true, name: 'Ann' };
 
@@ -32,25 +28,16 @@ describe('back-channel logout from the upstream provider', () => {
       startUpstream({ gatehouseIssuer: gh.issuer, alias: 'corp', users: [ANN] }),
       startBackchannelReceiver(),
     ]);
-    await gh.gatehouse.external.registry.create({
-      alias: 'corp',
+    await registerUpstream(gh, upstream, {
       displayName: 'Corp ID',
-      issuer: upstream.issuer,
-      clientId: upstream.clientId,
-      clientSecret: upstream.clientSecret,
       options: { autoLink: { autoLinkExternalAccount: true } },
     });
-    const { secret } = await gh.gatehouse.clients.create({
+    config = await registerTestApp(gh, {
       clientId: 'webapp',
       public: false,
-      redirectUris: [REDIRECT_URI],
-      postLogoutRedirectUris: [],
       backchannelLogoutUri: receiver.url,
       grants: ['authorization_code', 'refresh_token'],
-      scopes: [],
-      skipConsent: true,
     });
-    config = await discover(gh.issuer, 'webapp', secret);
   });
   afterAll(async () => {
     await gh?.stop();
@@ -59,25 +46,13 @@ describe('back-channel logout from the upstream provider', () => {
     await db?.drop();
   });
 
-  const toApp = (url: string) => url.startsWith(REDIRECT_URI);
   const isAuthenticated = async (browser: Browser) =>
     (await new ApiClient(browser, gh.issuer).get('/api/auth/is-authenticated')).json.isAuthenticated;
 
   /** The application signs the user in through the Corp ID button. */
   async function signIn(browser: Browser) {
-    const request = await authorizationRequest(config, REDIRECT_URI);
-    const login = await browser.visit(request.url.toString(), toApp);
-    const upstreamLogin = await browser.follow(
-      await browser.submit(login, 'form[action$="/external/corp"]'),
-      (url) => url.startsWith(gh.issuer),
-    );
-    const back = await browser.follow(await upstream.signIn(browser, upstreamLogin, 'u-ann'), toApp);
-    expect(back.location).toMatch(/callback\?code=/);
-    return oidc.authorizationCodeGrant(config, new URL(back.location ?? ''), {
-      pkceCodeVerifier: request.codeVerifier,
-      expectedState: request.state,
-      expectedNonce: request.nonce,
-    });
+    const signedIn = await signInThroughUpstream(browser, config, upstream, 'u-ann');
+    return signedIn.finish(signedIn.page);
   }
 
   /** A logout token as the upstream would sign it; `claims` changes or adds to the genuine ones. */

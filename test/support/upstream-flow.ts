@@ -1,9 +1,26 @@
 import { parse } from 'node-html-parser';
 import type * as oidc from 'openid-client';
 import { expect } from 'vitest';
+import type { ExternalProviderInput } from '../../src/external-logins/external-provider.ts';
 import type { Browser, Page } from './browser.ts';
+import type { TestGatehouse } from './gatehouse.ts';
 import { type StartedSignIn, startAuthorization, TEST_REDIRECT_URI } from './sign-in-flow.ts';
 import type { UpstreamOp } from './upstream-op.ts';
+
+/** Registers `upstream` in Gatehouse's provider registry, under the alias it was started for. */
+export function registerUpstream(
+  gh: TestGatehouse,
+  upstream: UpstreamOp,
+  provider: Omit<ExternalProviderInput, 'alias' | 'issuer' | 'clientId' | 'clientSecret'>,
+) {
+  return gh.gatehouse.external.registry.create({
+    alias: upstream.alias,
+    issuer: upstream.issuer,
+    clientId: upstream.clientId,
+    clientSecret: upstream.clientSecret,
+    ...provider,
+  });
+}
 
 /**
  * From a Gatehouse redirect to `upstream`'s /auth: signs in there as `sub` (unless this browser is
@@ -23,20 +40,29 @@ export async function throughUpstream(
   return browser.follow(back, stopAt);
 }
 
-/** An application's sign-in where the person presses the button of provider `alias`. */
+/**
+ * On Gatehouse's login page, presses the button of `upstream` and signs in there as `sub`; answers
+ * the redirect back to the application, or the page Gatehouse shows instead.
+ */
+export async function pressUpstreamButton(
+  browser: Browser,
+  loginPage: Page,
+  upstream: UpstreamOp,
+  sub: string,
+): Promise<Page> {
+  const toUpstream = await browser.submit(loginPage, `form[action$="/external/${upstream.alias}"]`);
+  return throughUpstream(browser, upstream, toUpstream, sub, (url) => url.startsWith(TEST_REDIRECT_URI));
+}
+
+/** An application's sign-in where the person presses the button of `upstream`. */
 export async function signInThroughUpstream(
   browser: Browser,
   config: oidc.Configuration,
-  alias: string,
   upstream: UpstreamOp,
   sub: string,
 ): Promise<StartedSignIn> {
   const started = await startAuthorization(browser, config);
-  const toUpstream = await browser.submit(started.page, `form[action$="/external/${alias}"]`);
-  const page = await throughUpstream(browser, upstream, toUpstream, sub, (url) =>
-    url.startsWith(TEST_REDIRECT_URI),
-  );
-  return { ...started, page };
+  return { ...started, page: await pressUpstreamButton(browser, started.page, upstream, sub) };
 }
 
 /** The CSRF token a page carries in its forms. */

@@ -21,6 +21,8 @@ export interface UpstreamOptions {
 }
 
 export interface UpstreamOp {
+  /** The alias Gatehouse knows this upstream by: its callback and logout URIs carry it. */
+  alias: string;
   issuer: string;
   clientId: string;
   clientSecret: string;
@@ -91,6 +93,7 @@ export async function startUpstream(options: UpstreamOptions): Promise<UpstreamO
   const provider = new Provider(issuer, configuration);
   server.on('request', provider.callback());
   return {
+    alias: options.alias,
     issuer,
     clientId,
     clientSecret,
