@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { discover } from '../support/relying-party.ts';
-import { type CliOptions, cliJson, expectOneLineError, runCli, runMany } from './run-cli.ts';
+import { type CliOptions, cliJson, expectOneLineError, expectRefusals, runCli } from './run-cli.ts';
 
 interface ClientJson {
   clientId: string;
@@ -210,16 +210,7 @@ describe('gatehouse client', () => {
       [['client', 'delete', 'nope'], /No client with id "nope"/, 1],
       [['client', 'update', 'machine'], /nothing to change/, 2],
     ];
-    const results = await runMany(
-      cases.map(([args]) => args),
-      on,
-    );
-    results.forEach((result, i) => {
-      const [args, pattern, code] = cases[i] ?? [[], /^$/, 0];
-      expect(expectOneLineError(result), args.join(' ')).toMatch(pattern);
-      expect(result.code, args.join(' ')).toBe(code);
-      expect(result.stdout, args.join(' ')).toBe('');
-    });
+    await expectRefusals(cases, on);
     expect((await cliJson<ClientJson[]>(['client', 'list'], on)).map((c) => c.clientId)).toEqual([
       'machine',
       'spa',

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { TEST_SECRET_KEY } from '../support/gatehouse.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -80,4 +81,21 @@ export async function runMany(
   };
   await Promise.all(Array.from({ length: parallel }, worker));
   return results;
+}
+
+/** A command that must be refused: its arguments, what its one stderr line says, its exit status. */
+export type Refusal = [args: string[], message: RegExp, code: number];
+
+/** Runs every command of `refusals`; each must fail with its one line and its status, printing nothing. */
+export async function expectRefusals(refusals: Refusal[], options: CliOptions = {}): Promise<void> {
+  const results = await runMany(
+    refusals.map(([args]) => args),
+    options,
+  );
+  results.forEach((result, i) => {
+    const [args, pattern, code] = refusals[i] ?? [[], /^$/, 0];
+    expect(expectOneLineError(result), args.join(' ')).toMatch(pattern);
+    expect(result.code, args.join(' ')).toBe(code);
+    expect(result.stdout, args.join(' ')).toBe('');
+  });
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { type CliOptions, cliJson, expectOneLineError, runCli, runMany } from './run-cli.ts';
+import { type CliOptions, cliJson, expectOneLineError, expectRefusals, runCli } from './run-cli.ts';
 
 interface UserJson {
   id: string;
@@ -150,16 +150,7 @@ describe('gatehouse migrate and gatehouse user', () => {
         2,
       ],
     ];
-    const results = await runMany(
-      cases.map(([args]) => args),
-      on,
-    );
-    results.forEach((result, i) => {
-      const [args, pattern, code] = cases[i] ?? [[], /^$/, 0];
-      expect(expectOneLineError(result), args.join(' ')).toMatch(pattern);
-      expect(result.code, args.join(' ')).toBe(code);
-      expect(result.stdout, args.join(' ')).toBe('');
-    });
+    await expectRefusals(cases, on);
     // The refused password change left the rest of the account alone.
     expect((await cliJson<UserJson>(['user', 'show', 'bob@example.com'], on)).hasPassword).toBe(true);
   }, 120_000);
