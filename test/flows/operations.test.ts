@@ -119,7 +119,9 @@ describe('graceful shutdown', () => {
       });
       const exited = new Promise<number | null>((r) => child?.once('exit', (code) => r(code)));
       await waitFor(() => output.includes('Gatehouse is listening'), 60_000);
-      // First run on an empty database: the one-time link for the first admin is printed.
+      // First run on an empty database: the one-time link for the first admin is printed, just
+      // after the line above (it needs a database query first). A missing link fails just below.
+      await waitFor(() => output.includes('/setup/'), 10_000).catch(() => undefined);
       expect(output).toMatch(new RegExp(`http://localhost:${port}/setup/[\\w-]{40,}`));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
