@@ -4,6 +4,8 @@ import type { Middleware } from 'koa';
 import Provider, { type Account, type ClientMetadata, type Configuration, type JWKS } from 'oidc-provider';
 import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
 import LRU from 'oidc-provider/lib/helpers/lru.js';
+// Gatehouse's own lifetimes, so both sides store and sign the same things.
+import { TTL } from '../src/oidc/configuration.ts';
 import { freePort } from '../test/support/gatehouse.ts';
 import {
   type BenchUser,
@@ -49,18 +51,6 @@ export async function startBareProvider(users: BenchUser[]): Promise<Target> {
       }),
   };
 }
-
-/** Gatehouse's lifetimes, so both sides store and sign the same things. */
-const TTL = {
-  AccessToken: 3600,
-  AuthorizationCode: 60,
-  ClientCredentials: 600,
-  IdToken: 3600,
-  Interaction: 3600,
-  Session: 14 * 24 * 3600,
-  RefreshToken: 14 * 24 * 3600,
-  Grant: 14 * 24 * 3600,
-};
 
 /** What Gatehouse does for a skip_consent client: the grant covers what was asked, no consent page. */
 const firstPartyGrant: NonNullable<Configuration['loadExistingGrant']> = async (ctx) => {
