@@ -183,7 +183,7 @@ async function assemble({
     notifications,
     audit,
     userManager,
-    signInManager: new SignInManager(getUserManager, notifications),
+    signInManager: new SignInManager(getUserManager, notifications, userDeps.sessions),
     invitations,
     external,
     passwordReset: new PasswordResetService({

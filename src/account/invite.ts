@@ -67,13 +67,12 @@ export function acceptInvite(deps: AccountDeps) {
     }
     const user = outcome.value;
     cookie.clear(ctx);
-    await deps.sessions.signIn(ctx, {
-      accountId: user.id,
+    await deps.signInManager.signInBrowser(ctx, user, {
       amr: ['pwd'],
       acr: ACR.singleFactor,
       remember: false,
+      method: 'password',
     });
-    await deps.signInManager.signedIn(user, 'password', actorOf(ctx));
     renderPage(ctx, deps, 'invite-done.njk', { user });
   });
 }

@@ -1,5 +1,8 @@
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Database } from '../db/database.ts';
+import { TTL } from '../oidc/configuration.ts';
+import type { ExternalProvider } from './external-provider.ts';
+import type { CompletedRoundTrip } from './upstream-round-trip.ts';
 
 export interface ExternalSession {
   id: number;
@@ -93,4 +96,22 @@ export class ExternalSessionStore {
       idToken: this.#box.decrypt(r.id_token_encrypted as string),
     };
   }
+}
+
+/** Keeps what the upstream said at the end of a round trip (ID token, sid, refresh token). */
+export function recordUpstreamSession(
+  store: ExternalSessionStore,
+  provider: Pick<ExternalProvider, 'alias'>,
+  userId: string,
+  { tokens, identity }: Pick<CompletedRoundTrip, 'tokens' | 'identity'>,
+): Promise<number> {
+  return store.record({
+    userId,
+    providerAlias: provider.alias,
+    subject: identity.sub,
+    upstreamSid: typeof tokens.claims.sid === 'string' ? tokens.claims.sid : undefined,
+    idToken: tokens.idToken,
+    refreshToken: tokens.refreshToken,
+    ttlSeconds: TTL.Session,
+  });
 }

@@ -1,7 +1,17 @@
+import type { Context } from 'koa';
+import type { Session } from 'oidc-provider';
+import { actorOf } from '../http/actor.ts';
 import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { Actor, LoginFailureReason } from '../notifications/notification-types.ts';
+import type { SessionLogin, SessionService } from '../oidc/session-service.ts';
 import type { User } from './user.ts';
 import type { UserManager } from './user-manager.ts';
+
+/** How a browser sign-in that is complete (every factor given) was made. */
+export interface BrowserSignIn extends Omit<SessionLogin, 'accountId'> {
+  method: 'password' | 'external';
+  providerAlias?: string | undefined;
+}
 
 export type PasswordSignInResult = { ok: true; user: User } | { ok: false; reason: LoginFailureReason };
 
@@ -15,10 +25,27 @@ export type PasswordSignInResult = { ok: true; user: User } | { ok: false; reaso
 export class SignInManager {
   readonly #userManager: () => UserManager;
   readonly #notifications: NotificationBus;
+  readonly #sessions: () => SessionService;
 
-  constructor(userManager: () => UserManager, notifications: NotificationBus) {
+  constructor(
+    userManager: () => UserManager,
+    notifications: NotificationBus,
+    sessions: () => SessionService,
+  ) {
     this.#userManager = userManager;
     this.#notifications = notifications;
+    this.#sessions = sessions;
+  }
+
+  /**
+   * Signs the user in on this browser outside an OIDC interaction (the JSON API, invitations):
+   * the Gatehouse session, the last sign-in time and `UserLoginSuccess`, always together.
+   */
+  async signInBrowser(ctx: Context, user: User, how: BrowserSignIn): Promise<Session> {
+    const { method, providerAlias, ...login } = how;
+    const session = await this.#sessions().signIn(ctx, { ...login, accountId: user.id });
+    await this.signedIn(user, method, actorOf(ctx), providerAlias);
+    return session;
   }
 
   async passwordSignIn(email: string, password: string, actor?: Actor): Promise<PasswordSignInResult> {

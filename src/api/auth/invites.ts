@@ -43,13 +43,12 @@ export function setInvitedUserPassword(deps: AuthApiDeps) {
     const { password } = parseBody(ctx, passwordBody);
     const user = await deps.invitations.accept(token, { password, actor: actorOf(ctx) });
     cookie.clear(ctx);
-    await deps.sessions.signIn(ctx, {
-      accountId: user.id,
+    await deps.signInManager.signInBrowser(ctx, user, {
       amr: ['pwd'],
       acr: ACR.singleFactor,
       remember: false,
+      method: 'password',
     });
-    await deps.signInManager.signedIn(user, 'password', actorOf(ctx));
     ctx.body = userJson(user);
   };
 }

@@ -40,13 +40,12 @@ export function login(deps: AuthApiDeps) {
       };
       return;
     }
-    await deps.sessions.signIn(ctx, {
-      accountId: user.id,
+    await deps.signInManager.signInBrowser(ctx, user, {
       amr: ['pwd'],
       acr: ACR.singleFactor,
       remember: input.rememberMe,
+      method: 'password',
     });
-    await deps.signInManager.signedIn(user, 'password', actorOf(ctx));
     ctx.body = userJson(user);
   };
 }

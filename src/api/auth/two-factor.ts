@@ -54,13 +54,12 @@ export function verifyTwoFactorCode(deps: AuthApiDeps) {
     const outcome = await deps.twoFactor.verify(user, input.provider, input.code, actorOf(ctx));
     if (!outcome.ok) throw new AppError('invalid_input', 'The code is not right.');
     twoFactorCookie(deps.settings.issuer.startsWith('https://')).clear(ctx);
-    await deps.sessions.signIn(ctx, {
-      accountId: user.id,
+    await deps.signInManager.signInBrowser(ctx, user, {
       amr: ['pwd', 'otp', 'mfa'],
       acr: ACR.multiFactor,
       remember,
+      method: 'password',
     });
-    await deps.signInManager.signedIn(user, 'password', actorOf(ctx));
     ctx.body = {
       ...userJson(user),
       ...(outcome.remainingRecoveryCodes === undefined

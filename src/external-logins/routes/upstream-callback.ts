@@ -4,9 +4,9 @@ import type { Gatehouse } from '../../container.ts';
 import { actorOf } from '../../http/actor.ts';
 import { AppError } from '../../http/app-error.ts';
 import { ACR } from '../../oidc/acr.ts';
-import { TTL } from '../../oidc/configuration.ts';
 import type { AuthRequest } from '../auth-request-store.ts';
 import type { ExternalProvider } from '../external-provider.ts';
+import { recordUpstreamSession } from '../external-session-store.ts';
 import type { CompletedRoundTrip } from '../upstream-round-trip.ts';
 
 type CallbackDeps = Pick<
@@ -80,23 +80,15 @@ async function completeInvitation(
   );
   // The partial sign-in of the invitee ends here, as it does when a password is chosen.
   inviteCookie(deps.settings.issuer.startsWith('https://')).clear(ctx);
-  const session = await deps.sessions.signIn(ctx, {
-    accountId: user.id,
+  const session = await deps.signInManager.signInBrowser(ctx, user, {
     amr: ['fed'],
     acr: ACR.singleFactor,
     remember: false,
-  });
-  const recordId = await deps.external.sessions.record({
-    userId: user.id,
+    method: 'external',
     providerAlias: provider.alias,
-    subject: done.identity.sub,
-    upstreamSid: typeof done.tokens.claims.sid === 'string' ? done.tokens.claims.sid : undefined,
-    idToken: done.tokens.idToken,
-    refreshToken: done.tokens.refreshToken,
-    ttlSeconds: TTL.Session,
   });
+  const recordId = await recordUpstreamSession(deps.external.sessions, provider, user.id, done);
   await deps.external.sessions.bind(recordId, session.uid);
-  await deps.signInManager.signedIn(user, 'external', actorOf(ctx), provider.alias);
   ctx.type = 'html';
   ctx.body = deps.views.render('external/invitation-accepted.njk', {
     provider: provider.displayName,

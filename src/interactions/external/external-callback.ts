@@ -1,11 +1,11 @@
 import type { Context } from 'koa';
 import type { AuthRequest } from '../../external-logins/auth-request-store.ts';
 import type { ExternalProvider } from '../../external-logins/external-provider.ts';
+import { recordUpstreamSession } from '../../external-logins/external-session-store.ts';
 import { pauseAutoRedirect } from '../../external-logins/signed-out-marker.ts';
 import type { CompletedRoundTrip } from '../../external-logins/upstream-round-trip.ts';
 import { actorOf } from '../../http/actor.ts';
 import { AppError } from '../../http/app-error.ts';
-import { TTL } from '../../oidc/configuration.ts';
 import type { InteractionDeps } from '../interaction-deps.ts';
 import { type InteractionDetails, loadInteraction } from '../load-interaction.ts';
 import { renderLogin } from '../login.ts';
@@ -46,28 +46,15 @@ export function completeExternalSignIn(deps: InteractionDeps) {
       method: 'external',
       providerAlias: provider.alias,
       remember: false,
-      externalSessionId: await recordUpstreamSession(deps, provider, result.user.id, completed),
+      externalSessionId: await recordUpstreamSession(
+        deps.external.sessions,
+        provider,
+        result.user.id,
+        completed,
+      ),
       bypassTwoFactor: provider.options.bypassTwoFactor,
     });
   };
-}
-
-/** Keeps what the upstream said (ID token, sid, refresh token) for federated and back-channel logout. */
-function recordUpstreamSession(
-  deps: InteractionDeps,
-  provider: ExternalProvider,
-  userId: string,
-  { tokens, identity }: CompletedRoundTrip,
-): Promise<number> {
-  return deps.external.sessions.record({
-    userId,
-    providerAlias: provider.alias,
-    subject: identity.sub,
-    upstreamSid: typeof tokens.claims.sid === 'string' ? tokens.claims.sid : undefined,
-    idToken: tokens.idToken,
-    refreshToken: tokens.refreshToken,
-    ttlSeconds: TTL.Session,
-  });
 }
 
 async function exchange(
