@@ -5,7 +5,7 @@ import Provider, { type Account, type ClientMetadata, type Configuration, type J
 import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
 import LRU from 'oidc-provider/lib/helpers/lru.js';
 // Gatehouse's own lifetimes, so both sides store and sign the same things.
-import { TTL } from '../src/oidc/configuration.ts';
+import { TTL } from '../src/oidc/ttl.ts';
 import { freePort } from '../test/support/gatehouse.ts';
 import {
   type BenchUser,

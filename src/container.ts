@@ -7,7 +7,7 @@ import { bindExternalSessions, createExternalLogins } from './external-logins/as
 import type { ExternalLogins } from './external-logins/external-logins.ts';
 import { registerFederatedLogout } from './external-logins/federated-logout.ts';
 import { LogoutContinuations } from './external-logins/logout-continuations.ts';
-import { createViews, type Views } from './http/views.ts';
+import { providerPages } from './interactions/provider-pages.ts';
 import { type AuditStore, createAuditStore } from './notifications/audit-store.ts';
 import type { EmailSender } from './notifications/email/email-message.ts';
 import { createOutboxSender, createSmtpSender } from './notifications/email/email-senders.ts';
@@ -15,13 +15,15 @@ import { EmailService } from './notifications/email/email-service.ts';
 import { NotificationBus } from './notifications/notification-bus.ts';
 import { createFindAccount } from './oidc/accounts.ts';
 import { ClientService } from './oidc/client-service.ts';
-import { createClientStore } from './oidc/client-store.ts';
-import { buildProviderConfiguration, TTL } from './oidc/configuration.ts';
+import { type ClientStore, createClientStore } from './oidc/client-store.ts';
+import { buildProviderConfiguration } from './oidc/configuration.ts';
 import { createAdapterFactory } from './oidc/knex-adapter.ts';
 import { ProviderHost } from './oidc/provider-host.ts';
 import { SessionService } from './oidc/session-service.ts';
 import { SigningKeyService } from './oidc/signing-keys.ts';
+import { TTL } from './oidc/ttl.ts';
 import { createLogger, type Logger } from './operations/logger.ts';
+import { createViews, type Views } from './rendering/views.ts';
 import { FirstRunSetup } from './users/first-run.ts';
 import { InvitationService } from './users/invitations.ts';
 import { createOneTimeTokenStore, type OneTimeTokenStore } from './users/one-time-token-store.ts';
@@ -31,7 +33,7 @@ import { SignInManager } from './users/sign-in-manager.ts';
 import { TwoFactorService } from './users/two-factor/two-factor-service.ts';
 import { TwoFactorStore } from './users/two-factor/two-factor-store.ts';
 import { UserManager, type UserManagerDeps } from './users/user-manager.ts';
-import { createUserStore } from './users/user-store.ts';
+import { createUserStore, type UserStore } from './users/user-store.ts';
 
 export interface Gatehouse {
   settings: Settings;
@@ -64,7 +66,7 @@ export interface ContainerOptions {
   migrate?: boolean;
 }
 
-/** The composition root: stores → services → notifications → provider. */
+/** The composition root: stores → provider → services → notifications. */
 export async function createContainer(
   settings: Settings,
   options: ContainerOptions = {},
@@ -73,24 +75,20 @@ export async function createContainer(
   const db = createDatabase(settings, logger);
   try {
     if (options.migrate ?? true) await migrateLatest(db);
+    const builder = new GatehouseBuilder();
+    if (settings.extensionsPath) await loadExtensions(settings.extensionsPath, builder);
+    await options.configure?.(builder);
     const audit = createAuditStore(db);
     const notifications = new NotificationBus(logger, audit);
-    const later: { external?: ExternalLogins } = {};
-    // The default federated-logout handler runs before any extension's, which may then change it.
+    const gatehouse = await assemble({ settings, logger, db, builder, notifications, audit });
+    // Gatehouse's own handlers first, then the extensions' in the order they registered them.
     registerFederatedLogout(notifications, {
-      external: () => {
-        if (!later.external) throw new Error('external logins are not ready yet');
-        return later.external;
-      },
+      external: gatehouse.external,
       continuations: new LogoutContinuations(db),
       issuer: settings.issuer,
       logger,
     });
-    const builder = new GatehouseBuilder(notifications);
-    if (settings.extensionsPath) await loadExtensions(settings.extensionsPath, builder);
-    await options.configure?.(builder);
-    const gatehouse = await assemble({ settings, logger, db, builder, notifications, audit });
-    later.external = gatehouse.external;
+    builder.applyHandlers(notifications);
     return gatehouse;
   } catch (error) {
     await db.destroy();
@@ -107,60 +105,31 @@ interface Foundation {
   audit: AuditStore;
 }
 
-async function assemble({
-  settings,
-  logger,
-  db,
-  builder,
-  notifications,
-  audit,
-}: Foundation): Promise<Gatehouse> {
+async function assemble(foundation: Foundation): Promise<Gatehouse> {
+  const { settings, logger, db, builder, notifications, audit } = foundation;
   const box = new SecretBox(settings.secretKey);
   const views = createViews({ watch: settings.nodeEnv === 'development' });
-  const clientStore = createClientStore(db, box);
+  const users = createUserStore(db);
   const tokens = createOneTimeTokenStore(db);
-  let sessions: SessionService | undefined;
+  const clientStore = createClientStore(db, box);
+  const keys = new SigningKeyService(db, box, TTL.IdToken + 15 * 60);
+  const host = await createProviderHost(foundation, { views, keys, users, clientStore });
+  const sessions = new SessionService(host, db, logger);
   const userDeps: UserManagerDeps = {
-    users: createUserStore(db),
+    users,
     hasher: createPasswordHasher(),
     notifications,
-    sessions: () => {
-      if (!sessions) throw new Error('sessions are not ready yet');
-      return sessions;
-    },
+    sessions,
     passwords: settings.passwords,
     lockout: settings.lockout,
   };
-  const userManager = builder.userManagerFactory
-    ? builder.userManagerFactory(userDeps)
-    : new UserManager(userDeps);
-  const getUserManager = () => userManager;
+  const userManager = builder.userManagerFactory?.(userDeps) ?? new UserManager(userDeps);
   const email = new EmailService(
     views,
     notifications,
     builder.emailSender ?? defaultEmailSender(settings, db, logger),
   );
-
-  const keys = new SigningKeyService(db, box, TTL.IdToken + 15 * 60);
-  const adapter = createAdapterFactory(db, clientStore);
-  const findAccount = createFindAccount(getUserManager);
-  const host = await ProviderHost.create({
-    issuer: settings.issuer,
-    trustProxy: settings.trustProxy,
-    keys,
-    configure: (jwks) => buildProviderConfiguration({ settings, views, jwks, adapter, findAccount }),
-    onProvider: (provider) => {
-      provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
-      provider.on('backchannel.error', (_client, err, _uri, _sub, sid) =>
-        logger.warn(
-          { err: String(err), cause: String((err as Error).cause), sid },
-          'back-channel logout delivery failed',
-        ),
-      );
-    },
-  });
-  sessions = new SessionService(host, db, logger);
-  const flowDeps = { userManager: getUserManager, tokens, email, notifications, issuer: settings.issuer };
+  const flowDeps = { userManager, tokens, email, notifications, issuer: settings.issuer };
   const invitations = new InvitationService({ ...flowDeps, ttlSeconds: settings.inviteTtlSeconds });
   const external = createExternalLogins({
     settings,
@@ -168,7 +137,7 @@ async function assemble({
     box,
     logger,
     notifications,
-    userManager: getUserManager,
+    userManager,
     invitations,
     declared: builder.externalProviders,
   });
@@ -183,7 +152,7 @@ async function assemble({
     notifications,
     audit,
     userManager,
-    signInManager: new SignInManager(getUserManager, notifications, userDeps.sessions),
+    signInManager: new SignInManager(userManager, notifications, sessions),
     invitations,
     external,
     passwordReset: new PasswordResetService({
@@ -197,7 +166,7 @@ async function assemble({
     keys,
     host,
     tokens,
-    setup: new FirstRunSetup(tokens, getUserManager, settings.issuer),
+    setup: new FirstRunSetup(tokens, userManager, settings.issuer),
     twoFactor: new TwoFactorService({
       ...flowDeps,
       store: new TwoFactorStore(db, box),
@@ -211,6 +180,31 @@ async function assemble({
       await db.destroy();
     },
   };
+}
+
+/** oidc-provider, which reads accounts straight from the user store and knows no service. */
+function createProviderHost(
+  { settings, logger, db }: Foundation,
+  parts: { views: Views; keys: SigningKeyService; users: UserStore; clientStore: ClientStore },
+): Promise<ProviderHost> {
+  const adapter = createAdapterFactory(db, parts.clientStore);
+  const findAccount = createFindAccount(parts.users);
+  const pages = providerPages(parts.views);
+  return ProviderHost.create({
+    issuer: settings.issuer,
+    trustProxy: settings.trustProxy,
+    keys: parts.keys,
+    configure: (jwks) => buildProviderConfiguration({ settings, pages, jwks, adapter, findAccount }),
+    onProvider: (provider) => {
+      provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
+      provider.on('backchannel.error', (_client, err, _uri, _sub, sid) =>
+        logger.warn(
+          { err: String(err), cause: String((err as Error).cause), sid },
+          'back-channel logout delivery failed',
+        ),
+      );
+    },
+  });
 }
 
 function defaultEmailSender(settings: Settings, db: Database, logger: Logger): EmailSender {

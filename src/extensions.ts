@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ExternalProviderInput } from './external-logins/external-provider.ts';
 import type { EmailSender } from './notifications/email/email-message.ts';
-import type { NotificationHandler } from './notifications/notification-bus.ts';
+import type { NotificationBus, NotificationHandler } from './notifications/notification-bus.ts';
 import type { NotificationType } from './notifications/notification-types.ts';
 import type { UserManager, UserManagerDeps } from './users/user-manager.ts';
 
@@ -12,17 +12,44 @@ export interface NotificationRegistry {
 }
 
 /**
+ * Records the handlers an extension registers. The container applies them once every service
+ * exists and Gatehouse's own handlers are registered, so an extension's handler always runs after
+ * the defaults (and may change what they decided, e.g. a `signOutRedirectUrl`).
+ */
+class RecordedHandlers implements NotificationRegistry {
+  readonly #entries: Array<{ apply: (bus: NotificationBus) => () => void; remove?: () => void }> = [];
+
+  on<K extends NotificationType>(type: K, handler: NotificationHandler<K>): () => void {
+    const entry: { apply: (bus: NotificationBus) => () => void; remove?: () => void } = {
+      apply: (bus) => bus.on(type, handler),
+    };
+    this.#entries.push(entry);
+    return () => {
+      const index = this.#entries.indexOf(entry);
+      if (index >= 0) this.#entries.splice(index, 1);
+      entry.remove?.();
+    };
+  }
+
+  applyTo(bus: NotificationBus): void {
+    for (const entry of this.#entries) entry.remove = entry.apply(bus);
+  }
+}
+
+/**
  * What `GATEHOUSE_EXTENSIONS` modules and `createGatehouse(options)` customise, before the
  * services are built.
  */
 export class GatehouseBuilder {
-  readonly notifications: NotificationRegistry;
+  readonly #handlers = new RecordedHandlers();
+  readonly notifications: NotificationRegistry = this.#handlers;
   userManagerFactory: ((deps: UserManagerDeps) => UserManager) | undefined;
   emailSender: EmailSender | undefined;
   readonly externalProviders: ExternalProviderInput[] = [];
 
-  constructor(notifications: NotificationRegistry) {
-    this.notifications = notifications;
+  /** Registers the recorded extension handlers on the bus, after Gatehouse's own. */
+  applyHandlers(bus: NotificationBus): void {
+    this.#handlers.applyTo(bus);
   }
 
   /** Replaces the user manager, as Umbraco's `SetBackOfficeUserManager`. */

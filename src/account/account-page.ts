@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { findSignedIn } from '../api/auth/current-session.ts';
+import { findSignedIn } from '../http/current-session.ts';
 import { localLoginAllowed } from '../http/local-login-guard.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { renderPage } from './page.ts';

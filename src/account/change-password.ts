@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { findSignedIn } from '../api/auth/current-session.ts';
 import { actorOf } from '../http/actor.ts';
+import { findSignedIn } from '../http/current-session.ts';
 import { parseBody } from '../http/validation.ts';
 import type { User } from '../users/user.ts';
 import type { AccountDeps } from './account-deps.ts';

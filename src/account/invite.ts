@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { inviteCookie } from '../api/auth/invite-cookie.ts';
 import { actorOf } from '../http/actor.ts';
+import { inviteCookie } from '../http/invite-cookie.ts';
 import { localLoginAllowed } from '../http/local-login-guard.ts';
 import { parseBody } from '../http/validation.ts';
 import { ACR } from '../oidc/acr.ts';

@@ -1,8 +1,8 @@
 import type { Context } from 'koa';
-import { findSignedIn } from '../api/auth/current-session.ts';
 import { unlinkLoginBody } from '../api/auth/unlink-login.ts';
+import { AppError } from '../errors/app-error.ts';
 import { actorOf } from '../http/actor.ts';
-import { AppError } from '../http/app-error.ts';
+import { findSignedIn } from '../http/current-session.ts';
 import { parseBody } from '../http/validation.ts';
 import type { User } from '../users/user.ts';
 import type { AccountDeps } from './account-deps.ts';

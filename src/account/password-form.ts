@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '../http/app-error.ts';
+import { AppError } from '../errors/app-error.ts';
 import { passwordConfig } from '../users/password-policy.ts';
 import type { UserManager } from '../users/user-manager.ts';
 

@@ -1,9 +1,9 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
-import { AppError } from '../http/app-error.ts';
+import { AppError } from '../errors/app-error.ts';
 import { formOrJsonOnly, parseBody } from '../http/validation.ts';
-import type { Views } from '../http/views.ts';
+import type { Views } from '../rendering/views.ts';
 import type { FirstRunSetup } from '../users/first-run.ts';
 
 const setupForm = z.object({

@@ -1,6 +1,6 @@
 import { loadSettings, type Settings, SettingsError } from '../config/settings.ts';
 import type { Gatehouse } from '../container.ts';
-import { AppError } from '../http/app-error.ts';
+import { AppError } from '../errors/app-error.ts';
 import { createLogger, type Logger } from '../operations/logger.ts';
 
 export type Env = NodeJS.ProcessEnv;

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { Gatehouse } from '../container.ts';
-import { AppError } from '../http/app-error.ts';
+import { AppError } from '../errors/app-error.ts';
 import { isLockedOut, type User } from '../users/user.ts';
 import type { UserManager } from '../users/user-manager.ts';
 import type { UserChanges } from '../users/user-store.ts';

@@ -2,7 +2,6 @@ import type Provider from 'oidc-provider';
 import type { Settings } from '../config/settings.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Database } from '../db/database.ts';
-import { EXTERNAL_SESSION_RESULT } from '../interactions/second-factor/complete-sign-in.ts';
 import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { Logger } from '../operations/logger.ts';
 import type { InvitationService } from '../users/invitations.ts';
@@ -13,7 +12,7 @@ import { ExternalLoginStore } from './external-login-store.ts';
 import type { ExternalLogins } from './external-logins.ts';
 import type { ExternalProviderInput } from './external-provider.ts';
 import { ExternalProviderStore } from './external-provider-store.ts';
-import { ExternalSessionStore } from './external-session-store.ts';
+import { EXTERNAL_SESSION_RESULT, ExternalSessionStore } from './external-session-store.ts';
 import { ProviderRegistry } from './provider-registry.ts';
 import { UpstreamClients } from './upstream-clients.ts';
 import { UpstreamRoundTrip } from './upstream-round-trip.ts';
@@ -24,7 +23,7 @@ export interface ExternalLoginsDeps {
   box: SecretBox;
   logger: Logger;
   notifications: NotificationBus;
-  userManager: () => UserManager;
+  userManager: UserManager;
   invitations: InvitationService;
   /** From `builder.addExternalLoginProvider`. */
   declared: ExternalProviderInput[];

@@ -1,4 +1,4 @@
-import { AppError } from '../http/app-error.ts';
+import { AppError } from '../errors/app-error.ts';
 import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { Actor } from '../notifications/notification-types.ts';
 import type { InvitationService } from '../users/invitations.ts';
@@ -22,7 +22,7 @@ export type ExternalSignIn = { ok: true; user: User } | { ok: false; reason: Sig
 export interface ExternalLoginDeps {
   links: ExternalLoginStore;
   registry: ProviderRegistry;
-  userManager: () => UserManager;
+  userManager: UserManager;
   invitations: InvitationService;
   notifications: NotificationBus;
 }
@@ -134,7 +134,7 @@ export class ExternalLoginService {
     identity: UpstreamIdentity,
     actor?: Actor,
   ): Promise<ExternalSignIn> {
-    const manager = this.#deps.userManager();
+    const manager = this.#deps.userManager;
     const link = await this.#deps.links.find(provider.alias, identity.sub);
     if (link) {
       const user = await manager.findById(link.userId);
@@ -170,7 +170,7 @@ export class ExternalLoginService {
     email: string,
     actor?: Actor,
   ): Promise<ExternalSignIn> {
-    const manager = this.#deps.userManager();
+    const manager = this.#deps.userManager;
     const existing = await manager.findByEmail(email);
     if (existing?.status === 'disabled')
       return refusal('disabled', 'This account is disabled. Ask an administrator.');
@@ -252,7 +252,7 @@ export class ExternalLoginService {
     const email = identity.email ?? user.email;
     if (name === user.name && email.toLowerCase() === user.email.toLowerCase()) return user;
     try {
-      return await this.#deps.userManager().updateUser(user.id, { name, email });
+      return await this.#deps.userManager.updateUser(user.id, { name, email });
     } catch (error) {
       // Another account already has the upstream's address: keep ours rather than fail the sign-in.
       if (error instanceof AppError && error.code === 'email_taken') return user;

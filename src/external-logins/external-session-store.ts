@@ -1,8 +1,14 @@
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Database } from '../db/database.ts';
-import { TTL } from '../oidc/configuration.ts';
+import { TTL } from '../oidc/ttl.ts';
 import type { ExternalProvider } from './external-provider.ts';
 import type { CompletedRoundTrip } from './upstream-round-trip.ts';
+
+/**
+ * Key of the interaction result that names the upstream session record, so that the Gatehouse
+ * session made by oidc-provider can be tied to it (see assemble.ts, bindExternalSessions).
+ */
+export const EXTERNAL_SESSION_RESULT = 'gatehouseExternalSession';
 
 export interface ExternalSession {
   id: number;

@@ -5,15 +5,15 @@ import { usesFederatedLogout } from './external-provider.ts';
 import type { LogoutContinuations } from './logout-continuations.ts';
 
 export interface FederatedLogoutDeps {
-  /** Resolved at logout time: the handler is registered before the services exist. */
-  external: () => ExternalLogins;
+  external: ExternalLogins;
   continuations: LogoutContinuations;
   issuer: string;
   logger: Logger;
 }
 
 /**
- * The default `UserLogoutSuccess` handler, registered before any extension's: when the ended
+ * The default `UserLogoutSuccess` handler, registered before any extension's (the container
+ * applies those afterwards): when the ended
  * session came from an upstream provider that supports it, sign-out continues at the upstream's
  * end-session endpoint (with `id_token_hint`, our `/logout/upstream-callback` and a state), and
  * comes back to where the application asked to go.
@@ -21,7 +21,7 @@ export interface FederatedLogoutDeps {
 export function registerFederatedLogout(bus: NotificationBus, deps: FederatedLogoutDeps): void {
   bus.on('UserLogoutSuccess', async (notification) => {
     if (!notification.sessionUid) return;
-    const external = deps.external();
+    const { external } = deps;
     const record = await external.sessions.forSession(notification.sessionUid);
     const provider = record ? await external.registry.find(record.providerAlias) : undefined;
     if (!record || !provider) return;

@@ -1,4 +1,4 @@
-import { AppError } from '../http/app-error.ts';
+import { AppError } from '../errors/app-error.ts';
 import type { ExternalProvider, ExternalProviderInput } from './external-provider.ts';
 import { normaliseOptions, providerInputSchema } from './external-provider.ts';
 import type { ExternalProviderStore } from './external-provider-store.ts';

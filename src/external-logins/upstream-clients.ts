@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import { AppError } from '../http/app-error.ts';
+import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../operations/logger.ts';
 import type { ExternalProvider } from './external-provider.ts';
 

@@ -1,6 +1,6 @@
 import Tokens from 'csrf';
 import type { Context, Middleware } from 'koa';
-import { AppError } from './app-error.ts';
+import { AppError } from '../errors/app-error.ts';
 
 const tokens = new Tokens();
 

@@ -1,6 +1,6 @@
 import type { Context, Middleware } from 'koa';
-import { AppError, ERROR_CATALOG, type ErrorCode } from './app-error.ts';
-import type { Views } from './views.ts';
+import { AppError, ERROR_CATALOG, type ErrorCode } from '../errors/app-error.ts';
+import type { Views } from '../rendering/views.ts';
 
 /**
  * Turns every error from our own routes into a clear 4xx, or a 500 without details. JSON callers

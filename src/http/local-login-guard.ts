@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import { AppError } from './app-error.ts';
+import { AppError } from '../errors/app-error.ts';
 
 /** Whatever knows whether DenyLocalLogin is on (the provider registry). */
 export interface LocalLoginSwitch {

@@ -1,6 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import type { z } from 'zod';
-import { AppError } from './app-error.ts';
+import { containsUnstorableText } from '../db/unstorable-text.ts';
+import { AppError } from '../errors/app-error.ts';
 
 /**
  * Our forms and JSON calls take nothing else. Without this a multipart or text body was read as
@@ -21,19 +22,6 @@ export function parseBody<S extends z.ZodType>(ctx: Context, schema: S): z.infer
     throw new AppError('invalid_input', 'The request contains characters that are not allowed.');
   }
   return parse(schema, body);
-}
-
-/**
- * True when a string anywhere in `value` (keys included) holds U+0000 or a lone surrogate, which
- * PostgreSQL's text and jsonb cannot store. No real input contains either.
- */
-export function containsUnstorableText(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\0') || !value.isWellFormed();
-  if (Array.isArray(value)) return value.some(containsUnstorableText);
-  if (value && typeof value === 'object') {
-    return Object.entries(value).some(([key, v]) => containsUnstorableText(key) || containsUnstorableText(v));
-  }
-  return false;
 }
 
 export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {

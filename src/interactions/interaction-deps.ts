@@ -1,6 +1,6 @@
 import type { ExternalLogins } from '../external-logins/external-logins.ts';
-import type { Views } from '../http/views.ts';
 import type { ProviderHost } from '../oidc/provider-host.ts';
+import type { Views } from '../rendering/views.ts';
 import type { SignInManager } from '../users/sign-in-manager.ts';
 import type { TwoFactorService } from '../users/two-factor/two-factor-service.ts';
 

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
+import { AppError } from '../errors/app-error.ts';
 import { pauseAutoRedirect, SIGNED_OUT_COOKIE } from '../external-logins/signed-out-marker.ts';
-import { AppError } from '../http/app-error.ts';
 import { TWO_FACTOR_STEP_UP } from '../oidc/interaction-policy.ts';
 import { renderConsent } from './consent.ts';
 import { redirectToUpstream } from './external/start-external.ts';

@@ -1,6 +1,5 @@
 import type { Account, FindAccount } from 'oidc-provider';
 import type { User } from '../users/user.ts';
-import type { UserManager } from '../users/user-manager.ts';
 
 /** The claims each scope releases; `sub` always comes with `openid`. */
 export const SCOPE_CLAIMS = {
@@ -9,13 +8,18 @@ export const SCOPE_CLAIMS = {
   groups: ['groups'],
 } as const;
 
+/** Where accounts are read from: the user store (oidc-provider is built before the user manager). */
+export interface AccountLookup {
+  findById(id: string): Promise<User | undefined>;
+}
+
 /**
  * Looks up the account behind a session or token. A user who was deleted or disabled has no
  * account any more, which makes oidc-provider reject their tokens and sessions.
  */
-export function createFindAccount(getUserManager: () => UserManager): FindAccount {
+export function createFindAccount(users: AccountLookup): FindAccount {
   return async (_ctx, sub) => {
-    const user = await getUserManager().findById(sub);
+    const user = await users.findById(sub);
     if (user?.status !== 'active') return undefined;
     return toAccount(user);
   };

@@ -2,7 +2,7 @@ import type Provider from 'oidc-provider';
 import type { ClientMetadata } from 'oidc-provider';
 import { randomToken } from '../crypto/secret-box.ts';
 import type { Database } from '../db/database.ts';
-import { AppError } from '../http/app-error.ts';
+import { AppError } from '../errors/app-error.ts';
 import type { ClientStore, StoredClient } from './client-store.ts';
 import { pointsToPrivateNetwork } from './private-network-guard.ts';
 

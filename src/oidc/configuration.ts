@@ -8,43 +8,25 @@ import {
 } from 'oidc-provider';
 import type { Settings } from '../config/settings.ts';
 import { deriveKey } from '../crypto/secret-box.ts';
-import { containsUnstorableText } from '../http/validation.ts';
-import type { Views } from '../http/views.ts';
+import { containsUnstorableText } from '../db/unstorable-text.ts';
 import { SCOPE_CLAIMS } from './accounts.ts';
 import { ACR } from './acr.ts';
 import { loadExistingGrant } from './first-party-grants.ts';
 import { buildInteractionPolicy } from './interaction-policy.ts';
 import { createProviderFetch } from './private-network-guard.ts';
-import { errorPage, logoutPages } from './provider-pages.ts';
+import { TTL } from './ttl.ts';
 
-/**
- * Lifetimes, in seconds. Each is set explicitly: the defaults are oidc-provider's examples and it
- * says so at start-up when they are used.
- */
-export const TTL = {
-  /** Opaque access tokens for users; short because userinfo and APIs trust them without a session check. */
-  AccessToken: 3600,
-  /** An authorization code is redeemed within seconds by a working client. */
-  AuthorizationCode: 60,
-  /** Machine tokens from client_credentials. */
-  ClientCredentials: 600,
-  /** ID tokens; also how long a retired signing key stays published (plus clock tolerance). */
-  IdToken: 3600,
-  /** A sign-in page left open for an hour has to start again. */
-  Interaction: 3600,
-  /** Browser sessions at Gatehouse: two weeks, as Keycloak's "remember me" default. */
-  Session: 14 * 24 * 3600,
-  /** Refresh tokens and the grants behind them: two weeks, rotated on each use. */
-  RefreshToken: 14 * 24 * 3600,
-  Grant: 14 * 24 * 3600,
-  /** Not enabled, set so that enabling them later is a deliberate choice. */
-  DeviceCode: 600,
-  BackchannelAuthenticationRequest: 600,
-} as const;
+type RpInitiatedLogout = NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>;
+
+/** The pages oidc-provider renders itself, drawn by the edge (interactions/provider-pages.ts). */
+export interface ProviderPages {
+  logout: Pick<RpInitiatedLogout, 'logoutSource' | 'postLogoutSuccessSource'>;
+  error: NonNullable<Configuration['renderError']>;
+}
 
 export interface ProviderConfigurationDeps {
   settings: Settings;
-  views: Views;
+  pages: ProviderPages;
   jwks: JWKS;
   adapter: AdapterFactory;
   findAccount: FindAccount;
@@ -66,7 +48,7 @@ export function cookieNames(issuer: string) {
 }
 
 export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Configuration {
-  const { settings, views } = deps;
+  const { settings, pages } = deps;
   return {
     adapter: refusingUnstorableText(deps.adapter),
     findAccount: deps.findAccount,
@@ -144,9 +126,9 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
         enabled: true,
         allowedPolicy: async (ctx, _client, token) => token.clientId === ctx.oidc.client?.clientId,
       },
-      rpInitiatedLogout: { enabled: true, ...logoutPages(views) },
+      rpInitiatedLogout: { enabled: true, ...pages.logout },
     },
-    renderError: errorPage(views),
+    renderError: pages.error,
   };
 }
 

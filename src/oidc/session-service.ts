@@ -2,8 +2,8 @@ import type { Context } from 'koa';
 import type { Session } from 'oidc-provider';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../operations/logger.ts';
-import { TTL } from './configuration.ts';
 import type { ProviderHost } from './provider-host.ts';
+import { TTL } from './ttl.ts';
 
 export interface SessionLogin {
   accountId: string;

@@ -1,4 +1,4 @@
-import { AppError } from '../http/app-error.ts';
+import { AppError } from '../errors/app-error.ts';
 import type { OneTimeTokenStore } from './one-time-token-store.ts';
 import { ADMIN_GROUP, type User } from './user.ts';
 import type { UserManager } from './user-manager.ts';
@@ -11,17 +11,17 @@ const SETUP_LINK_TTL_SECONDS = 24 * 3600;
  */
 export class FirstRunSetup {
   private readonly tokens: OneTimeTokenStore;
-  private readonly userManager: () => UserManager;
+  private readonly userManager: UserManager;
   private readonly issuer: string;
 
-  constructor(tokens: OneTimeTokenStore, userManager: () => UserManager, issuer: string) {
+  constructor(tokens: OneTimeTokenStore, userManager: UserManager, issuer: string) {
     this.tokens = tokens;
     this.userManager = userManager;
     this.issuer = issuer;
   }
 
   async setupLinkIfNeeded(): Promise<string | undefined> {
-    if ((await this.userManager().countAdmins(ADMIN_GROUP)) > 0) return undefined;
+    if ((await this.userManager.countAdmins(ADMIN_GROUP)) > 0) return undefined;
     await this.tokens.revokeAll('setup', null);
     const token = await this.tokens.issue('setup', null, SETUP_LINK_TTL_SECONDS);
     return `${this.issuer}/setup/${token}`;
@@ -30,7 +30,7 @@ export class FirstRunSetup {
   async isUsable(token: string): Promise<boolean> {
     return (
       (await this.tokens.peek('setup', token)) !== undefined &&
-      (await this.userManager().countAdmins(ADMIN_GROUP)) === 0
+      (await this.userManager.countAdmins(ADMIN_GROUP)) === 0
     );
   }
 
@@ -38,7 +38,7 @@ export class FirstRunSetup {
     token: string,
     input: { email: string; name: string; password: string },
   ): Promise<User> {
-    const manager = this.userManager();
+    const manager = this.userManager;
     if (!(await this.isUsable(token))) throw new AppError('token_invalid');
     // Everything that can be refused is checked before the link is used up, so a typo in the
     // password does not burn the only setup link.

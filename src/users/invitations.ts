@@ -1,4 +1,4 @@
-import { AppError } from '../http/app-error.ts';
+import { AppError } from '../errors/app-error.ts';
 import type { EmailService } from '../notifications/email/email-service.ts';
 import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { Actor } from '../notifications/notification-types.ts';
@@ -7,7 +7,7 @@ import type { User } from './user.ts';
 import type { UserManager } from './user-manager.ts';
 
 export interface InvitationDeps {
-  userManager: () => UserManager;
+  userManager: UserManager;
   tokens: OneTimeTokenStore;
   email: EmailService;
   notifications: NotificationBus;
@@ -36,7 +36,7 @@ export class InvitationService {
   }
 
   async invite(input: InviteInput, actor?: Actor): Promise<{ user: User; link: string }> {
-    const manager = this.#deps.userManager();
+    const manager = this.#deps.userManager;
     const existing = await manager.findByEmail(input.email);
     if (existing && existing.status !== 'invited') {
       throw new AppError('email_taken', 'A user with that email address already has an account.');
@@ -74,7 +74,7 @@ export class InvitationService {
   /** The invited user behind a link that is still good, without using it up. */
   async verify(token: string): Promise<User> {
     const found = await this.#deps.tokens.peek('invite', token);
-    const user = found?.userId ? await this.#deps.userManager().findById(found.userId) : undefined;
+    const user = found?.userId ? await this.#deps.userManager.findById(found.userId) : undefined;
     if (user?.status !== 'invited') throw new AppError('token_invalid');
     return user;
   }
@@ -84,7 +84,7 @@ export class InvitationService {
    * password can be corrected with the same link.
    */
   async accept(token: string, options: { password?: string | undefined; actor?: Actor }): Promise<User> {
-    const manager = this.#deps.userManager();
+    const manager = this.#deps.userManager;
     const user = await this.verify(token);
     if (options.password !== undefined) {
       const check = await manager.validatePassword(options.password);

@@ -1,4 +1,4 @@
-import { AppError } from '../http/app-error.ts';
+import { AppError } from '../errors/app-error.ts';
 import type { EmailService } from '../notifications/email/email-service.ts';
 import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { Actor } from '../notifications/notification-types.ts';
@@ -8,7 +8,7 @@ import type { User } from './user.ts';
 import type { UserManager } from './user-manager.ts';
 
 export interface PasswordResetDeps {
-  userManager: () => UserManager;
+  userManager: UserManager;
   tokens: OneTimeTokenStore;
   email: EmailService;
   notifications: NotificationBus;
@@ -46,13 +46,13 @@ export class PasswordResetService {
 
   async verify(token: string): Promise<User> {
     const found = await this.#deps.tokens.peek('password_reset', token);
-    const user = found?.userId ? await this.#deps.userManager().findById(found.userId) : undefined;
+    const user = found?.userId ? await this.#deps.userManager.findById(found.userId) : undefined;
     if (user?.status !== 'active') throw new AppError('token_invalid');
     return user;
   }
 
   async complete(token: string, password: string, actor?: Actor): Promise<User> {
-    const manager = this.#deps.userManager();
+    const manager = this.#deps.userManager;
     const user = await this.verify(token);
     const check = await manager.validatePassword(password);
     if (!check.ok) throw new AppError('password_rejected', check.errors.join(' '), { errors: check.errors });
@@ -67,7 +67,7 @@ export class PasswordResetService {
   }
 
   async #send(email: string, actor: Actor | undefined): Promise<void> {
-    const user = await this.#deps.userManager().findByEmail(email);
+    const user = await this.#deps.userManager.findByEmail(email);
     if (user?.status !== 'active') return;
     await this.#deps.tokens.revokeAll('password_reset', user.id);
     const token = await this.#deps.tokens.issue('password_reset', user.id, this.#deps.ttlSeconds);

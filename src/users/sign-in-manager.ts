@@ -1,6 +1,5 @@
 import type { Context } from 'koa';
 import type { Session } from 'oidc-provider';
-import { actorOf } from '../http/actor.ts';
 import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { Actor, LoginFailureReason } from '../notifications/notification-types.ts';
 import type { SessionLogin, SessionService } from '../oidc/session-service.ts';
@@ -23,15 +22,11 @@ export type PasswordSignInResult = { ok: true; user: User } | { ok: false; reaso
  * nor its timing tells an unknown account from a wrong password, a locked or a disabled one.
  */
 export class SignInManager {
-  readonly #userManager: () => UserManager;
+  readonly #userManager: UserManager;
   readonly #notifications: NotificationBus;
-  readonly #sessions: () => SessionService;
+  readonly #sessions: SessionService;
 
-  constructor(
-    userManager: () => UserManager,
-    notifications: NotificationBus,
-    sessions: () => SessionService,
-  ) {
+  constructor(userManager: UserManager, notifications: NotificationBus, sessions: SessionService) {
     this.#userManager = userManager;
     this.#notifications = notifications;
     this.#sessions = sessions;
@@ -43,8 +38,8 @@ export class SignInManager {
    */
   async signInBrowser(ctx: Context, user: User, how: BrowserSignIn): Promise<Session> {
     const { method, providerAlias, ...login } = how;
-    const session = await this.#sessions().signIn(ctx, { ...login, accountId: user.id });
-    await this.signedIn(user, method, actorOf(ctx), providerAlias);
+    const session = await this.#sessions.signIn(ctx, { ...login, accountId: user.id });
+    await this.signedIn(user, method, { ip: ctx.ip }, providerAlias);
     return session;
   }
 
@@ -59,7 +54,7 @@ export class SignInManager {
       { affectedUserId: result.user?.id, actor },
       { reason: result.reason, email },
     );
-    const wait = this.#userManager().lockoutSettings.minimumFailedLoginMs - (performance.now() - started);
+    const wait = this.#userManager.lockoutSettings.minimumFailedLoginMs - (performance.now() - started);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     return { ok: false, reason: result.reason };
   }
@@ -71,7 +66,7 @@ export class SignInManager {
     actor?: Actor,
     providerAlias?: string,
   ): Promise<void> {
-    await this.#userManager().recordSignIn(user);
+    await this.#userManager.recordSignIn(user);
     await this.#notifications.publish(
       'UserLoginSuccess',
       { affectedUserId: user.id, actor },
@@ -93,7 +88,7 @@ export class SignInManager {
     password: string,
     actor: Actor | undefined,
   ): Promise<{ ok: true; user: User } | { ok: false; reason: LoginFailureReason; user?: User }> {
-    const manager = this.#userManager();
+    const manager = this.#userManager;
     const user = await manager.findByEmail(email);
     if (!user) {
       await manager.checkPasswordOfUnknownUser(password);
@@ -115,6 +110,6 @@ export class SignInManager {
 
   /** A lockout that ran out is lifted at the next good sign-in, and said so. */
   async #afterLockoutExpired(user: User, actor: Actor | undefined): Promise<void> {
-    if (user.lockoutEnd !== null) await this.#userManager().unlockUser(user.id, actor);
+    if (user.lockoutEnd !== null) await this.#userManager.unlockUser(user.id, actor);
   }
 }

@@ -1,19 +1,27 @@
 import type { LockoutSettings, PasswordSettings } from '../config/settings.ts';
-import { AppError } from '../http/app-error.ts';
+import { AppError } from '../errors/app-error.ts';
 import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { Actor } from '../notifications/notification-types.ts';
-import type { SessionService } from '../oidc/session-service.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { passwordRuleViolations } from './password-policy.ts';
 import { isLockedOut, type User } from './user.ts';
 import type { UserChanges, UserStore } from './user-store.ts';
 
+/**
+ * The port through which the user manager ends a user's sessions and revokes their grants when
+ * credentials or permissions change. oidc/session-service.ts implements it; users/ knows nothing
+ * of oidc-provider.
+ */
+export interface SessionRevoker {
+  /** Ends every session of the user except `exceptSessionId`; returns how many ended. */
+  endAllFor(userId: string, options?: { exceptSessionId?: string | undefined }): Promise<number>;
+}
+
 export interface UserManagerDeps {
   users: UserStore;
   hasher: PasswordHasher;
   notifications: NotificationBus;
-  /** Resolved lazily: sessions live in oidc-provider, which is built after the user manager. */
-  sessions: () => SessionService;
+  sessions: SessionRevoker;
   passwords: PasswordSettings;
   lockout: LockoutSettings;
 }
@@ -119,14 +127,14 @@ export class UserManager {
       )
       .catch(rethrowEmailTaken);
     if (!updated) throw new AppError('not_found', 'No such user.');
-    if (groupsChanged || disabled) await this.deps.sessions().endAllFor(id);
+    if (groupsChanged || disabled) await this.deps.sessions.endAllFor(id);
     return updated;
   }
 
   async deleteUser(id: string): Promise<void> {
     // Looked up first: an id that is no user (or not even a UUID) reached the session query below.
     await this.requireUser(id);
-    await this.deps.sessions().endAllFor(id);
+    await this.deps.sessions.endAllFor(id);
     if (!(await this.users.delete(id))) throw new AppError('not_found', 'No such user.');
   }
 
@@ -244,7 +252,7 @@ export class UserManager {
     const hash = await this.deps.hasher.hash(password);
     const updated = await this.users.update(user.id, { passwordHash: hash }, { bumpStamp: true });
     if (!updated) throw new AppError('not_found', 'No such user.');
-    await this.deps.sessions().endAllFor(user.id, { exceptSessionId: keepSessionId });
+    await this.deps.sessions.endAllFor(user.id, { exceptSessionId: keepSessionId });
     return updated;
   }
 

@@ -1,9 +1,9 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { findSignedIn, type SignedIn } from '../../api/auth/current-session.ts';
 import type { Gatehouse } from '../../container.ts';
+import { AppError } from '../../errors/app-error.ts';
 import { actorOf } from '../../http/actor.ts';
-import { AppError } from '../../http/app-error.ts';
+import { findSignedIn, type SignedIn } from '../../http/current-session.ts';
 import { parseBody } from '../../http/validation.ts';
 import { renderSignedOut } from '../account-page.ts';
 import { renderPage } from '../page.ts';

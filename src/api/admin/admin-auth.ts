@@ -1,9 +1,9 @@
 import type { Context, Middleware, Next } from 'koa';
+import { AppError } from '../../errors/app-error.ts';
 import { actorOf } from '../../http/actor.ts';
-import { AppError } from '../../http/app-error.ts';
+import { findSignedIn } from '../../http/current-session.ts';
 import type { Actor } from '../../notifications/notification-types.ts';
 import { ADMIN_GROUP } from '../../users/user.ts';
-import { findSignedIn } from '../auth/current-session.ts';
 import type { AdminApiDeps } from './admin-api-deps.ts';
 
 /** The scope a client_credentials client must be registered with (and request) to use this API. */

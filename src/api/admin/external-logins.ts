@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { AppError } from '../../http/app-error.ts';
+import { AppError } from '../../errors/app-error.ts';
 import type { AdminApiDeps } from './admin-api-deps.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { AppError } from '../../http/app-error.ts';
+import { AppError } from '../../errors/app-error.ts';
 import { parseBody } from '../../http/validation.ts';
 import { ADMIN_GROUP } from '../../users/user.ts';
 import type { AdminApiDeps } from './admin-api-deps.ts';

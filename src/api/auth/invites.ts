@@ -1,11 +1,11 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { AppError } from '../../errors/app-error.ts';
 import { actorOf } from '../../http/actor.ts';
-import { AppError } from '../../http/app-error.ts';
+import { inviteCookie } from '../../http/invite-cookie.ts';
 import { parseBody } from '../../http/validation.ts';
 import { ACR } from '../../oidc/acr.ts';
 import type { AuthApiDeps } from './auth-api-deps.ts';
-import { inviteCookie } from './invite-cookie.ts';
 import { userJson } from './user-json.ts';
 
 const PARTIAL_SIGN_IN_MS = 60 * 60 * 1000;

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { AppError } from '../../errors/app-error.ts';
 import { actorOf } from '../../http/actor.ts';
-import { AppError } from '../../http/app-error.ts';
 import { parseBody } from '../../http/validation.ts';
 import { ACR } from '../../oidc/acr.ts';
 import type { AuthApiDeps } from './auth-api-deps.ts';

@@ -1,10 +1,10 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { actorOf } from '../../http/actor.ts';
+import { requireSignedIn } from '../../http/current-session.ts';
 import { parseBody } from '../../http/validation.ts';
 import { passwordConfig as describeRules } from '../../users/password-policy.ts';
 import type { AuthApiDeps } from './auth-api-deps.ts';
-import { requireSignedIn } from './current-session.ts';
 
 /** GET /api/auth/password-config: anonymous, because the invite and reset pages explain the rules. */
 export function passwordConfig(deps: AuthApiDeps) {

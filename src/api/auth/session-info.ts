@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
+import { findSignedIn, requireSignedIn } from '../../http/current-session.ts';
 import type { AuthApiDeps } from './auth-api-deps.ts';
-import { findSignedIn, requireSignedIn } from './current-session.ts';
 import { userJson } from './user-json.ts';
 
 /** GET /api/auth/is-authenticated */

@@ -1,9 +1,9 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { actorOf } from '../../http/actor.ts';
+import { requireSignedIn } from '../../http/current-session.ts';
 import { parseBody } from '../../http/validation.ts';
 import type { AuthApiDeps } from './auth-api-deps.ts';
-import { requireSignedIn } from './current-session.ts';
 
 /** Umbraco's UnLinkLoginModel: the provider's alias and the upstream subject of the link. */
 export const unlinkLoginBody = z.object({

@@ -1,11 +1,11 @@
 import type { Context } from 'koa';
+import { AppError } from '../../errors/app-error.ts';
 import type { AuthRequest } from '../../external-logins/auth-request-store.ts';
 import type { ExternalProvider } from '../../external-logins/external-provider.ts';
 import { recordUpstreamSession } from '../../external-logins/external-session-store.ts';
 import { pauseAutoRedirect } from '../../external-logins/signed-out-marker.ts';
 import type { CompletedRoundTrip } from '../../external-logins/upstream-round-trip.ts';
 import { actorOf } from '../../http/actor.ts';
-import { AppError } from '../../http/app-error.ts';
 import type { InteractionDeps } from '../interaction-deps.ts';
 import { type InteractionDetails, loadInteraction } from '../load-interaction.ts';
 import { renderLogin } from '../login.ts';

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import { EXTERNAL_SESSION_RESULT } from '../../external-logins/external-session-store.ts';
 import { actorOf } from '../../http/actor.ts';
 import { ACR } from '../../oidc/acr.ts';
 import { wantsTwoFactor } from '../../oidc/interaction-policy.ts';
@@ -56,9 +57,6 @@ export async function finishWithSecondFactor(
     { mergeWithLastSubmission: false },
   );
 }
-
-/** Key of the interaction result that names the upstream session record (see bind-external-session.ts). */
-export const EXTERNAL_SESSION_RESULT = 'gatehouseExternalSession';
 
 function loginResult(
   signIn: Pick<PendingSecondFactor, 'accountId' | 'remember' | 'externalSessionId'>,

@@ -1,4 +1,4 @@
-import type { Views } from '../../http/views.ts';
+import type { Views } from '../../rendering/views.ts';
 import type { NotificationBus } from '../notification-bus.ts';
 import type { Actor } from '../notification-types.ts';
 import type { EmailMessage, EmailSender, EmailType } from './email-message.ts';

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import QRCode from 'qrcode';
-import { AppError } from '../../http/app-error.ts';
+import { AppError } from '../../errors/app-error.ts';
 import type { EmailService } from '../../notifications/email/email-service.ts';
 import type { NotificationBus } from '../../notifications/notification-bus.ts';
 import type { Actor } from '../../notifications/notification-types.ts';
@@ -16,7 +16,7 @@ export type TwoFactorRequirement = 'none' | 'verify' | 'enrol';
 
 export interface TwoFactorDeps {
   store: TwoFactorStore;
-  userManager: () => UserManager;
+  userManager: UserManager;
   email: EmailService;
   notifications: NotificationBus;
   tokens: OneTimeTokenStore;
@@ -50,7 +50,7 @@ export class TwoFactorService {
   }
 
   get supported(): boolean {
-    return this.#deps.userManager().supportsUserTwoFactor;
+    return this.#deps.userManager.supportsUserTwoFactor;
   }
 
   /** Confirmed providers, plus `recovery` while unused codes remain. */
@@ -64,7 +64,7 @@ export class TwoFactorService {
   }
 
   userById(id: string): Promise<User | undefined> {
-    return this.#deps.userManager().findById(id);
+    return this.#deps.userManager.findById(id);
   }
 
   isMandatoryFor(user: User): boolean {
@@ -147,7 +147,7 @@ export class TwoFactorService {
 
   /** Checks a second-factor code at sign-in. A wrong one counts as a failed access attempt. */
   async verify(user: User, provider: TwoFactorProvider, code: string, actor?: Actor): Promise<VerifyOutcome> {
-    const manager = this.#deps.userManager();
+    const manager = this.#deps.userManager;
     const enabled = await this.enabledProviders(user);
     const ok =
       !manager.isLockedOut(user) && enabled.includes(provider) && (await this.#check(user, provider, code));
@@ -192,7 +192,7 @@ export class TwoFactorService {
   ): Promise<void> {
     if (this.isMandatoryFor(user))
       throw new AppError('forbidden', 'Two-factor authentication is required for your account.');
-    const passwordOk = !user.hasPassword || (await this.#deps.userManager().checkPassword(user, password));
+    const passwordOk = !user.hasPassword || (await this.#deps.userManager.checkPassword(user, password));
     const codeOk = passwordOk && (await this.verify(user, provider, code, actor)).ok;
     if (!passwordOk || !codeOk) throw new AppError('invalid_input', 'The password or the code is not right.');
     await this.#removeAll(user.id);

@@ -1,4 +1,4 @@
-import { type SignedCookie, signedCookie } from '../../http/signed-cookie.ts';
+import { type SignedCookie, signedCookie } from './signed-cookie.ts';
 
 /**
  * The partial sign-in of an invitee: after `verify-invite`, a signed, HttpOnly cookie holds the

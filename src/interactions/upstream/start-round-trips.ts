@@ -1,8 +1,8 @@
 import type { Context } from 'koa';
-import { findSignedIn } from '../../api/auth/current-session.ts';
-import { inviteCookie } from '../../api/auth/invite-cookie.ts';
 import type { Gatehouse } from '../../container.ts';
-import { AppError } from '../../http/app-error.ts';
+import { AppError } from '../../errors/app-error.ts';
+import { findSignedIn } from '../../http/current-session.ts';
+import { inviteCookie } from '../../http/invite-cookie.ts';
 
 type StartDeps = Pick<Gatehouse, 'external' | 'sessions' | 'userManager' | 'invitations' | 'settings'>;
 

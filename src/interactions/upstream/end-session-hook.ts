@@ -1,8 +1,8 @@
 import type { Context, Middleware } from 'koa';
+import { markSignedOut } from '../../external-logins/signed-out-marker.ts';
 import { actorOf } from '../../http/actor.ts';
 import type { NotificationBus } from '../../notifications/notification-bus.ts';
 import type { ProviderHost } from '../../oidc/provider-host.ts';
-import { markSignedOut } from '../signed-out-marker.ts';
 
 /**
  * Wraps oidc-provider's logout confirmation (POST /session/end/confirm). When the session really

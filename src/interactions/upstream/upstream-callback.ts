@@ -1,13 +1,13 @@
 import type { Context } from 'koa';
-import { inviteCookie } from '../../api/auth/invite-cookie.ts';
 import type { Gatehouse } from '../../container.ts';
+import { AppError } from '../../errors/app-error.ts';
+import type { AuthRequest } from '../../external-logins/auth-request-store.ts';
+import type { ExternalProvider } from '../../external-logins/external-provider.ts';
+import { recordUpstreamSession } from '../../external-logins/external-session-store.ts';
+import type { CompletedRoundTrip } from '../../external-logins/upstream-round-trip.ts';
 import { actorOf } from '../../http/actor.ts';
-import { AppError } from '../../http/app-error.ts';
+import { inviteCookie } from '../../http/invite-cookie.ts';
 import { ACR } from '../../oidc/acr.ts';
-import type { AuthRequest } from '../auth-request-store.ts';
-import type { ExternalProvider } from '../external-provider.ts';
-import { recordUpstreamSession } from '../external-session-store.ts';
-import type { CompletedRoundTrip } from '../upstream-round-trip.ts';
 
 type CallbackDeps = Pick<
   Gatehouse,

@@ -1,8 +1,8 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Gatehouse } from '../../container.ts';
-import { LogoutContinuations } from '../logout-continuations.ts';
-import { UpstreamLogout } from '../upstream-logout.ts';
+import { LogoutContinuations } from '../../external-logins/logout-continuations.ts';
+import { UpstreamLogout } from '../../external-logins/upstream-logout.ts';
 import { backchannelLogoutReceiver } from './backchannel-logout.ts';
 import { startInvitationWithProvider, startLink } from './start-round-trips.ts';
 import { upstreamCallback } from './upstream-callback.ts';

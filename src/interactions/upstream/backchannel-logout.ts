@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import type { ExternalLogins } from '../external-logins.ts';
-import { InvalidLogoutToken, type UpstreamLogout } from '../upstream-logout.ts';
+import type { ExternalLogins } from '../../external-logins/external-logins.ts';
+import { InvalidLogoutToken, type UpstreamLogout } from '../../external-logins/upstream-logout.ts';
 
 const body = z.object({ logout_token: z.string().min(1).max(16_384) });
 

@@ -1,0 +1,33 @@
+import type { Context } from 'koa';
+import type { Session } from 'oidc-provider';
+import { AppError } from '../errors/app-error.ts';
+import type { User } from '../users/user.ts';
+import type { UserManager } from '../users/user-manager.ts';
+
+/** What finding the signed-in user needs: the session cookie and the account behind it. */
+export interface SignedInDeps {
+  sessions: Pick<SessionService, 'current'>;
+  userManager: Pick<UserManager, 'findById'>;
+}
+
+import type { SessionService } from '../oidc/session-service.ts';
+
+export interface SignedIn {
+  session: Session;
+  user: User;
+}
+
+/** The signed-in, active user of this browser's Gatehouse session, or undefined. */
+export async function findSignedIn(ctx: Context, deps: SignedInDeps): Promise<SignedIn | undefined> {
+  const session = await deps.sessions.current(ctx);
+  if (!session?.accountId) return undefined;
+  const user = await deps.userManager.findById(session.accountId);
+  if (user?.status !== 'active') return undefined;
+  return { session, user };
+}
+
+export async function requireSignedIn(ctx: Context, deps: SignedInDeps): Promise<SignedIn> {
+  const signedIn = await findSignedIn(ctx, deps);
+  if (!signedIn) throw new AppError('unauthenticated');
+  return signedIn;
+}
