@@ -3,6 +3,8 @@ import Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import { accountRouter } from './account/router.ts';
 import { twoFactorAccountRouter } from './account/two-factor/router.ts';
+import { consoleSignInRouter } from './admin/console-sign-in.ts';
+import { adminRouter } from './admin/router.ts';
 import { setupRouter } from './admin/setup-routes.ts';
 import { adminApiRouter } from './api/admin/router.ts';
 import { authApiRouter } from './api/auth/router.ts';
@@ -81,6 +83,8 @@ function pagesRouter(gatehouse: Gatehouse, guards: Guards, issueCsrf: Middleware
     accountRouter(gatehouse, guards),
     externalPagesRouter(gatehouse, guards),
     twoFactorAccountRouter(gatehouse, guards),
+    consoleSignInRouter(gatehouse),
+    adminRouter(gatehouse, guards),
   ]) {
     pages.use(router.routes(), router.allowedMethods());
   }

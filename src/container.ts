@@ -111,10 +111,11 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
   const views = createViews({ watch: settings.nodeEnv === 'development' });
   const users = createUserStore(db);
   const tokens = createOneTimeTokenStore(db);
-  const clientStore = createClientStore(db, box);
+  const clientStore = createClientStore(db, box, settings.issuer);
   const keys = new SigningKeyService(db, box, TTL.IdToken + 15 * 60);
   const host = await createProviderHost(foundation, { views, keys, users, clientStore });
   const sessions = new SessionService(host, db, logger);
+  recordSessionActivity(host, sessions, logger);
   const userDeps: UserManagerDeps = {
     users,
     hasher: createPasswordHasher(),
@@ -205,6 +206,18 @@ function createProviderHost(
       );
     },
   });
+}
+
+/** Where a session was last used, for the sessions lists; a failure here must not fail a sign-in. */
+function recordSessionActivity(host: ProviderHost, sessions: SessionService, logger: Logger): void {
+  const bind = (provider: ProviderHost['provider']) =>
+    provider.on('authorization.success', (ctx) => {
+      const session = ctx.oidc.session;
+      if (!session) return;
+      sessions.touch(ctx, session).catch((err) => logger.warn({ err }, 'session activity not recorded'));
+    });
+  bind(host.provider);
+  host.onRebuild(bind);
 }
 
 function defaultEmailSender(settings: Settings, db: Database, logger: Logger): EmailSender {

@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { signInUrl } from '../admin/console-sign-in.ts';
 import { findSignedIn } from '../http/current-session.ts';
 import { localLoginAllowed } from '../http/local-login-guard.ts';
 import type { AccountDeps } from './account-deps.ts';
@@ -8,13 +9,15 @@ import { renderPage } from './page.ts';
 const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
 
 /**
- * The 401 page of the account pages: says how to get signed in rather than just "no" (and offers
- * the password reset only while passwords are in use).
+ * Someone not signed in who opens an account page starts a sign-in through the console client and
+ * comes back to it. A form posted without a session gets the 401 page, which says how to get signed
+ * in rather than just "no" (and offers the password reset only while passwords are in use).
  */
 export async function renderSignedOut(
   ctx: Context,
   deps: Pick<AccountDeps, 'views' | 'external'>,
 ): Promise<void> {
+  if (ctx.method === 'GET') return ctx.redirect(signInUrl(ctx.originalUrl));
   const localLogin = await localLoginAllowed(deps.external.registry);
   renderPage(ctx, deps, 'signed-out.njk', { localLogin }, 401);
 }

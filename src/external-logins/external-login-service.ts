@@ -98,6 +98,21 @@ export class ExternalLoginService {
     );
   }
 
+  /**
+   * An administrator removes a link: allowed even where users may not unlink themselves, and even
+   * the last one (the admin can invite the user again or set a password).
+   */
+  async removeLink(userId: string, providerAlias: string, subject: string, actor?: Actor): Promise<void> {
+    if (!(await this.#deps.links.unlink(providerAlias, subject, userId))) {
+      throw new AppError('not_found', 'That login is not linked to this user.');
+    }
+    await this.#deps.notifications.publish(
+      'ExternalLoginUnlinked',
+      { affectedUserId: userId, actor },
+      { providerAlias },
+    );
+  }
+
   /** Links whose provider still exists (a removed provider's links are kept, but detached). */
   async linksOf(user: User): Promise<ExternalLogin[]> {
     const aliases = new Set((await this.#deps.registry.list()).map((p) => p.alias));

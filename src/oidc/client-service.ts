@@ -4,6 +4,7 @@ import { randomToken } from '../crypto/secret-box.ts';
 import type { Database } from '../db/database.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { ClientStore, StoredClient } from './client-store.ts';
+import { isBuiltInClient } from './console-client.ts';
 import { pointsToPrivateNetwork } from './private-network-guard.ts';
 
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
@@ -57,6 +58,7 @@ export class ClientService {
   }
 
   async update(clientId: string, changes: ClientChanges): Promise<CreatedClient> {
+    refuseBuiltIn(clientId);
     const current = await this.require(clientId);
     const merged: ClientInput = { ...toInput(current), ...definedOnly(changes), clientId };
     if (merged.public && (changes.rotateSecret || changes.secret)) {
@@ -88,6 +90,7 @@ export class ClientService {
 
   /** Removes the client and everything issued to it: its tokens, codes and grants stop working at once. */
   async delete(clientId: string): Promise<void> {
+    refuseBuiltIn(clientId);
     await this.db.transaction(async (trx) => {
       const deleted = await trx('clients').where({ client_id: clientId }).delete();
       if (!deleted) throw new AppError('not_found', `No client with id "${clientId}".`);
@@ -165,4 +168,14 @@ function toInput(client: StoredClient): ClientInput {
 
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The console client is Gatehouse's own sign-in; changing it would lock administrators out. */
+function refuseBuiltIn(clientId: string): void {
+  if (isBuiltInClient(clientId)) {
+    throw new AppError(
+      'conflict',
+      `"${clientId}" is Gatehouse's built-in client; it cannot be changed or deleted.`,
+    );
+  }
 }

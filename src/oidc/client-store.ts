@@ -1,6 +1,7 @@
 import type { ClientMetadata } from 'oidc-provider';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Database } from '../db/database.ts';
+import { consoleClientMetadata, isBuiltInClient } from './console-client.ts';
 
 export interface StoredClient {
   clientId: string;
@@ -39,10 +40,16 @@ export interface ClientStore {
   delete(clientId: string): Promise<boolean>;
 }
 
-export function createClientStore(db: Database, box: SecretBox): ClientStore {
+/**
+ * `issuer` fixes the built-in console client's registration (its redirect URI follows the issuer);
+ * without it the stored row is returned as it is.
+ */
+export function createClientStore(db: Database, box: SecretBox, issuer?: string): ClientStore {
+  const metadataOf = (row: ClientRow): ClientMetadata =>
+    issuer && isBuiltInClient(row.client_id) ? consoleClientMetadata(issuer) : row.metadata;
   const toClient = (row: ClientRow): StoredClient => ({
     clientId: row.client_id,
-    metadata: row.metadata,
+    metadata: metadataOf(row),
     hasSecret: row.client_secret_encrypted !== null,
     skipConsent: row.skip_consent,
     createdAt: row.created_at,
@@ -54,7 +61,7 @@ export function createClientStore(db: Database, box: SecretBox): ClientStore {
       const row: ClientRow | undefined = await db('clients').where({ client_id: clientId }).first();
       if (!row) return undefined;
       const secret = row.client_secret_encrypted ? box.decrypt(row.client_secret_encrypted) : undefined;
-      return { ...row.metadata, client_id: row.client_id, ...(secret ? { client_secret: secret } : {}) };
+      return { ...metadataOf(row), client_id: row.client_id, ...(secret ? { client_secret: secret } : {}) };
     },
     async find(clientId) {
       const row: ClientRow | undefined = await db('clients').where({ client_id: clientId }).first();

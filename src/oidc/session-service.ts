@@ -3,6 +3,19 @@ import type { Session } from 'oidc-provider';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../operations/logger.ts';
 import type { ProviderHost } from './provider-host.ts';
+import { describeDevice, SessionActivityStore } from './session-activity.ts';
+
+/** A browser session as its owner and administrators see it. */
+export interface ActiveSession {
+  uid: string;
+  signedInAt: Date | undefined;
+  expiresAt: Date | undefined;
+  lastSeenAt: Date | undefined;
+  ip: string | null;
+  device: string;
+  /** The applications signed in through this session. */
+  clientIds: string[];
+}
 import { TTL } from './ttl.ts';
 
 export interface SessionLogin {
@@ -22,11 +35,53 @@ export class SessionService {
   readonly #host: ProviderHost;
   readonly #db: Database;
   readonly #logger: Logger;
+  readonly #activity: SessionActivityStore;
 
   constructor(host: ProviderHost, db: Database, logger: Logger) {
     this.#host = host;
     this.#db = db;
     this.#logger = logger;
+    this.#activity = new SessionActivityStore(db);
+  }
+
+  /** Notes that the session was used from this request's address and browser. */
+  async touch(ctx: Context, session: Session): Promise<void> {
+    if (!session.accountId) return;
+    await this.#activity.touch(session.uid, session.accountId, ctx.ip, ctx.get('user-agent'));
+  }
+
+  /** Every live session of a user, most recently seen first. */
+  async listFor(accountId: string): Promise<ActiveSession[]> {
+    const [rows, activity] = await Promise.all([
+      this.#db('oidc_payloads')
+        .where({ model: 'Session' })
+        .whereRaw("payload->>'accountId' = ?", [accountId])
+        .where((q) => q.whereNull('expires_at').orWhere('expires_at', '>', new Date()))
+        .select('payload'),
+      this.#activity.forAccount(accountId),
+    ]);
+    const sessions = (rows as Array<{ payload: SessionPayload }>).map(({ payload }) => {
+      const seen = activity.get(payload.uid);
+      return {
+        uid: payload.uid,
+        signedInAt: payload.loginTs ? new Date(payload.loginTs * 1000) : undefined,
+        expiresAt: payload.exp ? new Date(payload.exp * 1000) : undefined,
+        lastSeenAt: seen?.lastSeen ?? (payload.iat ? new Date(payload.iat * 1000) : undefined),
+        ip: seen?.ip ?? null,
+        device: describeDevice(seen?.userAgent ?? null),
+        clientIds: Object.keys(payload.authorizations ?? {}),
+      };
+    });
+    return sessions.sort((a, b) => (b.lastSeenAt?.getTime() ?? 0) - (a.lastSeenAt?.getTime() ?? 0));
+  }
+
+  /** Ends one session of a user, found by its uid; false when there is no such session of theirs. */
+  async endByUid(accountId: string, uid: string): Promise<boolean> {
+    if (!/^[\w-]{1,64}$/.test(uid)) return false;
+    const session = await this.#host.provider.Session.findByUid(uid);
+    if (!session || session.accountId !== accountId) return false;
+    await this.end(undefined, session);
+    return true;
   }
 
   /** The signed-in session of this browser, if any; never creates one. */
@@ -55,6 +110,7 @@ export class SessionService {
       overwrite: true,
       ...(login.remember ? { expires: new Date(Date.now() + TTL.Session * 1000) } : {}),
     });
+    await this.touch(ctx, session);
     return session;
   }
 
@@ -70,6 +126,7 @@ export class SessionService {
       .map(([, a]) => a.grantId as string);
     await this.#revokeGrants(grantIds);
     await session.destroy();
+    await this.#activity.forget(session.uid);
     if (ctx) {
       ctx.cookies.set(this.#host.provider.cookieName('session'), null, {
         path: '/',
@@ -137,4 +194,12 @@ export class SessionService {
       .orWhere((q) => q.where({ model: 'Grant' }).whereIn('id', grantIds))
       .delete();
   }
+}
+
+interface SessionPayload {
+  uid: string;
+  loginTs?: number;
+  iat?: number;
+  exp?: number;
+  authorizations?: Record<string, unknown>;
 }

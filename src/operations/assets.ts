@@ -1,15 +1,22 @@
 import { readFileSync } from 'node:fs';
 import Router from '@koa/router';
 
-const stylesheet = readFileSync(new URL('../../public/gatehouse.css', import.meta.url));
+const stylesheets = new Map(
+  ['gatehouse.css', 'admin.css'].map((name) => [
+    `/assets/${name}`,
+    readFileSync(new URL(`../../public/${name}`, import.meta.url)),
+  ]),
+);
 
-/** Our one stylesheet, served from memory; no CDN, nothing external. */
+/** Our stylesheets (the pages', and the admin console's additions), served from memory; no CDN. */
 export function assetsRouter(): Router {
   const router = new Router();
-  router.get('/assets/gatehouse.css', (ctx) => {
-    ctx.type = 'text/css';
-    ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.body = stylesheet;
-  });
+  for (const [path, stylesheet] of stylesheets) {
+    router.get(path, (ctx) => {
+      ctx.type = 'text/css';
+      ctx.set('Cache-Control', 'public, max-age=3600');
+      ctx.body = stylesheet;
+    });
+  }
   return router;
 }

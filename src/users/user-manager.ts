@@ -5,7 +5,7 @@ import type { Actor } from '../notifications/notification-types.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { passwordRuleViolations } from './password-policy.ts';
 import { isLockedOut, type User } from './user.ts';
-import type { UserChanges, UserStore } from './user-store.ts';
+import type { UserChanges, UserSearch, UserStore } from './user-store.ts';
 
 /**
  * The port through which the user manager ends a user's sessions and revokes their grants when
@@ -106,6 +106,10 @@ export class UserManager {
 
   listUsers(): Promise<User[]> {
     return this.users.list();
+  }
+
+  searchUsers(search: UserSearch): Promise<{ users: User[]; total: number }> {
+    return this.users.search(search);
   }
 
   /** Changing groups or disabling the user ends their sessions: permissions must not linger. */

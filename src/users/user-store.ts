@@ -38,12 +38,23 @@ export interface UserChanges {
   emailVerified?: boolean;
 }
 
+export interface UserSearch {
+  /** Part of the email address or name, any case. */
+  query?: string | undefined;
+  group?: string | undefined;
+  status?: UserStatus | undefined;
+  offset: number;
+  limit: number;
+}
+
 export interface UserStore {
   findById(id: string): Promise<User | undefined>;
   findByEmail(email: string): Promise<User | undefined>;
   /** The hash is only ever read for verification, never returned with the user. */
   findPasswordHash(id: string): Promise<string | null>;
   list(): Promise<User[]>;
+  /** One page of users by email, and how many match in all. */
+  search(search: UserSearch): Promise<{ users: User[]; total: number }>;
   insert(user: NewUser): Promise<User>;
   /** Applies changes; `bumpStamp` issues a new security stamp in the same statement. */
   update(id: string, changes: UserChanges, options?: { bumpStamp?: boolean }): Promise<User | undefined>;
@@ -98,6 +109,21 @@ export function createUserStore(db: Database | Knex.Transaction): UserStore {
     },
     async list() {
       return (await users().orderBy('email')).map(toUser);
+    },
+    async search({ query, group, status, offset, limit }) {
+      const filtered = users().where((q) => {
+        if (query) {
+          const like = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+          q.where((w) => w.whereILike('email', like).orWhereILike('name', like));
+        }
+        if (group) q.whereRaw('? = ANY(groups)', [group]);
+        if (status) q.where({ status });
+      });
+      const [rows, count] = await Promise.all([
+        filtered.clone().orderBy('email').offset(offset).limit(limit),
+        filtered.clone().count<{ count: string }[]>('* as count').first(),
+      ]);
+      return { users: rows.map(toUser), total: Number(count?.count ?? 0) };
     },
     async insert(user) {
       const [row] = await users()

@@ -30,11 +30,11 @@ describe('account pages, over HTTP', () => {
     return { browser, api };
   }
 
-  it('tells a visitor who is not signed in what to do, with a 401', async () => {
+  it('sends a visitor who is not signed in to sign in, coming back to the page', async () => {
     for (const path of ['/account', '/account/password']) {
-      const page = await new Browser().visit(`${gh.issuer}${path}`);
-      expect(page.status, path).toBe(401);
-      expect(textOf(page)).toContain('You are not signed in');
+      const page = await new Browser().request(`${gh.issuer}${path}`);
+      expect(page.status, path).toBe(302);
+      expect(page.location).toBe(`${gh.issuer}/console/sign-in?returnTo=${encodeURIComponent(path)}`);
     }
   });
 
@@ -81,7 +81,7 @@ describe('account pages, over HTTP', () => {
     expect((await api.get('/api/auth/is-authenticated')).json).toEqual({ isAuthenticated: true });
     expect((await browser.visit(`${gh.issuer}/account`)).status).toBe(200);
     expect((await other.api.get('/api/auth/is-authenticated')).json).toEqual({ isAuthenticated: false });
-    expect((await other.browser.visit(`${gh.issuer}/account`)).status).toBe(401);
+    expect((await other.browser.request(`${gh.issuer}/account`)).status).toBe(302);
 
     const anonymous = new ApiClient(new Browser(), gh.issuer);
     const old = await anonymous.post('/api/auth/login', { username: USER.email, password: USER.password });

@@ -113,8 +113,9 @@ describe('two-factor on the account pages', () => {
     ).rejects.toThrow('not right');
   });
 
-  it('sends the signed-out visitor a 401 page', async () => {
-    const page = await new Browser().visit(`${gh.issuer}/account/two-factor`);
-    expect(page.status).toBe(401);
+  it('sends the signed-out visitor to sign in', async () => {
+    const page = await new Browser().request(`${gh.issuer}/account/two-factor`);
+    expect(page.status).toBe(302);
+    expect(page.location).toContain('/console/sign-in?returnTo=');
   });
 });

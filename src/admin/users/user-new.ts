@@ -1,0 +1,63 @@
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { emailField, nameField } from '../../api/admin/admin-schemas.ts';
+import { actorOf } from '../../http/actor.ts';
+import { AppError } from '../../errors/app-error.ts';
+import { parseBody } from '../../http/validation.ts';
+import type { AdminDeps } from '../admin-deps.ts';
+import { signedInOf } from '../console-sign-in.ts';
+import { listText } from '../form-fields.ts';
+import { renderAdmin, withNotice } from '../render.ts';
+
+const newUserForm = z.object({
+  email: emailField,
+  name: nameField.optional(),
+  groups: listText,
+  how: z.enum(['invite', 'password'], 'Choose how the user gets in.'),
+  password: z.string().max(1024).optional(),
+  message: z.string().trim().max(2000).optional(),
+});
+
+/** GET /admin/users/new */
+export function showNewUser(deps: AdminDeps) {
+  return async (ctx: Context): Promise<void> => {
+    renderAdmin(ctx, deps.views, 'users/new.njk', { form: { how: 'invite' } });
+  };
+}
+
+/** POST /admin/users: invite by email (the default) or create with a password the admin chose. */
+export function createUserFromForm(deps: AdminDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    try {
+      const input = parseBody(ctx, newUserForm);
+      const actor = actorOf(ctx, signedInOf(ctx).user.id);
+      if (input.how === 'invite') {
+        const { user } = await deps.invitations.invite(
+          { email: input.email, name: input.name, groups: input.groups, message: input.message || undefined },
+          actor,
+        );
+        return ctx.redirect(withNotice(`/admin/users/${user.id}`, 'invited'));
+      }
+      if (!input.password)
+        throw new AppError('invalid_input', 'Enter a password, or send an invitation instead.');
+      const user = await deps.userManager.createUser({
+        email: input.email,
+        name: input.name,
+        groups: input.groups,
+        password: input.password,
+        status: 'active',
+      });
+      ctx.redirect(withNotice(`/admin/users/${user.id}`, 'created'));
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      renderAdmin(
+        ctx,
+        deps.views,
+        'users/new.njk',
+        { form: { ...body, password: '' }, error: error.message },
+        error.status,
+      );
+    }
+  };
+}

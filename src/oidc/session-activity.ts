@@ -1,0 +1,76 @@
+import type { Database } from '../db/database.ts';
+
+export interface SessionActivity {
+  sessionUid: string;
+  ip: string | null;
+  userAgent: string | null;
+  firstSeen: Date;
+  lastSeen: Date;
+}
+
+/** Where and with what each browser session was last seen. Only this file touches the table. */
+export class SessionActivityStore {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  async touch(sessionUid: string, accountId: string, ip: string, userAgent: string): Promise<void> {
+    await this.#db('session_activity')
+      .insert({
+        session_uid: sessionUid,
+        account_id: accountId,
+        ip: ip.slice(0, 64),
+        user_agent: userAgent.slice(0, 512),
+      })
+      .onConflict('session_uid')
+      .merge({ ip: ip.slice(0, 64), user_agent: userAgent.slice(0, 512), last_seen: this.#db.fn.now() });
+  }
+
+  async forAccount(accountId: string): Promise<Map<string, SessionActivity>> {
+    const rows: Array<Record<string, unknown>> = await this.#db('session_activity').where({
+      account_id: accountId,
+    });
+    return new Map(
+      rows.map((r) => [
+        String(r.session_uid),
+        {
+          sessionUid: String(r.session_uid),
+          ip: (r.ip as string | null) ?? null,
+          userAgent: (r.user_agent as string | null) ?? null,
+          firstSeen: r.first_seen as Date,
+          lastSeen: r.last_seen as Date,
+        },
+      ]),
+    );
+  }
+
+  async forget(sessionUid: string): Promise<void> {
+    await this.#db('session_activity').where({ session_uid: sessionUid }).delete();
+  }
+}
+
+/** "Firefox on Windows": enough for a person to recognise their own device, nothing more. */
+export function describeDevice(userAgent: string | null): string {
+  if (!userAgent) return 'Unknown device';
+  const browser =
+    [
+      [/Edg\//, 'Edge'],
+      [/OPR\//, 'Opera'],
+      [/Firefox\//, 'Firefox'],
+      [/Chrom(e|ium)\//, 'Chrome'],
+      [/Safari\//, 'Safari'],
+      [/curl\//, 'curl'],
+      [/node|undici/i, 'A program'],
+    ].find(([re]) => (re as RegExp).test(userAgent))?.[1] ?? 'A browser';
+  const system = [
+    [/Android/, 'Android'],
+    [/iPhone|iPad|iOS/, 'iOS'],
+    [/Windows/, 'Windows'],
+    [/Mac OS X|Macintosh/, 'macOS'],
+    [/CrOS/, 'ChromeOS'],
+    [/Linux/, 'Linux'],
+  ].find(([re]) => (re as RegExp).test(userAgent))?.[1];
+  return system ? `${browser} on ${system}` : String(browser);
+}
