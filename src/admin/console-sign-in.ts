@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
-import { findSignedIn, type SignedIn } from '../http/current-session.ts';
 import type { Gatehouse } from '../container.ts';
 import { AppError } from '../errors/app-error.ts';
+import { findSignedIn, type SignedIn } from '../http/current-session.ts';
 import { signedCookie } from '../http/signed-cookie.ts';
 import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID } from '../oidc/console-client.ts';
 import { ADMIN_GROUP } from '../users/user.ts';

@@ -16,6 +16,7 @@ export interface ActiveSession {
   /** The applications signed in through this session. */
   clientIds: string[];
 }
+
 import { TTL } from './ttl.ts';
 
 export interface SessionLogin {

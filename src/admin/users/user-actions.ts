@@ -1,8 +1,8 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { emailField, nameField } from '../../api/admin/admin-schemas.ts';
-import { actorOf } from '../../http/actor.ts';
 import { AppError } from '../../errors/app-error.ts';
+import { actorOf } from '../../http/actor.ts';
 import { parseBody } from '../../http/validation.ts';
 import { ADMIN_GROUP } from '../../users/user.ts';
 import type { AdminDeps } from '../admin-deps.ts';
