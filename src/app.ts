@@ -8,11 +8,13 @@ import { adminRouter } from './admin/router.ts';
 import { setupRouter } from './admin/setup-routes.ts';
 import { adminApiRouter } from './api/admin/router.ts';
 import { authApiRouter } from './api/auth/router.ts';
+import { logoOrigin } from './branding/branding.ts';
 import type { Gatehouse } from './container.ts';
 import { csrfProtection } from './http/csrf.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { requestContext } from './http/request-context.ts';
 import { noStore, pageContentSecurityPolicy, securityHeaders } from './http/security-headers.ts';
+import { requestLocale } from './i18n/request-locale.ts';
 import { interactionRouter } from './interactions/router.ts';
 import { endSessionHook } from './interactions/upstream/end-session-hook.ts';
 import { externalPagesRouter, upstreamBackchannelRouter } from './interactions/upstream/router.ts';
@@ -37,10 +39,12 @@ export function createApp(gatehouse: Gatehouse): Koa {
 
   const metrics = createMetrics();
   app.use(requestContext(logger));
+  app.use(requestLocale());
   app.use(metrics.middleware);
   app.use(securityHeaders());
 
-  for (const router of [healthRouter(gatehouse.db), metrics.router, assetsRouter()]) mount(app, router);
+  for (const router of [healthRouter(gatehouse.db), metrics.router, assetsRouter(settings.branding)])
+    mount(app, router);
 
   const csrf = csrfProtection({ secure: settings.issuer.startsWith('https://') });
   const guards: Guards = {
@@ -69,7 +73,11 @@ function mount(app: Koa, router: Router): void {
 function pagesRouter(gatehouse: Gatehouse, guards: Guards, issueCsrf: Middleware): Router {
   const { host, views } = gatehouse;
   const pages = new Router();
-  pages.use(errorHandler(views), pageContentSecurityPolicy(), issueCsrf);
+  pages.use(
+    errorHandler(views),
+    pageContentSecurityPolicy(logoOrigin(gatehouse.settings.branding)),
+    issueCsrf,
+  );
   const interactionDeps = {
     host,
     views,

@@ -1,3 +1,4 @@
+import { brandFrom, logoOrigin } from './branding/branding.ts';
 import type { Settings } from './config/settings.ts';
 import { deriveKey, SecretBox } from './crypto/secret-box.ts';
 import { createDatabase, type Database } from './db/database.ts';
@@ -108,7 +109,11 @@ interface Foundation {
 async function assemble(foundation: Foundation): Promise<Gatehouse> {
   const { settings, logger, db, builder, notifications, audit } = foundation;
   const box = new SecretBox(settings.secretKey);
-  const views = createViews({ watch: settings.nodeEnv === 'development' });
+  const views = createViews({
+    brand: brandFrom(settings.branding, settings.issuer),
+    logoOrigin: logoOrigin(settings.branding),
+    watch: settings.nodeEnv === 'development',
+  });
   const users = createUserStore(db);
   const tokens = createOneTimeTokenStore(db);
   const clientStore = createClientStore(db, box, settings.issuer);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import { settingsSchema as schema } from './settings-schema.ts';
 
 /**
  * Every setting Gatehouse reads from the environment, validated in one place. Nothing else in
@@ -49,6 +49,20 @@ export interface Settings {
   passwordResetTtlSeconds: number;
   /** Members of these groups must use two-factor; they enrol at their next sign-in. Default none. */
   twoFactorRequiredGroups: string[];
+  /** `json`, `pretty`, or unset: pretty on a terminal. */
+  logFormat: 'json' | 'pretty' | undefined;
+  branding: BrandingSettings;
+}
+
+/** What makes the pages and emails the organisation's own. */
+export interface BrandingSettings {
+  productName: string;
+  logoUrl: string | undefined;
+  /** An absolute path; wins over `logoUrl`. */
+  logoFile: string | undefined;
+  primaryColor: string;
+  /** An email address or a URL. */
+  supportContact: string | undefined;
 }
 
 /** Umbraco's password options, with its defaults. */
@@ -80,68 +94,6 @@ export interface LockoutSettings {
 export class SettingsError extends Error {
   override name = 'SettingsError';
 }
-
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => ['true', '1', 'yes'].includes(v));
-const port = z.coerce.number().int().min(0).max(65535);
-const seconds = z.coerce.number().int().min(1).max(86_400);
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-
-const schema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: port.default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  // oidc-provider refuses these at construction, after migrations ran, with a message that does not
-  // name the setting; an issuer is compared as a string by every client, so it stays plain.
-  ISSUER: httpUrl
-    .refine((v) => {
-      // Zod runs this even after the URL check failed; that failure is the one to report.
-      const url = URL.parse(v);
-      return !url || (!/[?#]/.test(v) && !url.username && !url.password);
-    }, 'must not have a query, a fragment or credentials')
-    .optional(),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
-  DATA_DIR: z.string().min(1).default('./data'),
-  SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
-  TRUST_PROXY: bool.default(false),
-  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
-  MAIL_FROM: z.string().min(3).default('Gatehouse <no-reply@localhost>'),
-  GATEHOUSE_EXTENSIONS: z.string().min(1).optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  ALLOW_PRIVATE_NETWORK_FETCH: bool.default(false),
-  KEYS_REFRESH_INTERVAL_SECONDS: seconds.default(60),
-  PURGE_INTERVAL_SECONDS: seconds.default(300),
-  PASSWORD_REQUIRED_LENGTH: z.coerce.number().int().min(1).max(256).default(10),
-  PASSWORD_REQUIRE_NON_LETTER_OR_DIGIT: bool.default(false),
-  PASSWORD_REQUIRE_DIGIT: bool.default(false),
-  PASSWORD_REQUIRE_LOWERCASE: bool.default(false),
-  PASSWORD_REQUIRE_UPPERCASE: bool.default(false),
-  MAX_FAILED_ACCESS_ATTEMPTS_BEFORE_LOCKOUT: z.coerce.number().int().min(1).max(100).default(5),
-  LOCKOUT_DURATION_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(365 * 86_400)
-    .default(900),
-  USER_MINIMUM_FAILED_LOGIN_DURATION_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
-  INVITE_TTL_HOURS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 30)
-    .default(72),
-  PASSWORD_RESET_TTL_MINUTES: z.coerce
-    .number()
-    .int()
-    .min(5)
-    .max(24 * 60)
-    .default(60),
-  TWO_FACTOR_REQUIRED_GROUPS: z
-    .string()
-    .regex(/^[\w .:-]*(,[\w .:-]*)*$/, 'must be a comma-separated list of group names')
-    .default(''),
-});
 
 type Env = Record<string, string | undefined>;
 
@@ -190,6 +142,14 @@ export function loadSettings(env: Env = process.env): Settings {
     twoFactorRequiredGroups: s.TWO_FACTOR_REQUIRED_GROUPS.split(',')
       .map((g) => g.trim())
       .filter(Boolean),
+    logFormat: s.LOG_FORMAT,
+    branding: {
+      productName: s.PRODUCT_NAME,
+      logoUrl: s.LOGO_URL,
+      logoFile: s.LOGO_FILE ? resolve(s.LOGO_FILE) : undefined,
+      primaryColor: s.PRIMARY_COLOR.toLowerCase(),
+      supportContact: s.SUPPORT_CONTACT,
+    },
   };
 }
 

@@ -73,9 +73,31 @@ function respond(ctx: Context, views: Views, error: AppError): void {
     return;
   }
   ctx.type = 'html';
+  const t = views.translator();
+  // The catalogue's own wording is translated; a message written for this one case is shown as is.
+  const message =
+    error.message === ERROR_CATALOG[error.code].message ? t(`error.code.${error.code}`) : error.message;
   ctx.body = views.render('errors/error.njk', {
     status: error.status,
-    title: error.status >= 500 ? ERROR_CATALOG.internal.message : 'That did not work',
-    message: error.message,
+    title: t(error.status >= 500 ? 'error.title.server' : 'error.title.client'),
+    message,
+    next: nextStep(error),
+    back: pageToRetry(ctx),
+    requestId: ctx.state.requestId,
   });
+}
+
+/** The page whose form was sent: a sign-in step's own page, or the path the form was posted to. */
+function pageToRetry(ctx: Context): string {
+  const step = /^\/interaction\/[\w-]+/.exec(ctx.path);
+  return step ? step[0] : ctx.path;
+}
+
+/** The way on from an error page: what the person can do next. */
+function nextStep(error: AppError): 'back' | 'reset' | 'application' | 'later' | 'home' {
+  if (error.code === 'csrf_failed' || error.code === 'invalid_input') return 'back';
+  if (error.code === 'token_invalid') return 'reset';
+  if (error.code === 'interaction_expired') return 'application';
+  if (error.status >= 500 || error.code === 'rate_limited') return 'later';
+  return 'home';
 }

@@ -12,21 +12,26 @@ export function securityHeaders(): Middleware {
   };
 }
 
-/** Our pages' policy: our stylesheet and images only, no scripts, no framing. */
-export const PAGE_CONTENT_SECURITY_POLICY =
-  "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
+/**
+ * Our pages' policy: our stylesheet, our one script and our images only (plus the logo's origin
+ * when the logo is remote), no framing.
+ */
+export function pageContentSecurityPolicyValue(logoOrigin?: string): string {
+  const images = ["'self'", 'data:', ...(logoOrigin ? [logoOrigin] : [])].join(' ');
+  return `default-src 'none'; style-src 'self'; script-src 'self'; img-src ${images}; frame-ancestors 'none'; base-uri 'none'`;
+}
 
 /**
- * A strict content security policy for Gatehouse's own pages: our stylesheet and images only, no
- * scripts, no framing. Not applied to oidc-provider's responses, whose form_post page needs its
+ * A strict content security policy for Gatehouse's own pages (see above). Not applied to oidc-provider's responses, whose form_post page needs its
  * own inline script. `form-action` is left out on purpose: browsers apply it to the redirect that
  * follows a form post, which here goes to the client application.
  */
-export function pageContentSecurityPolicy(): Middleware {
+export function pageContentSecurityPolicy(logoOrigin?: string): Middleware {
+  const policy = pageContentSecurityPolicyValue(logoOrigin);
   return async (ctx, next) => {
     // Set up front, so the page carries it whichever middleware ends up rendering it (an error
     // page included). On a JSON or redirect response it is harmless.
-    ctx.set('Content-Security-Policy', PAGE_CONTENT_SECURITY_POLICY);
+    ctx.set('Content-Security-Policy', policy);
     await next();
   };
 }

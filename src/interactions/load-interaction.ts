@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { AppError } from '../errors/app-error.ts';
+import { useUiLocales } from '../i18n/request-locale.ts';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -16,6 +17,8 @@ export async function loadInteraction(ctx: Context, provider: Provider): Promise
     throw new AppError('interaction_expired');
   }
   if (details.uid !== ctx.params.uid) throw new AppError('interaction_expired');
+  // The application's `ui_locales` wins over the browser's languages for the whole sign-in.
+  useUiLocales(details.params.ui_locales);
   return details;
 }
 

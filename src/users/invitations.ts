@@ -56,13 +56,13 @@ export class InvitationService {
     await this.#deps.email.send({
       emailType: 'UserInvite',
       to: user.email,
-      subject: 'You have been invited',
       affectedUserId: user.id,
       actor,
       values: {
         link,
         name: user.name,
-        inviter: inviter?.name || inviter?.email,
+        email: user.email,
+        inviter: inviter?.name ? `${inviter.name} (${inviter.email})` : inviter?.email,
         message: input.message,
         validHours: Math.round(this.#deps.ttlSeconds / 3600),
       },

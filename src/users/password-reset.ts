@@ -80,7 +80,6 @@ export class PasswordResetService {
     await this.#deps.email.send({
       emailType: 'PasswordReset',
       to: user.email,
-      subject: 'Reset your password',
       affectedUserId: user.id,
       actor,
       values: { link, name: user.name, validMinutes: Math.round(this.#deps.ttlSeconds / 60) },

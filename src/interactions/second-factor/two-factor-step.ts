@@ -9,14 +9,12 @@ import { type InteractionDetails, loadInteraction } from '../load-interaction.ts
 import { finishWithSecondFactor } from './complete-sign-in.ts';
 import { type PendingSecondFactor, pendingSecondFactor, savePendingSecondFactor } from './pending.ts';
 
-const WRONG_CODE = 'That code is not right. Try again, or use another method.';
-
 export async function renderSecondFactor(
   ctx: Context,
   deps: InteractionDeps,
   details: InteractionDetails,
   pending: PendingSecondFactor,
-  message: { error?: string; notice?: string } = {},
+  message: { error?: string; notice?: string; method?: string } = {},
 ): Promise<void> {
   const user = await requireUser(deps, pending);
   ctx.type = 'html';
@@ -52,7 +50,11 @@ export function submitSecondFactor(deps: InteractionDeps) {
     const outcome = await deps.twoFactor.verify(user, input.provider, input.code, actorOf(ctx));
     if (!outcome.ok) {
       ctx.status = 400;
-      await renderSecondFactor(ctx, deps, details, pending, { error: WRONG_CODE });
+      // The method stays chosen, so a second try with the same kind of code needs no extra click.
+      await renderSecondFactor(ctx, deps, details, pending, {
+        error: deps.views.translator()('twoFactor.wrongCode'),
+        method: input.provider,
+      });
       return;
     }
     if (outcome.remainingRecoveryCodes !== undefined) {
@@ -78,7 +80,11 @@ export function sendSecondFactorCode(deps: InteractionDeps) {
     const user = await requireUser(deps, pending);
     if (!(await deps.twoFactor.enabledProviders(user)).includes('email')) throw new AppError('forbidden');
     await deps.twoFactor.sendEmailCode(user, actorOf(ctx));
-    await renderSecondFactor(ctx, deps, details, pending, { notice: `We sent a code to ${user.email}.` });
+    // The emailed code is what the person types next: choose its method for them.
+    await renderSecondFactor(ctx, deps, details, pending, {
+      notice: deps.views.translator()('twoFactor.sent', { email: user.email }),
+      method: 'email',
+    });
   };
 }
 

@@ -1,3 +1,5 @@
+import type { Locale } from '../../i18n/i18n.ts';
+import { currentLocale } from '../../i18n/request-locale.ts';
 import type { Views } from '../../rendering/views.ts';
 import type { NotificationBus } from '../notification-bus.ts';
 import type { Actor } from '../notification-types.ts';
@@ -12,15 +14,16 @@ const TEMPLATES: Record<EmailType, string> = {
 export interface EmailRequest {
   emailType: EmailType;
   to: string;
-  subject: string;
   affectedUserId: string;
+  /** The recipient's language; default the current request's. */
+  locale?: Locale | undefined;
   actor?: Actor | undefined;
   /** Template values; `link` and `code` are also handed to handlers on the message. */
   values: Record<string, unknown> & { link?: string; code?: string };
 }
 
 /**
- * Renders an email from `views/emails/<template>.{txt,html}.njk`, publishes
+ * Renders an email, subject included, in the recipient's language from `views/emails/<template>.{txt,html}.njk`, publishes
  * `SendEmailNotification`, and sends it unless a handler called `handleEmail()`.
  */
 export class EmailService {
@@ -37,11 +40,13 @@ export class EmailService {
   /** Returns whether Gatehouse sent the message itself (false when a handler took it). */
   async send(request: EmailRequest): Promise<boolean> {
     const template = TEMPLATES[request.emailType];
+    const locale = request.locale ?? currentLocale();
+    const values = { ...request.values, locale };
     const message: EmailMessage = {
       to: request.to,
-      subject: request.subject,
-      text: this.#views.render(`emails/${template}.txt.njk`, request.values),
-      html: this.#views.render(`emails/${template}.html.njk`, request.values),
+      subject: this.#views.translator(locale)(`email.${template}.subject`, values),
+      text: this.#views.render(`emails/${template}.txt.njk`, values),
+      html: this.#views.render(`emails/${template}.html.njk`, values),
       link: request.values.link,
       code: request.values.code,
     };

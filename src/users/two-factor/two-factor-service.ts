@@ -138,7 +138,6 @@ export class TwoFactorService {
     await this.#deps.email.send({
       emailType: 'TwoFactorAuth',
       to: user.email,
-      subject: 'Your sign-in code',
       affectedUserId: user.id,
       actor,
       values: { code, validMinutes: Math.round(this.#deps.emailCodeTtlSeconds / 60) },

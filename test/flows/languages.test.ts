@@ -1,0 +1,64 @@
+import type * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser, textOf } from '../support/browser.ts';
+import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { registerTestApp, startAuthorization } from '../support/sign-in-flow.ts';
+import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.ts';
+
+const USER = { email: 'lena@example.com', name: 'Lena', password: 'a long enough password' };
+
+describe('pages and emails in the language the application or the browser asks for', () => {
+  let db: TestDatabase;
+  let sink: SmtpSink;
+  let gh: TestGatehouse;
+  let config: oidc.Configuration;
+
+  beforeAll(async () => {
+    [db, sink] = await Promise.all([createTestDatabase(), startSmtpSink()]);
+    gh = await startGatehouse({ databaseUrl: db.url, env: { SMTP_URL: sink.url } });
+    await gh.gatehouse.userManager.createUser(USER);
+    config = await registerTestApp(gh, { clientId: 'sprachen', name: 'Sprachen-App' });
+  });
+  afterAll(async () => {
+    await gh?.stop();
+    await sink?.close();
+    await db?.drop();
+  });
+
+  it('renders the sign-in page in German for ui_locales=de, and keeps German for the reset email', async () => {
+    const browser = new Browser();
+    const { page } = await startAuthorization(browser, config, { ui_locales: 'de-CH en' });
+    expect(page.body).toContain('<html lang="de">');
+    expect(textOf(page)).toContain('Anmelden');
+    expect(textOf(page)).toContain('Passwort vergessen?');
+    expect(textOf(page)).not.toContain('Forgot your password?');
+
+    // The "forgot password" link carries no ui_locales: the browser remembers the choice.
+    const form = await browser.visit(`${gh.issuer}/reset-password`);
+    expect(textOf(form)).toContain('Passwort zurücksetzen');
+    const sent = await browser.submit(form, 'form[action="/reset-password"]', { email: USER.email });
+    expect(textOf(sent)).toContain('Prüfen Sie Ihre E-Mails');
+    const mail = await sink.waitFor(USER.email);
+    expect(mail.subject).toBe('Passwort zurücksetzen');
+    expect(mail.text).toContain('Hallo Lena,');
+    expect(mail.text).toContain('Minuten ab');
+    expect(mail.html).toContain('<html lang="de">');
+  });
+
+  it('follows Accept-Language when the application does not ask, and English otherwise', async () => {
+    const visit = (language: string) =>
+      new Browser().request(`${gh.issuer}/reset-password`, { headers: { 'accept-language': language } });
+    expect(textOf(await visit('fr-BE, nl;q=0.5'))).toContain('Réinitialiser votre mot de passe');
+    expect(textOf(await visit('ja, nl;q=0.1'))).toContain('Wachtwoord opnieuw instellen');
+    expect(textOf(await visit('ja'))).toContain('Reset your password');
+  });
+
+  it('says an unknown application in plain Spanish words on the error page, with the request id', async () => {
+    const browser = new Browser();
+    const page = await browser.request(`${gh.issuer}/auth?client_id=nadie&ui_locales=es`);
+    expect(page.status).toBe(400);
+    expect(textOf(page)).toContain('no conoce la aplicación');
+    expect(textOf(page)).toContain(page.headers.get('x-request-id') ?? 'missing id');
+  });
+});
