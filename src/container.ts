@@ -9,6 +9,7 @@ import type { ExternalLogins } from './external-logins/external-logins.ts';
 import { registerFederatedLogout } from './external-logins/federated-logout.ts';
 import { LogoutContinuations } from './external-logins/logout-continuations.ts';
 import { providerPages } from './interactions/provider-pages.ts';
+import { AdminAudit } from './notifications/admin-audit.ts';
 import { type AuditStore, createAuditStore } from './notifications/audit-store.ts';
 import type { EmailSender } from './notifications/email/email-message.ts';
 import { createOutboxSender, createSmtpSender } from './notifications/email/email-senders.ts';
@@ -43,6 +44,8 @@ export interface Gatehouse {
   views: Views;
   notifications: NotificationBus;
   audit: AuditStore;
+  /** `adminAudit.record(actor, { action, target, before, after })` after every admin change. */
+  adminAudit: AdminAudit;
   userManager: UserManager;
   signInManager: SignInManager;
   invitations: InvitationService;
@@ -157,6 +160,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     views,
     notifications,
     audit,
+    adminAudit: new AdminAudit(audit, logger),
     userManager,
     signInManager: new SignInManager(userManager, notifications, sessions),
     invitations,

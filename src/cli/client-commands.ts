@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { Gatehouse } from '../container.ts';
 import type { CreatedClient } from '../oidc/client-service.ts';
+import { auditCli } from './audit.ts';
 import {
   type ClientFlags,
   type ClientView,
@@ -58,7 +59,9 @@ export function registerClientCommands(program: Command, env: Env): void {
     .addOption(new Option('--json', 'print machine-readable JSON'))
     .action((id: string, flags: OutputOptions) =>
       withGatehouse(env, async (g) => {
+        const before = clientView(await g.clients.require(id));
         await g.clients.delete(id);
+        await auditCli(g, { action: 'client.delete', target: { type: 'client', id }, before });
         print(flags, { deleted: id }, () => `Deleted client ${id} and every token issued to it.`);
       }),
     );
@@ -66,6 +69,11 @@ export function registerClientCommands(program: Command, env: Env): void {
 
 async function createClient(g: Gatehouse, flags: ClientFlags & { id: string }): Promise<void> {
   const created = await g.clients.create(toClientInput(flags));
+  await auditCli(g, {
+    action: 'client.create',
+    target: { type: 'client', id: created.client.clientId },
+    after: clientView(created.client),
+  });
   printWithSecret(flags, `Created client ${created.client.clientId}.`, created);
 }
 
@@ -79,7 +87,15 @@ async function updateClient(g: Gatehouse, id: string, flags: ClientFlags): Promi
       );
     }
   }
-  printWithSecret(flags, `Updated client ${id}.`, await g.clients.update(id, changes));
+  const before = clientView(await g.clients.require(id));
+  const updated = await g.clients.update(id, changes);
+  await auditCli(g, {
+    action: 'client.update',
+    target: { type: 'client', id },
+    before,
+    after: { ...clientView(updated.client), ...(updated.secret ? { secret: 'rotated' } : {}) },
+  });
+  printWithSecret(flags, `Updated client ${id}.`, updated);
 }
 
 async function listClients(g: Gatehouse, flags: OutputOptions): Promise<void> {

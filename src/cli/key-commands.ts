@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { KeyInfo } from '../oidc/signing-keys.ts';
+import { auditCli } from './audit.ts';
 import { type OutputOptions, print, table, when } from './output.ts';
 import { type Env, withGatehouse } from './runtime.ts';
 
@@ -17,6 +18,11 @@ export function registerKeyCommands(program: Command, env: Env): void {
     .action((flags: OutputOptions) =>
       withGatehouse(env, async (g) => {
         const published = (await g.keys.rotate()).map(keyView);
+        await auditCli(g, {
+          action: 'keys.rotate',
+          target: { type: 'keys', id: 'signing' },
+          after: { kids: published.map((k) => ({ kid: k.kid, status: k.status })) },
+        });
         const interval = g.settings.keysRefreshIntervalSeconds;
         print(flags, published, () =>
           [

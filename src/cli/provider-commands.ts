@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { Gatehouse } from '../container.ts';
 import type { ExternalProvider } from '../external-logins/external-provider.ts';
+import { auditCli } from './audit.ts';
 import { fields, type OutputOptions, print, table } from './output.ts';
 import { secretArg } from './parsing.ts';
 import {
@@ -47,7 +48,9 @@ export function registerProviderCommands(program: Command, env: Env): void {
     .addOption(json())
     .action((alias: string, flags: OutputOptions) =>
       withGatehouse(env, async (g) => {
+        const before = providerView(await g.external.registry.require(alias), g.settings.issuer);
         await g.external.registry.delete(alias);
+        await auditCli(g, { action: 'provider.delete', target: { type: 'provider', id: alias }, before });
         print(
           flags,
           { deleted: alias, linksKept: true },
@@ -89,7 +92,14 @@ function registerUpdate(provider: Command, env: Env): void {
     const clientSecret = await secretArg(flags.clientSecret);
     const changes = requireChanges(toProviderChanges({ ...flags, clientSecret }));
     await withGatehouse(env, async (g) => {
+      const before = providerView(await g.external.registry.require(alias), g.settings.issuer);
       const view = providerView(await g.external.registry.update(alias, changes), g.settings.issuer);
+      await auditCli(g, {
+        action: 'provider.update',
+        target: { type: 'provider', id: alias },
+        before,
+        after: view,
+      });
       print(flags, view, () => [`Updated provider ${alias}.`, providerDetails(view)].join('\n'));
     });
   });
@@ -98,6 +108,7 @@ function registerUpdate(provider: Command, env: Env): void {
 async function createProvider(g: Gatehouse, flags: CreateFlags): Promise<void> {
   const created = await g.external.registry.create(toProviderInput(flags));
   const view = providerView(created, g.settings.issuer);
+  await auditCli(g, { action: 'provider.create', target: { type: 'provider', id: view.alias }, after: view });
   print(flags, view, () =>
     [`Created provider ${view.alias}.`, providerDetails(view), '', ...registration(view)].join('\n'),
   );

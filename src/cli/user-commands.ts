@@ -1,9 +1,11 @@
 import { type Command, Option } from 'commander';
 import type { Gatehouse } from '../container.ts';
 import { AppError } from '../errors/app-error.ts';
+import { cliActor } from '../notifications/admin-audit.ts';
 import { isLockedOut, type User } from '../users/user.ts';
 import type { UserManager } from '../users/user-manager.ts';
 import type { UserChanges } from '../users/user-store.ts';
+import { auditCli } from './audit.ts';
 import { fields, type OutputOptions, print, table, when } from './output.ts';
 import { collect, requireEmail, secretArg } from './parsing.ts';
 import { type Env, UsageError, withGatehouse } from './runtime.ts';
@@ -93,6 +95,11 @@ async function createUser(g: Gatehouse, flags: CreateFlags): Promise<void> {
     groups: flags.group,
     password: flags.password,
   });
+  await auditCli(g, {
+    action: 'user.create',
+    target: { type: 'user', id: created.id },
+    after: userView(created),
+  });
   const note = created.hasPassword
     ? `Created ${created.email}.`
     : `Created ${created.email} without a password: they cannot sign in with one until it is set.`;
@@ -104,7 +111,15 @@ async function createUser(g: Gatehouse, flags: CreateFlags): Promise<void> {
  * as `serve` prints the first-run link, for an operator who has no mail set up yet.
  */
 async function inviteUser(g: Gatehouse, email: string, flags: CreateFlags): Promise<void> {
-  const { user, link } = await g.invitations.invite({ email, name: flags.name, groups: flags.group });
+  const { user, link } = await g.invitations.invite(
+    { email, name: flags.name, groups: flags.group },
+    cliActor(),
+  );
+  await auditCli(g, {
+    action: 'invitation.send',
+    target: { type: 'user', id: user.id },
+    after: userView(user),
+  });
   const hours = Math.round(g.settings.inviteTtlSeconds / 3600);
   print(flags, { ...userView(user), invitationLink: link }, () =>
     [
@@ -147,6 +162,12 @@ async function updateUser(g: Gatehouse, ref: string, flags: UpdateFlags): Promis
   const updated = Object.keys(changes).length
     ? await manager.updateUser(current.id, changes)
     : await resolveUser(manager, current.id);
+  await auditCli(g, {
+    action: 'user.update',
+    target: { type: 'user', id: current.id },
+    before: userView(current),
+    after: { ...userView(updated), ...(flags.password !== undefined ? { password: 'changed' } : {}) },
+  });
   print(flags, userView(updated), () => `Updated ${updated.email}.\n${userFields(updated)}`);
 }
 
@@ -163,6 +184,7 @@ function userChanges(flags: UpdateFlags): Omit<UserChanges, 'passwordHash'> {
 async function deleteUser(g: Gatehouse, ref: string, flags: OutputOptions): Promise<void> {
   const user = await resolveUser(g.userManager, ref);
   await g.userManager.deleteUser(user.id);
+  await auditCli(g, { action: 'user.delete', target: { type: 'user', id: user.id }, before: userView(user) });
   print(flags, { deleted: user.id, email: user.email }, () => `Deleted ${user.email} (${user.id}).`);
 }
 

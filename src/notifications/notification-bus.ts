@@ -52,6 +52,7 @@ export class NotificationBus {
       ip: subject.actor?.ip,
       affectedUserId: subject.affectedUserId,
       performingUserId: subject.actor?.performingUserId,
+      performedBy: subject.actor?.performedBy,
     }) as Notification<K>;
     for (const handler of [...(this.#handlers.get(type) ?? [])]) {
       try {

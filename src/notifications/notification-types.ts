@@ -1,9 +1,21 @@
 import type { EmailMessage, EmailType } from './email/email-message.ts';
 
+/**
+ * Who performed an action: a signed-in user, a machine client (its client_credentials token), or the
+ * command line (with the operating-system user who ran it). The audit log records it as
+ * `actor_kind`/`actor_id`.
+ */
+export type Principal =
+  | { kind: 'user'; id: string }
+  | { kind: 'client'; id: string }
+  | { kind: 'cli'; id: string };
+
 /** Who caused something and from where; passed from the HTTP layer down to the services. */
 export interface Actor {
   ip?: string | undefined;
   performingUserId?: string | undefined;
+  /** Set for administrative callers; a user principal repeats `performingUserId`. */
+  performedBy?: Principal | undefined;
 }
 
 /** Fields every notification carries. */
@@ -12,6 +24,7 @@ export interface NotificationBase {
   ip?: string | undefined;
   affectedUserId?: string | undefined;
   performingUserId?: string | undefined;
+  performedBy?: Principal | undefined;
 }
 
 export type LoginFailureReason =

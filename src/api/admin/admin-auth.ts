@@ -2,7 +2,8 @@ import type { Context, Middleware, Next } from 'koa';
 import { AppError } from '../../errors/app-error.ts';
 import { actorOf } from '../../http/actor.ts';
 import { findSignedIn } from '../../http/current-session.ts';
-import type { Actor } from '../../notifications/notification-types.ts';
+import type { AdminActor } from '../../notifications/admin-audit.ts';
+import type { Principal } from '../../notifications/notification-types.ts';
 import { ADMIN_GROUP } from '../../users/user.ts';
 import type { AdminApiDeps } from './admin-api-deps.ts';
 
@@ -90,8 +91,10 @@ export function adminOf(ctx: Context): AdminPrincipal {
   return ctx.state.admin as AdminPrincipal;
 }
 
-/** The actor for notifications: the admin user, or nobody in particular for a machine client. */
-export function adminActor(ctx: Context): Actor {
+/** The actor for notifications and the audit log: the admin user, or the machine client. */
+export function adminActor(ctx: Context): AdminActor {
   const admin = adminOf(ctx);
-  return actorOf(ctx, admin.kind === 'user' ? admin.userId : undefined);
+  const performedBy: Principal =
+    admin.kind === 'user' ? { kind: 'user', id: admin.userId } : { kind: 'client', id: admin.clientId };
+  return { ...actorOf(ctx, admin.kind === 'user' ? admin.userId : undefined, performedBy), performedBy };
 }

@@ -25,6 +25,11 @@ export function inviteUser(deps: AdminApiDeps) {
   return async (ctx: Context): Promise<void> => {
     const input = parseBody(ctx, inviteBody);
     const { user } = await deps.invitations.invite(input, adminActor(ctx));
+    await deps.adminAudit.record(adminActor(ctx), {
+      action: 'invitation.send',
+      target: { type: 'user', id: user.id },
+      after: adminUserJson(user),
+    });
     ctx.status = 201;
     ctx.body = adminUserJson(user);
   };

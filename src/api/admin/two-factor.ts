@@ -14,6 +14,10 @@ export function resetTwoFactor(deps: AdminApiDeps) {
     const user = await deps.userManager.findById(String(ctx.params.id));
     if (!user) throw new AppError('not_found', 'No such user.');
     await deps.twoFactor.reset(user.id, adminActor(ctx));
+    await deps.adminAudit.record(adminActor(ctx), {
+      action: 'two-factor.reset',
+      target: { type: 'user', id: user.id },
+    });
     ctx.body = { ...adminUserJson(user), twoFactorProviders: await deps.twoFactor.enabledProviders(user) };
   };
 }

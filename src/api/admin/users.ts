@@ -36,6 +36,11 @@ export function createUser(deps: AdminApiDeps) {
   return async (ctx: Context): Promise<void> => {
     const input = parseBody(ctx, createBody);
     const user = await deps.userManager.createUser({ ...input, status: 'active' });
+    await deps.adminAudit.record(adminActor(ctx), {
+      action: 'user.create',
+      target: { type: 'user', id: user.id },
+      after: adminUserJson(user),
+    });
     ctx.status = 201;
     ctx.body = adminUserJson(user);
   };
@@ -59,7 +64,16 @@ export function updateUser(deps: AdminApiDeps) {
     const id = String(ctx.params.id);
     const changes = parseBody(ctx, updateBody);
     refuseSelfLockout(ctx, id, changes);
-    ctx.body = adminUserJson(await deps.userManager.updateUser(id, changes));
+    const before = await deps.userManager.findById(id);
+    if (!before) throw new AppError('not_found', 'No such user.');
+    const after = adminUserJson(await deps.userManager.updateUser(id, changes));
+    await deps.adminAudit.record(adminActor(ctx), {
+      action: 'user.update',
+      target: { type: 'user', id },
+      before: adminUserJson(before),
+      after,
+    });
+    ctx.body = after;
   };
 }
 
@@ -68,7 +82,14 @@ export function deleteUser(deps: AdminApiDeps) {
   return async (ctx: Context): Promise<void> => {
     const id = String(ctx.params.id);
     refuseSelfLockout(ctx, id, { deleted: true });
+    const before = await deps.userManager.findById(id);
+    if (!before) throw new AppError('not_found', 'No such user.');
     await deps.userManager.deleteUser(id);
+    await deps.adminAudit.record(adminActor(ctx), {
+      action: 'user.delete',
+      target: { type: 'user', id },
+      before: adminUserJson(before),
+    });
     ctx.status = 204;
   };
 }
@@ -80,6 +101,7 @@ export function unlockUser(deps: AdminApiDeps) {
     await deps.userManager.unlockUser(id, adminActor(ctx));
     const user = await deps.userManager.findById(id);
     if (!user) throw new AppError('not_found', 'No such user.');
+    await deps.adminAudit.record(adminActor(ctx), { action: 'user.unlock', target: { type: 'user', id } });
     ctx.body = adminUserJson(user);
   };
 }
@@ -91,6 +113,10 @@ export function setUserPassword(deps: AdminApiDeps) {
   return async (ctx: Context): Promise<void> => {
     const { password } = parseBody(ctx, passwordBody);
     const user = await deps.userManager.resetPassword(String(ctx.params.id), password, adminActor(ctx));
+    await deps.adminAudit.record(adminActor(ctx), {
+      action: 'user.set-password',
+      target: { type: 'user', id: user.id },
+    });
     ctx.body = adminUserJson(user);
   };
 }
