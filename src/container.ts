@@ -1,7 +1,7 @@
 import { brandFrom, logoOrigin } from './branding/branding.ts';
 import type { Settings } from './config/settings.ts';
 import { deriveKey, SecretBox } from './crypto/secret-box.ts';
-import { createDatabase, type Database } from './db/database.ts';
+import { type Database, openDatabase } from './db/database.ts';
 import { migrateLatest } from './db/migrations.ts';
 import { type Configure, GatehouseBuilder, loadExtensions } from './extensions.ts';
 import { bindExternalSessions, createExternalLogins } from './external-logins/assemble.ts';
@@ -76,7 +76,7 @@ export async function createContainer(
   options: ContainerOptions = {},
 ): Promise<Gatehouse> {
   const logger = options.logger ?? createLogger(settings);
-  const db = createDatabase(settings, logger);
+  const { db, close } = await openDatabase(settings, logger);
   try {
     if (options.migrate ?? true) await migrateLatest(db);
     const builder = new GatehouseBuilder();
@@ -84,7 +84,7 @@ export async function createContainer(
     await options.configure?.(builder);
     const audit = createAuditStore(db);
     const notifications = new NotificationBus(logger, audit);
-    const gatehouse = await assemble({ settings, logger, db, builder, notifications, audit });
+    const gatehouse = await assemble({ settings, logger, db, close, builder, notifications, audit });
     // Gatehouse's own handlers first, then the extensions' in the order they registered them.
     registerFederatedLogout(notifications, {
       external: gatehouse.external,
@@ -95,7 +95,7 @@ export async function createContainer(
     builder.applyHandlers(notifications);
     return gatehouse;
   } catch (error) {
-    await db.destroy();
+    await close();
     throw error;
   }
 }
@@ -104,13 +104,15 @@ interface Foundation {
   settings: Settings;
   logger: Logger;
   db: Database;
+  /** Lets go of the pool, and of the embedded cluster when Gatehouse runs one. */
+  close(): Promise<void>;
   builder: GatehouseBuilder;
   notifications: NotificationBus;
   audit: AuditStore;
 }
 
 async function assemble(foundation: Foundation): Promise<Gatehouse> {
-  const { settings, logger, db, builder, notifications, audit } = foundation;
+  const { settings, logger, db, close, builder, notifications, audit } = foundation;
   const box = new SecretBox(settings.secretKey);
   const views = createViews({
     brand: brandFrom(settings.branding, settings.issuer),
@@ -187,7 +189,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     }),
     async close() {
       host.stop();
-      await db.destroy();
+      await close();
     },
   };
 }

@@ -16,9 +16,9 @@ export function registerMigrate(program: Command, env: Env): void {
  */
 async function migrate(env: Env, flags: OutputOptions): Promise<void> {
   const { settings, logger } = commandSettings(env);
-  const { createDatabase } = await import('../db/database.ts');
+  const { openDatabase } = await import('../db/database.ts');
   const { migrateLatest } = await import('../db/migrations.ts');
-  const db = createDatabase(settings, logger);
+  const { db, close } = await reachDatabase(settings, () => openDatabase(settings, logger));
   try {
     const applied = await reachDatabase(settings, () => migrateLatest(db));
     print(flags, { applied }, () =>
@@ -27,6 +27,6 @@ async function migrate(env: Env, flags: OutputOptions): Promise<void> {
         : 'The database is up to date; no migration was pending.',
     );
   } finally {
-    await db.destroy();
+    await close();
   }
 }

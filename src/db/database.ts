@@ -1,36 +1,53 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import knex, { type Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
 import type { Settings } from '../config/settings.ts';
 import type { Logger } from '../operations/logger.ts';
 
 export type Database = Knex;
 
+/** A knex pool and what it takes to let go of it (and of the embedded cluster, if that is where it points). */
+export interface OpenDatabase {
+  db: Database;
+  /** Where `db` points, so that a command can name it in a message. */
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
 /**
- * PostgreSQL through `pg` when `DATABASE_URL` is set; otherwise embedded PostgreSQL (PGlite) under
- * `dataDir`, so `npm start` works on a bare machine with the same SQL and migrations.
+ * PostgreSQL at `DATABASE_URL`; when it is unset, the embedded cluster under `DATA_DIR`, started or
+ * joined here (src/db/embedded/). Either way the rest of Gatehouse gets the same `pg` pool.
  */
-export function createDatabase(
+export async function openDatabase(
   settings: Pick<Settings, 'databaseUrl' | 'dataDir'>,
   logger?: Logger,
-): Database {
-  const log = logger ? knexLog(logger) : undefined;
+): Promise<OpenDatabase> {
   if (settings.databaseUrl) {
-    return knex({
-      client: 'pg',
-      connection: settings.databaseUrl,
-      pool: { min: 0, max: 10 },
-      ...(log ? { log } : {}),
-    });
+    const db = createDatabase(settings.databaseUrl, logger);
+    return { db, embedded: false, close: () => db.destroy() };
   }
-  const filename = join(settings.dataDir, 'pglite');
-  mkdirSync(filename, { recursive: true });
+  // Loaded on demand: a deployment on external PostgreSQL never touches the embedded binaries.
+  const { EmbeddedCluster } = await import('./embedded/cluster.ts');
+  const { joinCluster } = await import('./embedded/lease.ts');
+  const cluster = await EmbeddedCluster.open({ dataDir: settings.dataDir });
+  const lease = await joinCluster(cluster);
+  logger?.debug({ started: lease.started, pgdata: cluster.pgdata }, 'embedded PostgreSQL joined');
+  const db = createDatabase(lease.url, logger);
+  return {
+    db,
+    embedded: true,
+    async close() {
+      await db.destroy();
+      if (await lease.leave()) logger?.debug({ pgdata: cluster.pgdata }, 'embedded PostgreSQL stopped');
+    },
+  };
+}
+
+/** A knex pool on PostgreSQL through `pg`. */
+export function createDatabase(databaseUrl: string, logger?: Logger): Database {
+  const log = logger ? knexLog(logger) : undefined;
   return knex({
-    client: ClientPgLite,
-    dialect: 'postgres',
-    connection: { filename },
-    useNullAsDefault: false,
+    client: 'pg',
+    connection: databaseUrl,
+    pool: { min: 0, max: 10 },
     ...(log ? { log } : {}),
   });
 }

@@ -39,7 +39,7 @@ const MIGRATION_LOCK_KEY = 4_741_826_353;
  * test/integration/migrations.test.ts) or can insert two lock rows, after which knex's lock, which
  * expects exactly one, can never be taken. The winner migrates and
  * commits; the others then find nothing left to apply. Everything runs in that one transaction
- * (PGlite has a single connection), so a migration that cannot run in a transaction (CREATE INDEX
+ * (the lock is the transaction's), so a migration that cannot run in a transaction (CREATE INDEX
  * CONCURRENTLY) does not belong here. knex's own lock still guards against a `knex migrate` run from
  * outside Gatehouse, which is the lock error this waits out.
  */

@@ -23,7 +23,8 @@ const storages: Storage[] = [
     },
   },
   {
-    name: 'PGlite',
+    // Gatehouse's own cluster under DATA_DIR: the first node stops it, the second starts it again.
+    name: 'embedded PostgreSQL',
     async prepare() {
       const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-restart-'));
       return {

@@ -1,5 +1,4 @@
 import { readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/database.ts';
@@ -18,9 +17,7 @@ describe('migrations when two nodes start at once', () => {
   async function nodes(count: number): Promise<Database[]> {
     const database = await createTestDatabase();
     databases.push(database);
-    const pools = Array.from({ length: count }, () =>
-      createDatabase({ databaseUrl: database.url, dataDir: tmpdir() }),
-    );
+    const pools = Array.from({ length: count }, () => createDatabase(database.url));
     opened.push(...pools);
     return pools;
   }

@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { inject } from 'vitest';
 
-/** The machine's PostgreSQL (trust auth on loopback); tests make their own databases in it. */
-export const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/**
+ * The run's PostgreSQL (test/support/global-setup.ts): the embedded cluster it started, or
+ * TEST_POSTGRES_URL. A superuser URL; tests make their own databases in it.
+ */
+export const ADMIN_URL = inject('postgresAdminUrl');
+
+/** True when the suite also runs against an external server (TEST_POSTGRES_URL). */
+export const EXTERNAL_POSTGRES = Boolean(process.env.TEST_POSTGRES_URL);
 
 export interface TestDatabase {
   url: string;

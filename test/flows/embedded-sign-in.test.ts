@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { Browser } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { authorize, isActive, redeem, registerApp, type TestApp, USER } from '../support/sign-in.ts';
 
-describe('sign-in on the embedded database (PGlite)', () => {
+describe('sign-in on the embedded PostgreSQL', () => {
   let gh: TestGatehouse;
   let app: TestApp;
 
@@ -20,9 +20,16 @@ describe('sign-in on the embedded database (PGlite)', () => {
     await gh?.stop();
   });
 
-  it('keeps its data in the embedded database under the data directory', () => {
+  it('keeps its data in a PostgreSQL cluster under the data directory, served on loopback', async () => {
     expect(gh.settings.databaseUrl).toBeUndefined();
-    expect(existsSync(join(gh.settings.dataDir, 'pglite', 'PG_VERSION'))).toBe(true);
+    const pgdata = join(gh.settings.dataDir, 'postgres', 'data');
+    expect(existsSync(join(pgdata, 'PG_VERSION'))).toBe(true);
+    // postmaster.pid: pid, data folder, start time, port, socket folder, listen address, …
+    const lines = readFileSync(join(pgdata, 'postmaster.pid'), 'utf8').split('\n');
+    expect(lines[4]).toBe('');
+    expect(lines[5]).toBe('127.0.0.1');
+    const [{ version }] = (await gh.gatehouse.db.raw('SELECT version()')).rows as [{ version: string }];
+    expect(version).toMatch(/^PostgreSQL 18/);
   });
 
   it('signs a user in with PKCE, the login form and consent, and serves userinfo', async () => {
