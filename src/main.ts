@@ -19,9 +19,15 @@ export async function serve(
     await gatehouse.close();
     throw error;
   }
-  // Registered before anything else can take time, so a SIGTERM during start-up still drains.
+  // Registered before anything else can take time, so a SIGTERM during start-up still drains. A
+  // second signal changes nothing: Ctrl-C under `npm start` reaches Node twice (from the terminal,
+  // and forwarded by npm), and dying on the second would leave the embedded cluster running.
+  let stopping = false;
   const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, 'shutting down');
+    // running.stop() closes the pool, then the embedded cluster if no other process uses it.
     running.stop().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -30,8 +36,8 @@ export async function serve(
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
   logger.info(
     {
       issuer: settings.issuer,
