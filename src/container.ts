@@ -14,6 +14,7 @@ import { type AuditStore, createAuditStore } from './notifications/audit-store.t
 import type { EmailSender } from './notifications/email/email-message.ts';
 import { createOutboxSender, createSmtpSender } from './notifications/email/email-senders.ts';
 import { EmailService } from './notifications/email/email-service.ts';
+import { OutboxStore } from './notifications/email/outbox-store.ts';
 import { NotificationBus } from './notifications/notification-bus.ts';
 import { createFindAccount } from './oidc/accounts.ts';
 import { ClientService } from './oidc/client-service.ts';
@@ -46,6 +47,7 @@ export interface Gatehouse {
   audit: AuditStore;
   /** `adminAudit.record(actor, { action, target, before, after })` after every admin change. */
   adminAudit: AdminAudit;
+  outbox: OutboxStore;
   userManager: UserManager;
   signInManager: SignInManager;
   invitations: InvitationService;
@@ -163,6 +165,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     notifications,
     audit,
     adminAudit: new AdminAudit(audit, logger),
+    outbox: new OutboxStore(db),
     userManager,
     signInManager: new SignInManager(userManager, notifications, sessions),
     invitations,

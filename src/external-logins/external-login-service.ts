@@ -7,6 +7,7 @@ import type { UserManager } from '../users/user-manager.ts';
 import type { ExternalLogin, ExternalLoginStore } from './external-login-store.ts';
 import type { ExternalProvider } from './external-provider.ts';
 import type { ProviderRegistry } from './provider-registry.ts';
+import { previewSignIn, type SignInPreview } from './sign-in-preview.ts';
 
 export interface UpstreamIdentity {
   sub: string;
@@ -111,6 +112,11 @@ export class ExternalLoginService {
       { affectedUserId: userId, actor },
       { providerAlias },
     );
+  }
+
+  /** The auto-link dry run: where this identity's sign-in would land, with nothing written. */
+  preview(provider: ExternalProvider, identity: UpstreamIdentity): Promise<SignInPreview> {
+    return previewSignIn(this.#deps, provider, identity);
   }
 
   /** Links whose provider still exists (a removed provider's links are kept, but detached). */

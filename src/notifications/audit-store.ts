@@ -28,11 +28,25 @@ export interface AuditEntry {
   details: Record<string, unknown>;
 }
 
+export interface AuditFilter {
+  affectedUserId?: string | undefined;
+  /** Who acted: a user id, a client id, or the CLI's operating-system user. */
+  actorId?: string | undefined;
+  type?: string | undefined;
+  /** Events at or after `from` and before `to`. */
+  from?: Date | undefined;
+  to?: Date | undefined;
+  offset?: number | undefined;
+  limit?: number | undefined;
+}
+
 export interface AuditStore {
   record(notification: Notification<NotificationType>): Promise<void>;
   /** Writes an entry that is not a notification (admin actions, refused requests). */
   write(entry: AuditEntry): Promise<void>;
-  list(filter?: { affectedUserId?: string; type?: string; limit?: number }): Promise<AuditEvent[]>;
+  /** Newest first. */
+  list(filter?: AuditFilter): Promise<AuditEvent[]>;
+  count(filter?: AuditFilter): Promise<number>;
   /** Deletes events older than `days` days (AUDIT_RETENTION_DAYS); returns how many went. */
   purgeOlderThan(days: number): Promise<number>;
 }
@@ -77,6 +91,15 @@ export function createAuditStore(db: Database): AuditStore {
       details: JSON.stringify(entry.details),
     });
   };
+  const filtered = (filter: AuditFilter) => {
+    const q = db('audit_events');
+    if (filter.affectedUserId) q.where({ affected_user_id: filter.affectedUserId });
+    if (filter.actorId) q.where({ actor_id: filter.actorId });
+    if (filter.type) q.where({ type: filter.type });
+    if (filter.from) q.where('at', '>=', filter.from);
+    if (filter.to) q.where('at', '<', filter.to);
+    return q;
+  };
   return {
     write,
     async record(n) {
@@ -98,12 +121,15 @@ export function createAuditStore(db: Database): AuditStore {
         details,
       });
     },
+    async count(filter = {}) {
+      const row = await filtered(filter).count<{ count: string }[]>('* as count').first();
+      return Number(row?.count ?? 0);
+    },
     async list(filter = {}) {
-      const q = db('audit_events')
+      const q = filtered(filter)
         .orderBy('id', 'desc')
+        .offset(filter.offset ?? 0)
         .limit(filter.limit ?? 100);
-      if (filter.affectedUserId) q.where({ affected_user_id: filter.affectedUserId });
-      if (filter.type) q.where({ type: filter.type });
       const rows: Array<Record<string, unknown>> = await q;
       return rows.map(toEvent);
     },

@@ -3,5 +3,17 @@ import type { Gatehouse } from '../../container.ts';
 /** The services the admin API calls; handlers stay thin. */
 export type AdminApiDeps = Pick<
   Gatehouse,
-  'userManager' | 'invitations' | 'sessions' | 'audit' | 'adminAudit' | 'host' | 'twoFactor' | 'external'
+  | 'settings'
+  | 'userManager'
+  | 'invitations'
+  | 'passwordReset'
+  | 'sessions'
+  | 'audit'
+  | 'adminAudit'
+  | 'outbox'
+  | 'host'
+  | 'twoFactor'
+  | 'external'
+  | 'clients'
+  | 'keys'
 >;

@@ -28,3 +28,143 @@ export const passwordField = z
   .string('Enter a password.')
   .min(1, 'Enter a password.')
   .max(1024, 'The password is too long.');
+
+/* Paging: `offset` and `limit` on every list, the total in every answer. */
+export const pagingQuery = {
+  offset: z.coerce
+    .number('offset must be a number.')
+    .int('offset must be a whole number.')
+    .min(0, 'offset must be 0 or more.')
+    .max(10_000_000, 'offset is too large.')
+    .default(0),
+  limit: z.coerce
+    .number('limit must be a number.')
+    .int('limit must be a whole number.')
+    .min(1, 'limit must be at least 1.')
+    .max(1000, 'limit must be at most 1000.')
+    .default(100),
+};
+
+const isoDate = z.string().describe('An ISO 8601 date and time (UTC).');
+const stringList = z.array(z.string());
+
+export const userResponse = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  groups: stringList,
+  status: z.enum(['invited', 'active', 'disabled']),
+  emailVerified: z.boolean(),
+  hasPassword: z.boolean(),
+  lastLoginAt: isoDate.nullable(),
+  failedLoginAttempts: z.number().int(),
+  lockedOut: z.boolean(),
+  lockoutEnd: isoDate.nullable(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+});
+
+export const userListResponse = z.object({
+  users: z.array(userResponse),
+  total: z.number().int(),
+  offset: z.number().int(),
+  limit: z.number().int(),
+});
+
+export const externalLoginResponse = z.object({
+  providerAlias: z.string(),
+  providerName: z.string().nullable(),
+  subject: z.string(),
+  email: z.string().nullable(),
+  detached: z.boolean(),
+  createdAt: isoDate,
+  lastUsedAt: isoDate.nullable(),
+});
+
+export const sessionResponse = z.object({
+  uid: z.string(),
+  device: z.string(),
+  ip: z.string().nullable(),
+  signedInAt: isoDate.nullable(),
+  lastSeenAt: isoDate.nullable(),
+  expiresAt: isoDate.nullable(),
+  clientIds: stringList,
+});
+
+export const clientResponse = z.object({
+  clientId: z.string(),
+  name: z.string().nullable(),
+  type: z.enum(['public', 'confidential']),
+  authMethod: z.string(),
+  redirectUris: stringList,
+  postLogoutRedirectUris: stringList,
+  backchannelLogoutUri: z.string().nullable(),
+  grants: stringList,
+  scopes: stringList.describe('Empty: every scope the provider offers.'),
+  skipConsent: z.boolean(),
+  builtIn: z.boolean().describe('The console client: it cannot be changed or deleted.'),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+});
+
+export const clientWithSecretResponse = clientResponse.extend({
+  secret: z.string().optional().describe('A generated secret, shown here once and never again.'),
+});
+
+export const providerResponse = z.object({
+  alias: z.string(),
+  displayName: z.string(),
+  issuer: z.string(),
+  clientId: z.string(),
+  scopes: stringList,
+  sortOrder: z.number().int(),
+  source: z.enum(['database', 'code']),
+  options: z.object({
+    tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']),
+    denyLocalLogin: z.boolean(),
+    autoRedirect: z.boolean(),
+    autoLink: z.object({
+      autoLinkExternalAccount: z.boolean(),
+      defaultUserGroups: stringList,
+      requireVerifiedEmail: z.boolean(),
+      allowedEmailDomains: stringList,
+    }),
+    allowManualLinking: z.boolean(),
+    federatedLogout: z.boolean().nullable(),
+    bypassTwoFactor: z.boolean(),
+    syncProfile: z.enum(['import', 'force']),
+    icon: z.string().optional(),
+  }),
+  register: z
+    .object({ redirectUri: z.string(), postLogoutRedirectUri: z.string(), backchannelLogoutUri: z.string() })
+    .describe('The URIs to register at the upstream.'),
+});
+
+export const keyResponse = z.object({
+  kid: z.string(),
+  alg: z.string(),
+  state: z.enum(['active', 'retired', 'expired']),
+  createdAt: isoDate,
+  retiredAt: isoDate.nullable(),
+  expiresAt: isoDate.nullable(),
+});
+
+export const auditEventResponse = z.object({
+  id: z.number().int(),
+  type: z.string(),
+  at: isoDate,
+  ip: z.string().nullable(),
+  affectedUserId: z.string().nullable(),
+  performingUserId: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+});
+
+export const outboxMessageResponse = z.object({
+  id: z.number().int(),
+  emailType: z.string(),
+  to: z.string(),
+  subject: z.string(),
+  text: z.string(),
+  links: stringList,
+  createdAt: isoDate,
+});

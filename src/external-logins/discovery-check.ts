@@ -1,0 +1,84 @@
+import type { ExternalProvider } from './external-provider.ts';
+
+/** What an upstream's discovery document says, for the admin's "test" button. */
+export interface DiscoveryReport {
+  ok: boolean;
+  discoveryUrl: string;
+  error?: string | undefined;
+  issuer?: string | undefined;
+  issuerMatches?: boolean | undefined;
+  authorizationEndpoint?: string | undefined;
+  tokenEndpoint?: string | undefined;
+  userinfoEndpoint?: string | undefined;
+  jwksUri?: string | undefined;
+  endSessionEndpoint?: string | undefined;
+  backchannelLogoutSupported: boolean;
+  frontchannelLogoutSupported: boolean;
+  idTokenSigningAlgs: string[];
+  tokenEndpointAuthMethods: string[];
+  codeChallengeMethods: string[];
+  scopesSupported: string[];
+  /** The provider's auth method is one the upstream lists (or the upstream lists none). */
+  authMethodSupported: boolean;
+}
+
+const TIMEOUT_MS = 5_000;
+
+/** Fetches the upstream's discovery document afresh (no cache) and reports what it offers. */
+export async function checkDiscovery(provider: ExternalProvider): Promise<DiscoveryReport> {
+  const discoveryUrl = `${provider.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+  const empty = {
+    discoveryUrl,
+    backchannelLogoutSupported: false,
+    frontchannelLogoutSupported: false,
+    idTokenSigningAlgs: [],
+    tokenEndpointAuthMethods: [],
+    codeChallengeMethods: [],
+    scopesSupported: [],
+    authMethodSupported: false,
+  };
+  let doc: Record<string, unknown>;
+  try {
+    const response = await fetch(discoveryUrl, {
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      redirect: 'error',
+    });
+    if (!response.ok) return { ...empty, ok: false, error: `The upstream answered ${response.status}.` };
+    doc = (await response.json()) as Record<string, unknown>;
+  } catch (err) {
+    const cause = (err as Error).cause ? `: ${String((err as Error).cause)}` : '';
+    return {
+      ...empty,
+      ok: false,
+      error: `The discovery document could not be fetched (${String(err)}${cause}).`,
+    };
+  }
+  const text = (key: string) => (typeof doc[key] === 'string' ? (doc[key] as string) : undefined);
+  const list = (key: string) => (Array.isArray(doc[key]) ? (doc[key] as unknown[]).map(String) : []);
+  const authMethods = list('token_endpoint_auth_methods_supported');
+  const issuerMatches = text('issuer') === provider.issuer;
+  return {
+    ...empty,
+    ok: issuerMatches && !!text('authorization_endpoint') && !!text('token_endpoint'),
+    ...(issuerMatches
+      ? {}
+      : { error: `The document names the issuer "${text('issuer')}", not "${provider.issuer}".` }),
+    issuer: text('issuer'),
+    issuerMatches,
+    authorizationEndpoint: text('authorization_endpoint'),
+    tokenEndpoint: text('token_endpoint'),
+    userinfoEndpoint: text('userinfo_endpoint'),
+    jwksUri: text('jwks_uri'),
+    endSessionEndpoint: text('end_session_endpoint'),
+    backchannelLogoutSupported: doc.backchannel_logout_supported === true,
+    frontchannelLogoutSupported: doc.frontchannel_logout_supported === true,
+    idTokenSigningAlgs: list('id_token_signing_alg_values_supported'),
+    tokenEndpointAuthMethods: authMethods,
+    codeChallengeMethods: list('code_challenge_methods_supported'),
+    scopesSupported: list('scopes_supported'),
+    // RFC 8414: when the list is absent, client_secret_basic is the default.
+    authMethodSupported: authMethods.length
+      ? authMethods.includes(provider.options.tokenEndpointAuthMethod)
+      : provider.options.tokenEndpointAuthMethod === 'client_secret_basic',
+  };
+}

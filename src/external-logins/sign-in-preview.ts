@@ -1,0 +1,87 @@
+import type { User } from '../users/user.ts';
+import type { UserManager } from '../users/user-manager.ts';
+import type { ExternalLoginStore } from './external-login-store.ts';
+import type { ExternalProvider } from './external-provider.ts';
+
+/** The parts of an upstream identity the decision reads (ExternalLoginService's UpstreamIdentity). */
+export interface PreviewIdentity {
+  sub: string;
+  email?: string | undefined;
+  emailVerified: boolean;
+  name?: string | undefined;
+}
+
+/** What an upstream sign-in would do, decided by the same rules as the sign-in, writing nothing. */
+export type SignInPreview =
+  | { outcome: 'sign_in'; user: User; reason: string }
+  | { outcome: 'link'; user: User; reason: string }
+  | { outcome: 'create'; email: string; name: string; groups: string[]; reason: string }
+  | { outcome: 'refuse'; refusal: string; reason: string };
+
+/**
+ * The auto-link dry run: given an upstream identity, says which local account the sign-in would
+ * land on. It follows ExternalLoginService's order (existing link → auto-link by email → create →
+ * refuse). Extensions' ExternalLoginAutoLinking and ExternalLogin handlers are not asked: asking
+ * them would publish notifications, which the audit log records.
+ */
+export async function previewSignIn(
+  deps: { links: ExternalLoginStore; userManager: UserManager },
+  provider: ExternalProvider,
+  identity: PreviewIdentity,
+): Promise<SignInPreview> {
+  const link = await deps.links.find(provider.alias, identity.sub);
+  if (link) {
+    const user = await deps.userManager.findById(link.userId);
+    if (user?.status === 'active') {
+      return { outcome: 'sign_in', user, reason: `This ${provider.displayName} account is already linked.` };
+    }
+    return {
+      outcome: 'refuse',
+      refusal: 'disabled',
+      reason: 'It is linked to an account that is not active.',
+    };
+  }
+  const auto = provider.options.autoLink;
+  if (!auto.autoLinkExternalAccount) {
+    return refuse('not_linked', 'Auto-link is off and no account is linked to this subject.');
+  }
+  if (!identity.email) return refuse('not_linked', 'The upstream sends no email address to link by.');
+  if (auto.requireVerifiedEmail && !identity.emailVerified) {
+    return refuse(
+      'unverified_email',
+      'The upstream has not verified the email (email_verified is not true).',
+    );
+  }
+  const domain = identity.email.split('@')[1]?.toLowerCase() ?? '';
+  if (
+    auto.allowedEmailDomains.length &&
+    !auto.allowedEmailDomains.map((d) => d.toLowerCase()).includes(domain)
+  ) {
+    return refuse(
+      'domain_not_allowed',
+      `${domain} is not one of the allowed domains (${auto.allowedEmailDomains.join(', ')}).`,
+    );
+  }
+  const existing = await deps.userManager.findByEmail(identity.email);
+  if (existing?.status === 'disabled') return refuse('disabled', `${existing.email} exists but is disabled.`);
+  if (existing) {
+    const invited = existing.status === 'invited' ? ' and accept their invitation' : '';
+    return {
+      outcome: 'link',
+      user: existing,
+      reason: `It would link to ${existing.email}, the account with the same email${invited}.`,
+    };
+  }
+  const groups = [...auto.defaultUserGroups];
+  return {
+    outcome: 'create',
+    email: identity.email,
+    name: identity.name ?? '',
+    groups,
+    reason: `No account has this email: a new one would be created${groups.length ? ` in ${groups.join(', ')}` : ' with no groups'}.`,
+  };
+}
+
+function refuse(refusal: string, reason: string): SignInPreview {
+  return { outcome: 'refuse', refusal, reason };
+}

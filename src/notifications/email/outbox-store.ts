@@ -1,0 +1,38 @@
+import type { Database } from '../../db/database.ts';
+
+export interface OutboxMessage {
+  id: number;
+  emailType: string;
+  to: string;
+  subject: string;
+  text: string;
+  /** The links in the message (invitation, reset), for an admin to pass on by hand. */
+  links: string[];
+  createdAt: Date;
+}
+
+/** Reads the messages kept when SMTP_URL is not set (createOutboxSender writes them). */
+export class OutboxStore {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  async list(page: { offset: number; limit: number }): Promise<{ messages: OutboxMessage[]; total: number }> {
+    const [rows, count] = await Promise.all([
+      this.#db('outbox').orderBy('id', 'desc').offset(page.offset).limit(page.limit),
+      this.#db('outbox').count<{ count: string }[]>('* as count').first(),
+    ]);
+    const messages = (rows as Array<Record<string, unknown>>).map((r) => ({
+      id: Number(r.id),
+      emailType: String(r.email_type),
+      to: String(r.to),
+      subject: String(r.subject),
+      text: String(r.text),
+      links: [...new Set(String(r.text).match(/https?:\/\/[^\s<>"]+/g) ?? [])],
+      createdAt: r.created_at as Date,
+    }));
+    return { messages, total: Number(count?.count ?? 0) };
+  }
+}
