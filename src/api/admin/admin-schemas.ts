@@ -156,6 +156,10 @@ export const auditEventResponse = z.object({
   ip: z.string().nullable(),
   affectedUserId: z.string().nullable(),
   performingUserId: z.string().nullable(),
+  actor: z
+    .object({ kind: z.enum(['user', 'client', 'cli']), id: z.string() })
+    .nullable()
+    .describe('Who acted: a user, a machine client, or the OS user of a CLI command.'),
   details: z.record(z.string(), z.unknown()),
 });
 
