@@ -2,11 +2,17 @@ import type { Context } from 'koa';
 import { signInUrl } from '../admin/console-sign-in.ts';
 import { findSignedIn } from '../http/current-session.ts';
 import { localLoginAllowed } from '../http/local-login-guard.ts';
+import { currentLocale } from '../i18n/request-locale.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { renderPage } from './page.ts';
 
-// One unambiguous form for everyone: the server does not know the reader's time zone.
-const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
+// In the reader's language, in UTC: the server does not know the reader's time zone.
+const dateTime = () =>
+  new Intl.DateTimeFormat(currentLocale() === 'en' ? 'en-GB' : currentLocale(), {
+    dateStyle: 'long',
+    timeStyle: 'short',
+    timeZone: 'UTC',
+  });
 
 /**
  * Someone not signed in who opens an account page starts a sign-in through the console client and
@@ -35,7 +41,7 @@ export function showAccount(deps: AccountDeps) {
     renderPage(ctx, deps, 'profile.njk', {
       user,
       lastLogin: user.lastLoginAt
-        ? { iso: user.lastLoginAt.toISOString(), text: `${dateTime.format(user.lastLoginAt)} UTC` }
+        ? { iso: user.lastLoginAt.toISOString(), text: `${dateTime().format(user.lastLoginAt)} UTC` }
         : undefined,
       // Changing needs the current password: nothing to offer to someone who signs in elsewhere.
       localLogin,

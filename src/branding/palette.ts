@@ -4,9 +4,20 @@
  */
 type Rgb = [number, number, number];
 
-const LIGHT_SURFACE: Rgb = [0xff, 0xff, 0xff];
-// The darkest and lightest backgrounds the dark theme puts text on (see public/gatehouse.css).
-const DARK_SURFACE: Rgb = [0x16, 0x1b, 0x22];
+// Every background the accent is put on as text, per theme (see public/gatehouse.css): the card,
+// the page around it, notices and alerts.
+const LIGHT_BACKGROUNDS: Rgb[] = [
+  [0xff, 0xff, 0xff],
+  [0xf3, 0xf4, 0xf6],
+  [0xee, 0xf6, 0xff],
+  [0xfe, 0xf3, 0xf2],
+];
+const DARK_BACKGROUNDS: Rgb[] = [
+  [0x16, 0x1b, 0x22],
+  [0x0d, 0x11, 0x17],
+  [0x0f, 0x25, 0x40],
+  [0x2d, 0x14, 0x14],
+];
 const DARK_INK = '#0d1117';
 const AA = 4.5;
 
@@ -37,10 +48,11 @@ export function contrast(a: Rgb, b: Rgb): number {
   return (hi + 0.05) / (lo + 0.05);
 }
 
-/** Mixes `colour` towards `target` in 4 % steps until it contrasts enough with `background`. */
-function adjust(colour: Rgb, target: Rgb, background: Rgb): Rgb {
+/** Mixes `colour` towards `target` in 4 % steps until it contrasts enough with every background. */
+function adjust(colour: Rgb, target: Rgb, backgrounds: Rgb[]): Rgb {
   let current = colour;
-  for (let step = 1; contrast(current, background) < AA && step <= 25; step++) {
+  const enough = () => backgrounds.every((b) => contrast(current, b) >= AA);
+  for (let step = 1; !enough() && step <= 25; step++) {
     const t = step * 0.04;
     current = colour.map((c, i) => c + ((target[i] ?? 0) - c) * t) as Rgb;
   }
@@ -50,7 +62,7 @@ function adjust(colour: Rgb, target: Rgb, background: Rgb): Rgb {
 export function palette(primary: string): Palette {
   const rgb = parseHex(primary);
   return {
-    light: { accent: toHex(adjust(rgb, [0, 0, 0], LIGHT_SURFACE)), accentInk: '#ffffff' },
-    dark: { accent: toHex(adjust(rgb, [255, 255, 255], DARK_SURFACE)), accentInk: DARK_INK },
+    light: { accent: toHex(adjust(rgb, [0, 0, 0], LIGHT_BACKGROUNDS)), accentInk: '#ffffff' },
+    dark: { accent: toHex(adjust(rgb, [255, 255, 255], DARK_BACKGROUNDS)), accentInk: DARK_INK },
   };
 }

@@ -16,7 +16,9 @@ function totp(secret: string, offsetSteps = 0): Promise<string> {
 }
 
 function secretOn(page: Page): string {
-  const secret = parse(page.body).querySelector('[data-testid="totp-secret"]')?.textContent.trim();
+  const secret = parse(page.body)
+    .querySelector('[data-testid="totp-secret"]')
+    ?.textContent.replace(/\s/g, '');
   if (!secret) throw new Error(`no TOTP secret on the page:\n${page.body}`);
   return secret;
 }
