@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerClientCommands } from './cli/client-commands.ts';
+import { registerDbCommands } from './cli/db-commands.ts';
 import { registerKeyCommands } from './cli/key-commands.ts';
 import { registerMigrate } from './cli/migrate.ts';
 import { registerProviderCommands } from './cli/provider-commands.ts';
@@ -19,6 +20,7 @@ export function buildProgram(env: Env): Command {
     .configureOutput({ outputError: (message, write) => write(`gatehouse: ${usageLine(message)}\n`) });
   registerServe(program, env);
   registerMigrate(program, env);
+  registerDbCommands(program, env);
   registerUserCommands(program, env);
   registerClientCommands(program, env);
   registerProviderCommands(program, env);

@@ -77,3 +77,18 @@ export async function pendingMigrations(db: Database): Promise<string[]> {
   const [, pending] = (await db.migrate.list(config)) as [unknown, Array<{ file: string } | string>];
   return pending.map((p) => (typeof p === 'string' ? p : p.file));
 }
+
+/** The migrations this version of Gatehouse has, in the order they apply. */
+export async function knownMigrations(): Promise<string[]> {
+  return migrationSource.getMigrations([]);
+}
+
+export async function appliedMigrations(db: Database | Knex.Transaction): Promise<string[]> {
+  const [applied] = (await db.migrate.list(config)) as [Array<{ name: string } | string>, unknown];
+  return applied.map((a) => (typeof a === 'string' ? a : a.name));
+}
+
+/** Applies exactly `names`, in order, in the caller's transaction (a restore rebuilds a backup's schema). */
+export async function migrateTo(trx: Knex.Transaction, names: string[]): Promise<void> {
+  for (const name of names) await trx.migrate.up({ ...config, name });
+}

@@ -118,6 +118,18 @@ async function leave(client: pg.Client, cluster: EmbeddedCluster): Promise<boole
   }
 }
 
+/** How many processes use the cluster now: each running Gatehouse process (and command) holds one lease. */
+export async function leaseHolders(db: {
+  raw(sql: string, bindings: number[]): Promise<unknown>;
+}): Promise<number> {
+  const result = (await db.raw(
+    `SELECT count(*)::int AS n FROM pg_locks
+      WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = ?`,
+    [LEASE_KEY],
+  )) as { rows: Array<{ n: number }> };
+  return result.rows[0]?.n ?? 0;
+}
+
 async function ensureDatabase(client: pg.Client, database: string): Promise<void> {
   const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
   if (rowCount) return;
