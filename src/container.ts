@@ -22,10 +22,11 @@ import { type ClientStore, createClientStore } from './oidc/client-store.ts';
 import { buildProviderConfiguration } from './oidc/configuration.ts';
 import { createAdapterFactory } from './oidc/knex-adapter.ts';
 import { ProviderHost } from './oidc/provider-host.ts';
+import { logProviderRefusals } from './oidc/provider-logging.ts';
 import { SessionService } from './oidc/session-service.ts';
 import { SigningKeyService } from './oidc/signing-keys.ts';
 import { TTL } from './oidc/ttl.ts';
-import { createLogger, type Logger } from './operations/logger.ts';
+import { causeOf, createLogger, type Logger } from './operations/logger.ts';
 import { createViews, type Views } from './rendering/views.ts';
 import { FirstRunSetup } from './users/first-run.ts';
 import { InvitationService } from './users/invitations.ts';
@@ -211,12 +212,10 @@ function createProviderHost(
     keys: parts.keys,
     configure: (jwks) => buildProviderConfiguration({ settings, pages, jwks, adapter, findAccount }),
     onProvider: (provider) => {
+      logProviderRefusals(provider, logger);
       provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
       provider.on('backchannel.error', (_client, err, _uri, _sub, sid) =>
-        logger.warn(
-          { err: String(err), cause: String((err as Error).cause), sid },
-          'back-channel logout delivery failed',
-        ),
+        logger.warn({ err: String(err), cause: causeOf(err), sid }, 'back-channel logout delivery failed'),
       );
     },
   });

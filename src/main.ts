@@ -29,7 +29,11 @@ export async function serve(
     logger.info({ signal }, 'shutting down');
     // running.stop() closes the pool, then the embedded cluster if no other process uses it.
     running.stop().then(
-      () => process.exit(0),
+      () => {
+        // The last line, so whoever reads the log knows the process ended on purpose.
+        logger.info({ signal }, 'stopped');
+        process.exit(0);
+      },
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
         process.exit(1);

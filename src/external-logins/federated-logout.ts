@@ -1,5 +1,5 @@
 import type { NotificationBus } from '../notifications/notification-bus.ts';
-import type { Logger } from '../operations/logger.ts';
+import { causeOf, type Logger } from '../operations/logger.ts';
 import type { ExternalLogins } from './external-logins.ts';
 import { usesFederatedLogout } from './external-provider.ts';
 import type { LogoutContinuations } from './logout-continuations.ts';
@@ -41,7 +41,7 @@ export function registerFederatedLogout(bus: NotificationBus, deps: FederatedLog
     } catch (err) {
       // The local sign-out already happened; an unreachable upstream must not undo or block it.
       deps.logger.warn(
-        { err: String(err), alias: provider.alias },
+        { err: String(err), cause: causeOf(err), alias: provider.alias },
         'federated logout skipped: upstream unavailable',
       );
     }

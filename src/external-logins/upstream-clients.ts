@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 import { AppError } from '../errors/app-error.ts';
-import type { Logger } from '../operations/logger.ts';
+import { causeOf, type Logger } from '../operations/logger.ts';
 import type { ExternalProvider } from './external-provider.ts';
 
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
@@ -60,7 +60,7 @@ export class UpstreamClients {
       return config;
     } catch (err) {
       this.#logger.warn(
-        { err: String(err), alias: provider.alias, issuer: provider.issuer },
+        { err: String(err), cause: causeOf(err), alias: provider.alias, issuer: provider.issuer },
         'upstream discovery failed',
       );
       throw new AppError(
@@ -139,7 +139,10 @@ export class UpstreamClients {
     try {
       return await oidc.fetchUserInfo(config, accessToken, sub);
     } catch (err) {
-      this.#logger.warn({ err: String(err) }, 'upstream userinfo failed; using the ID token alone');
+      this.#logger.warn(
+        { err: String(err), cause: causeOf(err) },
+        'upstream userinfo failed; using the ID token alone',
+      );
       return {};
     }
   }

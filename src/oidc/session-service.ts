@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { Session } from 'oidc-provider';
 import type { Database } from '../db/database.ts';
-import type { Logger } from '../operations/logger.ts';
+import { causeOf, type Logger } from '../operations/logger.ts';
 import type { ProviderHost } from './provider-host.ts';
 import { describeDevice, SessionActivityStore } from './session-activity.ts';
 
@@ -182,7 +182,10 @@ export class SessionService {
       try {
         await client.backchannelLogout(session.accountId, sid);
       } catch (err) {
-        this.#logger.warn({ err: String(err), clientId }, 'back-channel logout delivery failed');
+        this.#logger.warn(
+          { err: String(err), cause: causeOf(err), clientId },
+          'back-channel logout delivery failed',
+        );
       }
     });
     await Promise.all(deliveries);

@@ -6,6 +6,7 @@ import { recordUpstreamSession } from '../../external-logins/external-session-st
 import { pauseAutoRedirect } from '../../external-logins/signed-out-marker.ts';
 import type { CompletedRoundTrip } from '../../external-logins/upstream-round-trip.ts';
 import { actorOf } from '../../http/actor.ts';
+import { causeOf } from '../../operations/logger.ts';
 import type { InteractionDeps } from '../interaction-deps.ts';
 import { type InteractionDetails, loadInteraction } from '../load-interaction.ts';
 import { renderLogin } from '../login.ts';
@@ -67,7 +68,10 @@ async function exchange(
   try {
     return await deps.external.roundTrip.complete(provider, request, query);
   } catch (err) {
-    ctx.state.log?.warn({ err: String(err), alias: provider.alias }, 'upstream code exchange failed');
+    ctx.state.log?.warn(
+      { err: String(err), cause: causeOf(err), alias: provider.alias },
+      'upstream code exchange failed',
+    );
     pauseAutoRedirect(ctx);
     throw new AppError(
       'external_login_failed',
