@@ -6,7 +6,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.ts';
 import { Browser } from '../support/browser.ts';
 import { freePort } from '../support/gatehouse.ts';
-import { postmastersOf, type ServedGatehouse, serve, untilGone } from '../support/served.ts';
+import {
+  postmastersOf,
+  processTree,
+  rssMegabytes,
+  type ServedGatehouse,
+  serve,
+  untilGone,
+} from '../support/served.ts';
 import { authorize, redeem, USER } from '../support/sign-in.ts';
 import { TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
 
@@ -66,6 +73,11 @@ describe('the README walk-through on the embedded database', () => {
     const sub = tokens.claims()?.sub ?? '';
     expect(tokens.claims()).toMatchObject({ iss: issuer, aud: 'demo', email: USER.email });
     expect(await oidc.fetchUserInfo(config, tokens.access_token, sub)).toMatchObject({ email: USER.email });
+
+    // At idle after one sign-in, Gatehouse and its cluster together stay well below PGlite's ~620 MB.
+    await new Promise((r) => setTimeout(r, 2000));
+    const rss = rssMegabytes([...processTree(served.child.pid ?? 0), ...processTree(postmaster ?? 0)]);
+    expect(rss).toBeLessThan(620);
 
     expect(await served.stop('SIGTERM')).toBe(0);
     expect(await untilGone(postmaster ? [postmaster] : [])).toEqual([]);

@@ -205,3 +205,14 @@ export async function createUserAt(base: string, token: string, email: string): 
   await response.arrayBuffer();
   return response.status;
 }
+
+/** Resident memory of these processes together, in MB, as `ps` reports it (shared pages counted in each). */
+export function rssMegabytes(pids: number[]): number {
+  const out = execFileSync('ps', ['-o', 'rss=', '-p', pids.join(',')], { encoding: 'utf8' });
+  const kb = out
+    .split('\n')
+    .map((line) => Number.parseInt(line.trim(), 10))
+    .filter(Number.isFinite)
+    .reduce((a, b) => a + b, 0);
+  return Math.round(kb / 1024);
+}
