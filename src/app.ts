@@ -84,6 +84,7 @@ function pagesRouter(gatehouse: Gatehouse, guards: Guards, issueCsrf: Middleware
     signInManager: gatehouse.signInManager,
     twoFactor: gatehouse.twoFactor,
     external: gatehouse.external,
+    consents: gatehouse.consents,
   };
   for (const router of [
     interactionRouter(interactionDeps, guards),

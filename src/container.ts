@@ -20,6 +20,7 @@ import { createFindAccount } from './oidc/accounts.ts';
 import { ClientService } from './oidc/client-service.ts';
 import { type ClientStore, createClientStore } from './oidc/client-store.ts';
 import { buildProviderConfiguration } from './oidc/configuration.ts';
+import { ConsentStore } from './oidc/consent-store.ts';
 import { createAdapterFactory } from './oidc/knex-adapter.ts';
 import { ProviderHost } from './oidc/provider-host.ts';
 import { logProviderRefusals } from './oidc/provider-logging.ts';
@@ -49,6 +50,8 @@ export interface Gatehouse {
   /** `adminAudit.record(actor, { action, target, before, after })` after every admin change. */
   adminAudit: AdminAudit;
   outbox: OutboxStore;
+  /** The consents people gave, per user and application. */
+  consents: ConsentStore;
   userManager: UserManager;
   signInManager: SignInManager;
   invitations: InvitationService;
@@ -126,7 +129,8 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
   const tokens = createOneTimeTokenStore(db);
   const clientStore = createClientStore(db, box, settings.issuer);
   const keys = new SigningKeyService(db, box, TTL.IdToken + 15 * 60);
-  const host = await createProviderHost(foundation, { views, keys, users, clientStore });
+  const consents = new ConsentStore(db);
+  const host = await createProviderHost(foundation, { views, keys, users, clientStore, consents });
   const sessions = new SessionService(host, db, logger);
   recordSessionActivity(host, sessions, logger);
   const userDeps: UserManagerDeps = {
@@ -167,6 +171,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     audit,
     adminAudit: new AdminAudit(audit, logger),
     outbox: new OutboxStore(db),
+    consents,
     userManager,
     signInManager: new SignInManager(userManager, notifications, sessions),
     invitations,
@@ -201,7 +206,13 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
 /** oidc-provider, which reads accounts straight from the user store and knows no service. */
 function createProviderHost(
   { settings, logger, db }: Foundation,
-  parts: { views: Views; keys: SigningKeyService; users: UserStore; clientStore: ClientStore },
+  parts: {
+    views: Views;
+    keys: SigningKeyService;
+    users: UserStore;
+    clientStore: ClientStore;
+    consents: ConsentStore;
+  },
 ): Promise<ProviderHost> {
   const adapter = createAdapterFactory(db, parts.clientStore);
   const findAccount = createFindAccount(parts.users);
@@ -210,7 +221,8 @@ function createProviderHost(
     issuer: settings.issuer,
     trustProxy: settings.trustProxy,
     keys: parts.keys,
-    configure: (jwks) => buildProviderConfiguration({ settings, pages, jwks, adapter, findAccount }),
+    configure: (jwks) =>
+      buildProviderConfiguration({ settings, pages, jwks, adapter, findAccount, consents: parts.consents }),
     onProvider: (provider) => {
       logProviderRefusals(provider, logger);
       provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));

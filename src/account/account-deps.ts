@@ -12,6 +12,7 @@ export type AccountDeps = Pick<
   | 'passwordReset'
   | 'external'
   | 'signInManager'
+  | 'consents'
 >;
 
 /** Body parsing and CSRF verification, in that order, for every form POST. */

@@ -3,6 +3,7 @@ import { signInUrl } from '../admin/console-sign-in.ts';
 import { findSignedIn } from '../http/current-session.ts';
 import { localLoginAllowed } from '../http/local-login-guard.ts';
 import { currentLocale } from '../i18n/request-locale.ts';
+import { ADMIN_GROUP } from '../users/user.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { renderPage } from './page.ts';
 
@@ -47,6 +48,7 @@ export function showAccount(deps: AccountDeps) {
       localLogin,
       canChangePassword: localLogin && user.hasPassword,
       hasProviders: providers.length > 0,
+      isAdmin: user.groups.includes(ADMIN_GROUP),
     });
   };
 }

@@ -9,6 +9,13 @@ import { showLinkedLogins, unlinkFromPage } from './linked-logins.ts';
 import { passwordPagesGuard } from './passwords-off.ts';
 import { completeReset, showResetForm } from './reset-complete.ts';
 import { requestReset, showResetRequest } from './reset-request.ts';
+import {
+  endOtherSessions,
+  endSession,
+  revokeApplication,
+  showApplications,
+  showSessions,
+} from './sessions-page.ts';
 
 /**
  * The self-service pages: the links from invitation and reset emails, and the signed-in user's
@@ -36,5 +43,10 @@ export function accountRouter(deps: AccountDeps, guards: FormGuards): Router {
   router.post('/account/password', password, ...form, changePassword(deps));
   router.get('/account/linked-logins', showLinkedLogins(deps));
   router.post('/account/linked-logins/unlink', ...form, unlinkFromPage(deps));
+  router.get('/account/sessions', showSessions(deps));
+  router.post('/account/sessions/end', ...form, endSession(deps));
+  router.post('/account/sessions/end-others', ...form, endOtherSessions(deps));
+  router.get('/account/applications', showApplications(deps));
+  router.post('/account/applications/revoke', ...form, revokeApplication(deps));
   return router;
 }

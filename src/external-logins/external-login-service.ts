@@ -7,7 +7,7 @@ import type { UserManager } from '../users/user-manager.ts';
 import type { ExternalLogin, ExternalLoginStore } from './external-login-store.ts';
 import type { ExternalProvider } from './external-provider.ts';
 import type { ProviderRegistry } from './provider-registry.ts';
-import { previewSignIn, type SignInPreview } from './sign-in-preview.ts';
+import { type PreviewIdentity, previewSignIn, type SignInPreview } from './sign-in-preview.ts';
 
 export interface UpstreamIdentity {
   sub: string;
@@ -115,7 +115,7 @@ export class ExternalLoginService {
   }
 
   /** The auto-link dry run: where this identity's sign-in would land, with nothing written. */
-  preview(provider: ExternalProvider, identity: UpstreamIdentity): Promise<SignInPreview> {
+  preview(provider: ExternalProvider, identity: PreviewIdentity): Promise<SignInPreview> {
     return previewSignIn(this.#deps, provider, identity);
   }
 

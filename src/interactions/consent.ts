@@ -64,6 +64,13 @@ export function submitConsent(deps: InteractionDeps) {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const grantId = await grant.save();
+    // Remembered per user and client, so the next session of this user does not ask again.
+    await deps.consents.remember(
+      details.session.accountId,
+      String(details.params.client_id),
+      grant.getOIDCScope().split(' ').filter(Boolean),
+      grant.getOIDCClaims(),
+    );
     await finishInteraction(ctx, provider, { consent: { grantId } });
   };
 }

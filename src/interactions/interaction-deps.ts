@@ -1,4 +1,5 @@
 import type { ExternalLogins } from '../external-logins/external-logins.ts';
+import type { ConsentStore } from '../oidc/consent-store.ts';
 import type { ProviderHost } from '../oidc/provider-host.ts';
 import type { Views } from '../rendering/views.ts';
 import type { SignInManager } from '../users/sign-in-manager.ts';
@@ -11,4 +12,5 @@ export interface InteractionDeps {
   signInManager: SignInManager;
   twoFactor: TwoFactorService;
   external: ExternalLogins;
+  consents: ConsentStore;
 }

@@ -11,7 +11,8 @@ import { deriveKey } from '../crypto/secret-box.ts';
 import { containsUnstorableText } from '../db/unstorable-text.ts';
 import { SCOPE_CLAIMS } from './accounts.ts';
 import { ACR } from './acr.ts';
-import { loadExistingGrant } from './first-party-grants.ts';
+import type { ConsentStore } from './consent-store.ts';
+import { createLoadExistingGrant } from './first-party-grants.ts';
 import { buildInteractionPolicy } from './interaction-policy.ts';
 import { createProviderFetch } from './private-network-guard.ts';
 import { TTL } from './ttl.ts';
@@ -30,6 +31,7 @@ export interface ProviderConfigurationDeps {
   jwks: JWKS;
   adapter: AdapterFactory;
   findAccount: FindAccount;
+  consents: ConsentStore;
 }
 
 /** Cookie signing key, the same on every node because it derives from SECRET_KEY. */
@@ -83,7 +85,7 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
     },
     /** `skip_consent` marks first-party clients (`gatehouse client create --skip-consent`). */
     extraClientMetadata: { properties: ['skip_consent'] },
-    loadExistingGrant,
+    loadExistingGrant: createLoadExistingGrant(deps.consents),
     /** PKCE with S256 for every client using the authorization code, confidential ones too. */
     pkce: { required: () => true },
     /** Refresh tokens rotate on every use; presenting a rotated one revokes the whole grant. */

@@ -1,11 +1,13 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { emailField, nameField } from '../../api/admin/admin-schemas.ts';
+import { adminUserJson } from '../../api/admin/admin-user-json.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { actorOf } from '../../http/actor.ts';
 import { parseBody } from '../../http/validation.ts';
 import { ADMIN_GROUP } from '../../users/user.ts';
 import type { AdminDeps } from '../admin-deps.ts';
+import { consoleActor } from '../audit-actor.ts';
 import { signedInOf } from '../console-sign-in.ts';
 import { listText } from '../form-fields.ts';
 import { type NoticeKey, withNotice } from '../render.ts';
@@ -95,6 +97,12 @@ export function userAction(deps: AdminDeps) {
     const user = await requireUser(deps, id);
     try {
       const notice = await action(ctx, deps, id);
+      await deps.adminAudit.record(consoleActor(ctx), {
+        action: `user.${String(ctx.params.action)}`,
+        target: { type: 'user', id },
+        before: adminUserJson(user),
+        after: adminUserJson(await requireUser(deps, id)),
+      });
       ctx.status = 303;
       ctx.redirect(withNotice(`/admin/users/${id}`, notice));
     } catch (error) {
@@ -114,7 +122,13 @@ export function deleteUserFromPage(deps: AdminDeps) {
   return async (ctx: Context): Promise<void> => {
     const id = String(ctx.params.id);
     refuseSelf(ctx, id);
+    const before = await requireUser(deps, id);
     await deps.userManager.deleteUser(id);
+    await deps.adminAudit.record(consoleActor(ctx), {
+      action: 'user.delete',
+      target: { type: 'user', id },
+      before: adminUserJson(before),
+    });
     ctx.status = 303;
     ctx.redirect(withNotice('/admin/users', 'deleted'));
   };

@@ -1,10 +1,12 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { emailField, nameField } from '../../api/admin/admin-schemas.ts';
+import { adminUserJson } from '../../api/admin/admin-user-json.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { actorOf } from '../../http/actor.ts';
 import { parseBody } from '../../http/validation.ts';
 import type { AdminDeps } from '../admin-deps.ts';
+import { consoleActor } from '../audit-actor.ts';
 import { signedInOf } from '../console-sign-in.ts';
 import { listText } from '../form-fields.ts';
 import { renderAdmin, withNotice } from '../render.ts';
@@ -37,6 +39,11 @@ export function createUserFromForm(deps: AdminDeps) {
           { email: input.email, name: input.name, groups: input.groups, message: input.message || undefined },
           actor,
         );
+        await deps.adminAudit.record(consoleActor(ctx), {
+          action: 'invitation.send',
+          target: { type: 'user', id: user.id },
+          after: adminUserJson(user),
+        });
         return ctx.redirect(withNotice(`/admin/users/${user.id}`, 'invited'));
       }
       if (!input.password)
@@ -47,6 +54,11 @@ export function createUserFromForm(deps: AdminDeps) {
         groups: input.groups,
         password: input.password,
         status: 'active',
+      });
+      await deps.adminAudit.record(consoleActor(ctx), {
+        action: 'user.create',
+        target: { type: 'user', id: user.id },
+        after: adminUserJson(user),
       });
       ctx.redirect(withNotice(`/admin/users/${user.id}`, 'created'));
     } catch (error) {
