@@ -21,6 +21,11 @@ const NOTICES: Record<string, string> = {
   revoked: 'applications.revoked',
 };
 
+function noticeOf(ctx: Context): string | undefined {
+  const key = String(ctx.query.notice);
+  return Object.hasOwn(NOTICES, key) ? NOTICES[key] : undefined;
+}
+
 /** GET /account/sessions: where the user is signed in (device, IP address, last seen). */
 export function showSessions(deps: AccountDeps) {
   return async (ctx: Context): Promise<void> => {
@@ -29,7 +34,7 @@ export function showSessions(deps: AccountDeps) {
     await deps.sessions.touch(ctx, signedIn.session);
     const sessions = await deps.sessions.listFor(signedIn.user.id);
     renderPage(ctx, deps, 'sessions.njk', {
-      notice: NOTICES[String(ctx.query.notice)],
+      notice: noticeOf(ctx),
       sessions: sessions.map((s) => ({
         ...s,
         current: s.uid === signedIn.session.uid,
@@ -72,7 +77,7 @@ export function showApplications(deps: AccountDeps) {
     if (!signedIn) return renderSignedOut(ctx, deps);
     const consents = await deps.consents.listFor(signedIn.user.id);
     renderPage(ctx, deps, 'applications.njk', {
-      notice: NOTICES[String(ctx.query.notice)],
+      notice: noticeOf(ctx),
       consents: consents.map((c) => ({ ...c, since: when(c.createdAt) })),
     });
   };
