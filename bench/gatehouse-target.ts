@@ -13,7 +13,7 @@ import {
 export async function startGatehouseTarget(databaseUrl: string, users: BenchUser[]): Promise<Target> {
   const gh = await startGatehouse({ databaseUrl, env: { LOG_LEVEL: 'warn' } });
   try {
-    await seed(gh.gatehouse, users);
+    await seedBenchTarget(gh.gatehouse, users);
   } catch (error) {
     await gh.stop();
     throw error;
@@ -22,7 +22,7 @@ export async function startGatehouseTarget(databaseUrl: string, users: BenchUser
 }
 
 /** Through the services, as an operator's `gatehouse user` / `gatehouse client` commands would. */
-async function seed(gatehouse: Gatehouse, users: BenchUser[]): Promise<void> {
+export async function seedBenchTarget(gatehouse: Gatehouse, users: BenchUser[]): Promise<void> {
   for (const user of users) {
     await gatehouse.userManager.createUser({ ...user, password: PASSWORD, emailVerified: true });
   }

@@ -18,6 +18,7 @@ import { requestLocale } from './i18n/request-locale.ts';
 import { interactionRouter } from './interactions/router.ts';
 import { endSessionHook } from './interactions/upstream/end-session-hook.ts';
 import { externalPagesRouter, upstreamBackchannelRouter } from './interactions/upstream/router.ts';
+import { adapterReadScope, adapterUnitOfWork } from './oidc/adapter-unit-of-work.ts';
 import { cookieKey } from './oidc/configuration.ts';
 import { assetsRouter } from './operations/assets.ts';
 import { healthRouter } from './operations/health.ts';
@@ -45,6 +46,7 @@ export function createApp(gatehouse: Gatehouse): Koa {
 
   for (const router of [healthRouter(gatehouse.db), metrics.router, assetsRouter(settings.branding)])
     mount(app, router);
+  app.use(readScopeFor('/interaction/'));
 
   const csrf = csrfProtection({ secure: settings.issuer.startsWith('https://') });
   const guards: Guards = {
@@ -56,8 +58,15 @@ export function createApp(gatehouse: Gatehouse): Koa {
   mount(app, upstreamBackchannelRouter(gatehouse, guards.body));
 
   app.use(endSessionHook({ host, notifications: gatehouse.notifications }));
+  app.use(adapterUnitOfWork(gatehouse.db, settings.refreshTokenReuseSeconds));
   app.use(host.middleware());
   return app;
+}
+
+/** The sign-in steps read the same interaction several times per request; remember it once. */
+function readScopeFor(prefix: string): Middleware {
+  const scope = adapterReadScope();
+  return (ctx, next) => (ctx.path.startsWith(prefix) ? scope(ctx, next) : next());
 }
 
 interface Guards {

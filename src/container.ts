@@ -1,6 +1,7 @@
 import { brandFrom, logoOrigin } from './branding/branding.ts';
 import type { Settings } from './config/settings.ts';
 import { deriveKey, SecretBox } from './crypto/secret-box.ts';
+import { ChangeFeed } from './db/change-feed.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrateLatest } from './db/migrations.ts';
 import { type Configure, GatehouseBuilder, loadExtensions } from './extensions.ts';
@@ -82,7 +83,7 @@ export async function createContainer(
   options: ContainerOptions = {},
 ): Promise<Gatehouse> {
   const logger = options.logger ?? createLogger(settings);
-  const { db, close } = await openDatabase(settings, logger);
+  const { db, close, url } = await openDatabase(settings, logger);
   try {
     if (options.migrate ?? true) await migrateLatest(db);
     const builder = new GatehouseBuilder();
@@ -90,7 +91,7 @@ export async function createContainer(
     await options.configure?.(builder);
     const audit = createAuditStore(db);
     const notifications = new NotificationBus(logger, audit);
-    const gatehouse = await assemble({ settings, logger, db, close, builder, notifications, audit });
+    const gatehouse = await assemble({ settings, logger, db, url, close, builder, notifications, audit });
     // Gatehouse's own handlers first, then the extensions' in the order they registered them.
     registerFederatedLogout(notifications, {
       external: gatehouse.external,
@@ -112,13 +113,15 @@ interface Foundation {
   db: Database;
   /** Lets go of the pool, and of the embedded cluster when Gatehouse runs one. */
   close(): Promise<void>;
+  /** The database's connection URL (the embedded cluster's too), for the LISTEN connection. */
+  url: string;
   builder: GatehouseBuilder;
   notifications: NotificationBus;
   audit: AuditStore;
 }
 
 async function assemble(foundation: Foundation): Promise<Gatehouse> {
-  const { settings, logger, db, close, builder, notifications, audit } = foundation;
+  const { settings, logger, db, url, close, builder, notifications, audit } = foundation;
   const box = new SecretBox(settings.secretKey);
   const views = createViews({
     brand: brandFrom(settings.branding, settings.issuer),
@@ -127,8 +130,12 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
   });
   const users = createUserStore(db);
   const tokens = createOneTimeTokenStore(db);
-  const clientStore = createClientStore(db, box, settings.issuer);
-  const keys = new SigningKeyService(db, box, TTL.IdToken + 15 * 60);
+  const changes = new ChangeFeed(db, settings.databaseListenUrl ?? url, logger);
+  const clientStore = createClientStore(db, box, settings.issuer, {
+    feed: changes,
+    ttlSeconds: settings.cacheTtlSeconds,
+  });
+  const keys = new SigningKeyService(db, box, TTL.IdToken + 15 * 60, changes);
   const consents = new ConsentStore(db);
   const host = await createProviderHost(foundation, { views, keys, users, clientStore, consents });
   const sessions = new SessionService(host, db, logger);
@@ -158,8 +165,16 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     userManager,
     invitations,
     declared: builder.externalProviders,
+    changes,
+  });
+  changes.subscribe((change) => {
+    if (change === 'all' || change.table === 'signing_keys') {
+      host.refreshKeys().catch((err) => logger.warn({ err }, 'signing key refresh failed'));
+    }
   });
   bindExternalSessions(host.provider, external, logger);
+  // Last, so that nothing above can fail with the listening connection left open.
+  await changes.start();
   host.onRebuild((provider) => bindExternalSessions(provider, external, logger));
 
   return {
@@ -198,6 +213,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     }),
     async close() {
       host.stop();
+      await changes.stop();
       await close();
     },
   };
@@ -214,7 +230,9 @@ function createProviderHost(
     consents: ConsentStore;
   },
 ): Promise<ProviderHost> {
-  const adapter = createAdapterFactory(db, parts.clientStore);
+  const adapter = createAdapterFactory(db, parts.clientStore, {
+    refreshTokenReuseSeconds: settings.refreshTokenReuseSeconds,
+  });
   const findAccount = createFindAccount(parts.users);
   const pages = providerPages(parts.views);
   return ProviderHost.create({

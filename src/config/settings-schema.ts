@@ -34,6 +34,33 @@ export const settingsSchema = z.object({
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' })
     .optional()
     .describe('PostgreSQL connection URL. Unset: an embedded database under DATA_DIR.'),
+  DATABASE_POOL_MAX: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .default(10)
+    .describe('Largest number of pooled database connections per process (per worker).'),
+  DATABASE_LISTEN_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' })
+    .optional()
+    .describe(
+      'A direct connection for LISTEN/NOTIFY cache invalidation when DATABASE_URL goes through a transaction pooler (pgbouncer). Default: DATABASE_URL.',
+    ),
+  CACHE_TTL_SECONDS: seconds
+    .default(60)
+    .describe(
+      'How long clients and upstream providers stay cached per node when no change notification arrives (the safety net behind LISTEN/NOTIFY).',
+    ),
+  REFRESH_TOKEN_REUSE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(300)
+    .default(10)
+    .describe(
+      'How long a rotated refresh token may be presented again and get new tokens (a client that never received the answer retries). After it, reuse revokes the grant. 0 turns it off.',
+    ),
   DATA_DIR: z
     .string()
     .min(1)

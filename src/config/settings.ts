@@ -17,6 +17,24 @@ export interface Settings {
   issuer: string;
   /** `postgres://…`; unset selects the embedded database under `dataDir`. */
   databaseUrl: string | undefined;
+  /** Largest number of pooled database connections per process. Default 10. */
+  databasePoolMax: number;
+  /**
+   * A direct (session-mode) connection for LISTEN, when `databaseUrl` goes through a transaction
+   * pooler such as pgbouncer, where LISTEN does not work. Default: `databaseUrl`.
+   */
+  databaseListenUrl: string | undefined;
+  /**
+   * How long clients, signing keys and upstream providers stay cached when no change notification
+   * arrives: the safety net behind LISTEN/NOTIFY. Default 60 s.
+   */
+  cacheTtlSeconds: number;
+  /**
+   * How long a rotated refresh token may be presented again and still be answered with new tokens
+   * (a client that never received the previous answer retries); after it, reuse revokes the grant.
+   * 0 turns it off. Default 10 s.
+   */
+  refreshTokenReuseSeconds: number;
   /** Where the embedded database and the generated development secret live. Default `./data`. */
   dataDir: string;
   /** Encrypts stored secrets and derives cookie keys. Generated into `dataDir` in development. */
@@ -115,6 +133,10 @@ export function loadSettings(env: Env = process.env): Settings {
     host: s.HOST,
     issuer: (s.ISSUER ?? `http://localhost:${s.PORT}`).replace(/\/+$/, ''),
     databaseUrl: s.DATABASE_URL,
+    databasePoolMax: s.DATABASE_POOL_MAX,
+    databaseListenUrl: s.DATABASE_LISTEN_URL,
+    cacheTtlSeconds: s.CACHE_TTL_SECONDS,
+    refreshTokenReuseSeconds: s.REFRESH_TOKEN_REUSE_SECONDS,
     dataDir,
     secretKey: s.SECRET_KEY ?? developmentSecretKey(s.NODE_ENV, dataDir),
     trustProxy: s.TRUST_PROXY,

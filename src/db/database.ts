@@ -9,6 +9,8 @@ export interface OpenDatabase {
   db: Database;
   /** Where `db` points, so that a command can name it in a message. */
   embedded: boolean;
+  /** The connection URL (the embedded cluster's too), for the one LISTEN connection. */
+  url: string;
   close(): Promise<void>;
 }
 
@@ -17,12 +19,13 @@ export interface OpenDatabase {
  * joined here (src/db/embedded/). Either way the rest of Gatehouse gets the same `pg` pool.
  */
 export async function openDatabase(
-  settings: Pick<Settings, 'databaseUrl' | 'dataDir'>,
+  settings: Pick<Settings, 'databaseUrl' | 'dataDir'> & Partial<Pick<Settings, 'databasePoolMax'>>,
   logger?: Logger,
 ): Promise<OpenDatabase> {
+  const poolMax = settings.databasePoolMax ?? 10;
   if (settings.databaseUrl) {
-    const db = createDatabase(settings.databaseUrl, logger);
-    return { db, embedded: false, close: () => db.destroy() };
+    const db = createDatabase(settings.databaseUrl, logger, poolMax);
+    return { db, embedded: false, url: settings.databaseUrl, close: () => db.destroy() };
   }
   // Loaded on demand: a deployment on external PostgreSQL never touches the embedded binaries.
   const { EmbeddedCluster } = await import('./embedded/cluster.ts');
@@ -30,10 +33,11 @@ export async function openDatabase(
   const cluster = await EmbeddedCluster.open({ dataDir: settings.dataDir });
   const lease = await joinCluster(cluster);
   logger?.debug({ started: lease.started, pgdata: cluster.pgdata }, 'embedded PostgreSQL joined');
-  const db = createDatabase(lease.url, logger);
+  const db = createDatabase(lease.url, logger, poolMax);
   return {
     db,
     embedded: true,
+    url: lease.url,
     async close() {
       await db.destroy();
       if (await lease.leave()) logger?.debug({ pgdata: cluster.pgdata }, 'embedded PostgreSQL stopped');
@@ -42,12 +46,12 @@ export async function openDatabase(
 }
 
 /** A knex pool on PostgreSQL through `pg`. */
-export function createDatabase(databaseUrl: string, logger?: Logger): Database {
+export function createDatabase(databaseUrl: string, logger?: Logger, poolMax = 10): Database {
   const log = logger ? knexLog(logger) : undefined;
   return knex({
     client: 'pg',
     connection: databaseUrl,
-    pool: { min: 0, max: 10 },
+    pool: { min: 0, max: poolMax },
     ...(log ? { log } : {}),
   });
 }

@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { Settings } from '../config/settings.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
+import type { ChangeFeed } from '../db/change-feed.ts';
 import type { Database } from '../db/database.ts';
 import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { Logger } from '../operations/logger.ts';
@@ -27,13 +28,19 @@ export interface ExternalLoginsDeps {
   invitations: InvitationService;
   /** From `builder.addExternalLoginProvider`. */
   declared: ExternalProviderInput[];
+  /** Drops every node's cached provider list when a provider changes. */
+  changes?: ChangeFeed;
 }
 
 /** Builds the external-login parts (the composition root's share for upstream providers). */
 export function createExternalLogins(deps: ExternalLoginsDeps): ExternalLogins {
   // Plain-http upstreams and private addresses go together: both are for development and tests.
   const allowInsecure = deps.settings.allowPrivateNetworkFetch;
-  const registry = new ProviderRegistry(new ExternalProviderStore(deps.db, deps.box), deps.declared, {
+  const store = new ExternalProviderStore(deps.db, deps.box, {
+    ...(deps.changes ? { feed: deps.changes } : {}),
+    ttlSeconds: deps.settings.cacheTtlSeconds,
+  });
+  const registry = new ProviderRegistry(store, deps.declared, {
     allowHttp: allowInsecure,
   });
   const clients = new UpstreamClients({ allowInsecure, logger: deps.logger });

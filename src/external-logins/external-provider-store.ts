@@ -1,5 +1,7 @@
 import type { SecretBox } from '../crypto/secret-box.ts';
+import type { ChangeFeed } from '../db/change-feed.ts';
 import type { Database } from '../db/database.ts';
+import { TtlCache } from '../db/ttl-cache.ts';
 import {
   type ExternalProvider,
   type ExternalProviderOptions,
@@ -18,17 +20,44 @@ interface ProviderRow {
   sort_order: number;
 }
 
-/** SQL for `external_providers`; the client secret is encrypted with SECRET_KEY. */
+export interface ProviderCacheOptions {
+  /** Invalidates every node's copy on change; without it only this process's. */
+  feed?: ChangeFeed;
+  /** Safety net for a lost notification. 0 turns the cache off. */
+  ttlSeconds: number;
+}
+
+/**
+ * SQL for `external_providers`; the client secret is encrypted with SECRET_KEY. Every sign-in page
+ * lists the providers, so the (short) list is cached per node and dropped on every node when a
+ * provider changes.
+ */
 export class ExternalProviderStore {
   readonly #db: Database;
   readonly #box: SecretBox;
+  readonly #cache: TtlCache<ExternalProvider[]>;
+  readonly #options: ProviderCacheOptions;
 
-  constructor(db: Database, box: SecretBox) {
+  constructor(db: Database, box: SecretBox, options: ProviderCacheOptions = { ttlSeconds: 0 }) {
     this.#db = db;
     this.#box = box;
+    this.#options = options;
+    this.#cache = new TtlCache(options.ttlSeconds * 1000);
+    options.feed?.subscribe((change) => {
+      if (change === 'all' || change.table === 'external_providers') this.#cache.clear();
+    });
   }
 
   async list(): Promise<ExternalProvider[]> {
+    if (this.#options.ttlSeconds === 0) return this.#load();
+    return structuredClone(await this.#cache.get('all', () => this.#load()));
+  }
+
+  async find(alias: string): Promise<ExternalProvider | undefined> {
+    return (await this.list()).find((p) => p.alias === alias);
+  }
+
+  async #load(): Promise<ExternalProvider[]> {
     const rows: ProviderRow[] = await this.#db('external_providers').orderBy([
       { column: 'sort_order' },
       { column: 'alias' },
@@ -36,9 +65,9 @@ export class ExternalProviderStore {
     return rows.map((r) => this.#toProvider(r));
   }
 
-  async find(alias: string): Promise<ExternalProvider | undefined> {
-    const row: ProviderRow | undefined = await this.#db('external_providers').where({ alias }).first();
-    return row ? this.#toProvider(row) : undefined;
+  async #changed(): Promise<void> {
+    if (this.#options.feed) await this.#options.feed.publish({ table: 'external_providers' });
+    else this.#cache.clear();
   }
 
   async upsert(provider: ExternalProvider): Promise<void> {
@@ -56,10 +85,13 @@ export class ExternalProviderStore {
       })
       .onConflict('alias')
       .merge();
+    await this.#changed();
   }
 
   async delete(alias: string): Promise<boolean> {
-    return (await this.#db('external_providers').where({ alias }).delete()) > 0;
+    const deleted = (await this.#db('external_providers').where({ alias }).delete()) > 0;
+    await this.#changed();
+    return deleted;
   }
 
   #toProvider(row: ProviderRow): ExternalProvider {

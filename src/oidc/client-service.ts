@@ -96,6 +96,7 @@ export class ClientService {
       if (!deleted) throw new AppError('not_found', `No client with id "${clientId}".`);
       await trx('oidc_payloads').whereRaw("payload->>'clientId' = ?", [clientId]).delete();
     });
+    await this.store.changed(clientId);
   }
 
   private async validated(input: ClientInput, secret: string | undefined): Promise<ClientMetadata> {

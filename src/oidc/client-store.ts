@@ -1,6 +1,8 @@
 import type { ClientMetadata } from 'oidc-provider';
 import type { SecretBox } from '../crypto/secret-box.ts';
+import type { ChangeFeed } from '../db/change-feed.ts';
 import type { Database } from '../db/database.ts';
+import { TtlCache } from '../db/ttl-cache.ts';
 import { consoleClientMetadata, isBuiltInClient } from './console-client.ts';
 
 export interface StoredClient {
@@ -38,15 +40,47 @@ export interface ClientStore {
     client: { metadata: ClientMetadata; secret?: string | null; skipConsent: boolean },
   ): Promise<boolean>;
   delete(clientId: string): Promise<boolean>;
+  /** Tells every node that this client changed outside the store's own writes. */
+  changed(clientId: string): Promise<void>;
+}
+
+export interface ClientCacheOptions {
+  /** Invalidates every node's cache on change; without it the cache is this process's only. */
+  feed?: ChangeFeed;
+  /** Safety net for a lost notification. 0 turns the cache off. */
+  ttlSeconds: number;
 }
 
 /**
  * `issuer` fixes the built-in console client's registration (its redirect URI follows the issuer);
  * without it the stored row is returned as it is.
+ *
+ * Clients are read on every token, introspection and userinfo request, so the metadata (secret
+ * decrypted) is cached per node and dropped on every node when a client changes (ChangeFeed).
  */
-export function createClientStore(db: Database, box: SecretBox, issuer?: string): ClientStore {
+export function createClientStore(
+  db: Database,
+  box: SecretBox,
+  issuer?: string,
+  cacheOptions: ClientCacheOptions = { ttlSeconds: 0 },
+): ClientStore {
   const metadataOf = (row: ClientRow): ClientMetadata =>
     issuer && isBuiltInClient(row.client_id) ? consoleClientMetadata(issuer) : row.metadata;
+  const cache = new TtlCache<ClientMetadata | undefined>(cacheOptions.ttlSeconds * 1000);
+  cacheOptions.feed?.subscribe((change) => {
+    if (change === 'all') cache.clear();
+    else if (change.table === 'clients') (change.key ? cache.invalidate(change.key) : cache.clear());
+  });
+  const changed = async (clientId: string) => {
+    if (cacheOptions.feed) await cacheOptions.feed.publish({ table: 'clients', key: clientId });
+    else cache.invalidate(clientId);
+  };
+  const load = async (clientId: string): Promise<ClientMetadata | undefined> => {
+    const row: ClientRow | undefined = await db('clients').where({ client_id: clientId }).first();
+    if (!row) return undefined;
+    const secret = row.client_secret_encrypted ? box.decrypt(row.client_secret_encrypted) : undefined;
+    return { ...metadataOf(row), client_id: row.client_id, ...(secret ? { client_secret: secret } : {}) };
+  };
   const toClient = (row: ClientRow): StoredClient => ({
     clientId: row.client_id,
     metadata: metadataOf(row),
@@ -58,10 +92,10 @@ export function createClientStore(db: Database, box: SecretBox, issuer?: string)
 
   return {
     async findMetadata(clientId) {
-      const row: ClientRow | undefined = await db('clients').where({ client_id: clientId }).first();
-      if (!row) return undefined;
-      const secret = row.client_secret_encrypted ? box.decrypt(row.client_secret_encrypted) : undefined;
-      return { ...metadataOf(row), client_id: row.client_id, ...(secret ? { client_secret: secret } : {}) };
+      if (cacheOptions.ttlSeconds === 0) return load(clientId);
+      // A copy: oidc-provider must not be able to change what the next request gets.
+      const cached = await cache.get(clientId, () => load(clientId));
+      return cached && structuredClone(cached);
     },
     async find(clientId) {
       const row: ClientRow | undefined = await db('clients').where({ client_id: clientId }).first();
@@ -78,6 +112,7 @@ export function createClientStore(db: Database, box: SecretBox, issuer?: string)
         client_secret_encrypted: secret ? box.encrypt(secret) : null,
         skip_consent: skipConsent,
       });
+      await changed(metadata.client_id);
     },
     async update(clientId, { metadata, secret, skipConsent }) {
       const changes: Record<string, unknown> = {
@@ -87,11 +122,16 @@ export function createClientStore(db: Database, box: SecretBox, issuer?: string)
       };
       if (secret !== undefined)
         changes.client_secret_encrypted = secret === null ? null : box.encrypt(secret);
-      return (await db('clients').where({ client_id: clientId }).update(changes)) > 0;
+      const updated = (await db('clients').where({ client_id: clientId }).update(changes)) > 0;
+      await changed(clientId);
+      return updated;
     },
     async delete(clientId) {
-      return (await db('clients').where({ client_id: clientId }).delete()) > 0;
+      const deleted = (await db('clients').where({ client_id: clientId }).delete()) > 0;
+      await changed(clientId);
+      return deleted;
     },
+    changed,
   };
 }
 

@@ -1,31 +1,46 @@
-import type { Knex } from 'knex';
 import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import type { Database } from '../db/database.ts';
+import { currentScope, type PayloadRow, rowKey, uidKey } from './adapter-scope.ts';
 import type { ClientStore } from './client-store.ts';
+import { PayloadReader } from './payload-reader.ts';
 
-interface PayloadRow {
-  payload: AdapterPayload;
-  consumed_at: Date | null;
+export interface AdapterOptions {
+  /** How long a rotated refresh token may be presented again (a client that never got the answer). */
+  refreshTokenReuseSeconds: number;
 }
 
 /**
  * oidc-provider's storage in PostgreSQL. Every model but Client lives in `oidc_payloads`; clients
- * come from the `clients` table that the `gatehouse client` commands manage.
+ * come from the `clients` table that the `gatehouse client` commands manage (cached in ClientStore).
  */
-export function createAdapterFactory(db: Database, clients: ClientStore): (model: string) => Adapter {
-  return (model) => (model === 'Client' ? new ClientAdapter(clients) : new KnexAdapter(db, model));
+export function createAdapterFactory(
+  db: Database,
+  clients: ClientStore,
+  options: AdapterOptions,
+): (model: string) => Adapter {
+  const reader = new PayloadReader(db, options.refreshTokenReuseSeconds);
+  return (model) => (model === 'Client' ? new ClientAdapter(clients) : new KnexAdapter(db, reader, model));
 }
 
+/**
+ * Inside an HTTP request (an AdapterScope), reads are remembered and, on oidc-provider's own routes,
+ * writes are held back and written together when the request ends (AdapterUnitOfWork). Outside one
+ * (CLI, maintenance) every call is its own statement.
+ */
 export class KnexAdapter implements Adapter {
   private readonly db: Database;
+  private readonly reader: PayloadReader;
   private readonly model: string;
 
-  constructor(db: Database, model: string) {
+  constructor(db: Database, reader: PayloadReader, model: string) {
     this.db = db;
+    this.reader = reader;
     this.model = model;
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    const scope = currentScope();
+    if (scope?.buffered) return scope.upsert(this.model, id, payload, expiresIn);
     const row = {
       model: this.model,
       id,
@@ -40,36 +55,64 @@ export class KnexAdapter implements Adapter {
       .insert(row)
       .onConflict(['model', 'id'])
       .merge(['payload', 'grant_id', 'user_code', 'uid', 'expires_at']);
+    scope?.forget(this.model, id);
   }
 
-  find(id: string): Promise<AdapterPayload | undefined> {
-    return this.findWhere({ id });
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    const scope = currentScope();
+    if (!scope) return toPayload(await this.reader.byId(this.model, id));
+    const pending = scope.pending(this.model, id);
+    if (pending?.kind === 'destroy') return undefined;
+    if (pending?.kind === 'upsert') {
+      return pending.consume ? { ...pending.payload, consumed: nowSeconds() } : pending.payload;
+    }
+    const key = rowKey(this.model, id);
+    if (!scope.cached(key)) scope.remember(key, this.reader.prefetch(scope, this.model, id));
+    const row = await scope.cached(key);
+    if (!row || scope.isRevoked(this.model, row.payload)) return undefined;
+    return pending?.kind === 'consume' ? { ...row.payload, consumed: nowSeconds() } : toPayload(row);
   }
 
   findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.findWhere({ user_code: userCode });
+    return this.reader.byColumn(this.model, 'user_code', userCode).then(toPayload);
   }
 
-  findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.findWhere({ uid });
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    const scope = currentScope();
+    if (!scope) return toPayload(await this.reader.byColumn(this.model, 'uid', uid));
+    const pending = scope.pendingByUid(this.model, uid);
+    if (pending?.kind === 'upsert') return pending.payload;
+    const key = uidKey(this.model, uid);
+    if (!scope.cached(key)) scope.remember(key, this.reader.byColumn(this.model, 'uid', uid));
+    const row = await scope.cached(key);
+    if (!row || scope.pending(this.model, row.id)?.kind === 'destroy') return undefined;
+    return toPayload(row);
   }
 
   /**
    * Atomic: of N concurrent redemptions exactly one flips `consumed_at`; the others get
-   * invalid_grant here instead of each going on to mint tokens from the same code.
+   * invalid_grant instead of each going on to mint tokens from the same code. Inside a unit of work
+   * the check happens in the request's one write statement, with the same outcome.
    */
   async consume(id: string): Promise<void> {
+    const scope = currentScope();
+    if (scope?.buffered) return scope.consume(this.model, id);
+    const reuse = this.model === 'RefreshToken' ? this.reader.refreshTokenReuseSeconds : 0;
     const updated = await this.db('oidc_payloads')
       .where({ model: this.model, id })
-      .whereNull('consumed_at')
-      .update({ consumed_at: this.db.fn.now() });
-    if (updated === 0) {
-      throw new errors.InvalidGrant(`${this.label()} already consumed`);
-    }
+      .andWhere((q) =>
+        q.whereNull('consumed_at').orWhereRaw('consumed_at > now() - make_interval(secs => ?::int)', [reuse]),
+      )
+      .update({ consumed_at: this.db.raw('coalesce(consumed_at, now())') });
+    scope?.forget(this.model, id);
+    if (updated === 0) throw new errors.InvalidGrant(`${this.label()} already consumed`);
   }
 
   async destroy(id: string): Promise<void> {
+    const scope = currentScope();
+    if (scope?.buffered) return scope.destroy(this.model, id);
     await this.db('oidc_payloads').where({ model: this.model, id }).delete();
+    scope?.forget(this.model, id);
   }
 
   /**
@@ -77,20 +120,9 @@ export class KnexAdapter implements Adapter {
    * grantId too (an Interaction for a user who already has the grant) that revocation must not drop.
    */
   async revokeByGrantId(grantId: string): Promise<void> {
+    const scope = currentScope();
+    if (scope?.buffered) return scope.revokeByGrantId(this.model, grantId);
     await this.db('oidc_payloads').where({ model: this.model, grant_id: grantId }).delete();
-  }
-
-  private async findWhere(where: Record<string, string>): Promise<AdapterPayload | undefined> {
-    const row: PayloadRow | undefined = await this.db('oidc_payloads')
-      .select('payload', 'consumed_at')
-      .where({ model: this.model, ...where })
-      .andWhere((q: Knex.QueryBuilder) =>
-        q.whereNull('expires_at').orWhere('expires_at', '>', this.db.fn.now()),
-      )
-      .first();
-    if (!row) return undefined;
-    if (!row.consumed_at) return row.payload;
-    return { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) };
   }
 
   private label(): string {
@@ -98,6 +130,16 @@ export class KnexAdapter implements Adapter {
       ? 'authorization code'
       : this.model.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
   }
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+function toPayload(row: PayloadRow | undefined): AdapterPayload | undefined {
+  if (!row) return undefined;
+  if (!row.consumedAt || row.reusable) return row.payload;
+  return { ...row.payload, consumed: Math.floor(row.consumedAt.getTime() / 1000) };
 }
 
 /** Clients are managed by `gatehouse client …`, so the provider only ever reads them. */

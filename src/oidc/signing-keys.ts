@@ -1,5 +1,6 @@
 import { createHash, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import type { SecretBox } from '../crypto/secret-box.ts';
+import type { ChangeFeed } from '../db/change-feed.ts';
 import type { Database } from '../db/database.ts';
 
 /** The algorithms Gatehouse signs with; RS256 first because every OIDC client must support it. */
@@ -39,11 +40,14 @@ export class SigningKeyService {
   private readonly box: SecretBox;
   /** How long a retired key stays in /jwks: the longest lifetime of anything it signed. */
   private readonly retentionSeconds: number;
+  /** Tells every node to load the new keys now rather than at its next poll. */
+  private readonly feed: ChangeFeed | undefined;
 
-  constructor(db: Database, box: SecretBox, retentionSeconds: number) {
+  constructor(db: Database, box: SecretBox, retentionSeconds: number, feed?: ChangeFeed) {
     this.db = db;
     this.box = box;
     this.retentionSeconds = retentionSeconds;
+    this.feed = feed;
   }
 
   /** Creates the first keys on a new database; a no-op when every algorithm has an active key. */
@@ -69,6 +73,7 @@ export class SigningKeyService {
         });
       await trx('signing_keys').insert(SIGNING_ALGORITHMS.map((alg) => this.newKeyRow(alg)));
     });
+    await this.feed?.publish({ table: 'signing_keys' });
     return this.list();
   }
 

@@ -20,7 +20,8 @@ describe('single use of codes and refresh tokens, over HTTP on PostgreSQL', () =
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    gh = await startGatehouse({ databaseUrl: db.url });
+    // Without the reuse window, so a second use of a rotated refresh token is a replay at once.
+    gh = await startGatehouse({ databaseUrl: db.url, env: { REFRESH_TOKEN_REUSE_SECONDS: '0' } });
     app = await registerApp(gh);
   });
 

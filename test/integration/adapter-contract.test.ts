@@ -79,7 +79,9 @@ describe.each(backends)('oidc-provider adapter on $name', (backend) => {
   beforeAll(async () => {
     ({ db, close } = await backend.open());
     await migrateLatest(db);
-    adapter = createAdapterFactory(db, createClientStore(db, new SecretBox(TEST_SECRET_KEY)));
+    adapter = createAdapterFactory(db, createClientStore(db, new SecretBox(TEST_SECRET_KEY)), {
+      refreshTokenReuseSeconds: 0,
+    });
     await adapter('AccessToken').upsert('expiring-at', token('g-exp'), SHORT);
     await adapter('Session').upsert('expiring-session', { kind: 'Session', uid: 'uid-exp' }, SHORT);
     await adapter('DeviceCode').upsert('expiring-dc', { kind: 'DeviceCode', userCode: 'EXP-CODE' }, SHORT);

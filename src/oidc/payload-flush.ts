@@ -1,0 +1,129 @@
+import type { AdapterPayload } from 'oidc-provider';
+import type { Knex } from 'knex';
+import type { Database } from '../db/database.ts';
+import type { AdapterScope, PendingWrite } from './adapter-scope.ts';
+
+interface Part {
+  name: string;
+  sql: string;
+  bindings: Knex.RawBinding[];
+}
+
+/**
+ * Writes a request's pending adapter writes in ONE statement (data-modifying CTEs), which
+ * PostgreSQL runs atomically: a crash or a failed write leaves everything as it was. Every
+ * `consume` is checked in the same statement: when another request consumed the artefact first,
+ * nothing else is written and `false` comes back, so no tokens exist for a grant that lost the race.
+ *
+ * `removalsOnly` (the request failed): only destroy and revoke-by-grant are applied; they only take
+ * things away, and a failed request may still have had to revoke (a replayed code or refresh token).
+ */
+export async function flushWrites(
+  db: Database,
+  scope: AdapterScope,
+  options: { removalsOnly: boolean; reuseSeconds: number },
+): Promise<boolean> {
+  const parts: Part[] = [];
+  const consumes: string[] = [];
+  let index = 0;
+  const entries = [...scope.writes.values()].filter((e) => !options.removalsOnly || e.write.kind === 'destroy');
+  for (const { model, id, write } of entries) {
+    if (write.kind !== 'consume') continue;
+    const name = `c${index++}`;
+    consumes.push(name);
+    parts.push(consumePart(name, model, id, write, model === 'RefreshToken' ? options.reuseSeconds : 0));
+  }
+  const guard = consumes.length
+    ? `(${consumes.map((c) => `(SELECT count(*) FROM ${c})`).join(' + ')}) = ${consumes.length}`
+    : 'true';
+  for (const { model, id, write } of entries) {
+    const name = `w${index++}`;
+    if (write.kind === 'upsert') parts.push(upsertPart(name, model, id, write, guard));
+    if (write.kind === 'destroy') {
+      parts.push({
+        name,
+        sql: `DELETE FROM oidc_payloads WHERE model = ? AND id = ? AND ${guard}`,
+        bindings: [model, id],
+      });
+    }
+  }
+  for (const { model, grantId } of scope.revokes) {
+    parts.push({
+      name: `r${index++}`,
+      sql: `DELETE FROM oidc_payloads WHERE model = ? AND grant_id = ? AND ${guard}`,
+      bindings: [model, grantId],
+    });
+  }
+  if (!parts.length) return true;
+  const sql = `WITH ${parts.map((p) => `${p.name} AS (${p.sql})`).join(',\n')} SELECT ${guard} AS ok`;
+  const result = await db.raw(
+    sql,
+    parts.flatMap((p) => p.bindings),
+  );
+  return (result as { rows: Array<{ ok: boolean }> }).rows[0]?.ok === true;
+}
+
+const EXPIRES = "CASE WHEN ?::int > 0 THEN now() + make_interval(secs => ?::int) ELSE NULL END";
+
+function payloadColumns(payload: AdapterPayload, expiresIn: number): Knex.RawBinding[] {
+  return [
+    JSON.stringify(payload),
+    payload.grantId ?? null,
+    payload.userCode ?? null,
+    payload.uid ?? null,
+    expiresIn,
+    expiresIn,
+  ];
+}
+
+/**
+ * Insert or update; `consumed_at` is left alone on update (re-saving a consumed artefact must not
+ * revive it), unless this request consumed it too.
+ */
+function upsertPart(
+  name: string,
+  model: string,
+  id: string,
+  write: Extract<PendingWrite, { kind: 'upsert' }>,
+  guard: string,
+): Part {
+  const consumed = write.consume ? 'now()' : 'NULL::timestamptz';
+  return {
+    name,
+    sql: `INSERT INTO oidc_payloads (model, id, payload, grant_id, user_code, uid, expires_at, consumed_at)
+      SELECT ?, ?, ?::jsonb, ?, ?, ?, ${EXPIRES}, ${consumed} WHERE ${guard}
+      ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
+        user_code = excluded.user_code, uid = excluded.uid, expires_at = excluded.expires_at,
+        consumed_at = coalesce(oidc_payloads.consumed_at, excluded.consumed_at)`,
+    bindings: [model, id, ...payloadColumns(write.payload, write.expiresIn)],
+  };
+}
+
+/**
+ * Marks an artefact used, only if nobody did before (or, for refresh tokens, if that was inside the
+ * reuse window, keeping the first use's time so the window never slides).
+ */
+function consumePart(
+  name: string,
+  model: string,
+  id: string,
+  write: Extract<PendingWrite, { kind: 'consume' }>,
+  reuseSeconds: number,
+): Part {
+  const resave = write.resave
+    ? `, payload = ?::jsonb, grant_id = ?, user_code = ?, uid = ?, expires_at = ${EXPIRES}`
+    : '';
+  return {
+    name,
+    sql: `UPDATE oidc_payloads SET consumed_at = coalesce(consumed_at, now())${resave}
+      WHERE model = ? AND id = ?
+        AND (consumed_at IS NULL OR consumed_at > now() - make_interval(secs => ?::int))
+      RETURNING 1`,
+    bindings: [
+      ...(write.resave ? payloadColumns(write.resave.payload, write.resave.expiresIn) : []),
+      model,
+      id,
+      reuseSeconds,
+    ],
+  };
+}
