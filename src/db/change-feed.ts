@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { Database } from './database.ts';
 import type { Logger } from '../operations/logger.ts';
+import type { Database } from './database.ts';
 
 /** The one PostgreSQL channel every node listens on. */
 export const CHANGE_CHANNEL = 'gatehouse_changes';

@@ -92,7 +92,8 @@ export class AdapterScope {
 
   consume(model: string, id: string): void {
     const current = this.pending(model, id);
-    const write: PendingWrite = current?.kind === 'upsert' ? { ...current, consume: true } : { kind: 'consume' };
+    const write: PendingWrite =
+      current?.kind === 'upsert' ? { ...current, consume: true } : { kind: 'consume' };
     this.writes.set(rowKey(model, id), { model, id, write });
   }
 

@@ -69,7 +69,7 @@ export function createClientStore(
   const cache = new TtlCache<ClientMetadata | undefined>(cacheOptions.ttlSeconds * 1000);
   cacheOptions.feed?.subscribe((change) => {
     if (change === 'all') cache.clear();
-    else if (change.table === 'clients') (change.key ? cache.invalidate(change.key) : cache.clear());
+    else if (change.table === 'clients') change.key ? cache.invalidate(change.key) : cache.clear();
   });
   const changed = async (clientId: string) => {
     if (cacheOptions.feed) await cacheOptions.feed.publish({ table: 'clients', key: clientId });

@@ -1,5 +1,5 @@
-import type { AdapterPayload } from 'oidc-provider';
 import type { Knex } from 'knex';
+import type { AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/database.ts';
 import type { AdapterScope, PendingWrite } from './adapter-scope.ts';
 
@@ -26,7 +26,9 @@ export async function flushWrites(
   const parts: Part[] = [];
   const consumes: string[] = [];
   let index = 0;
-  const entries = [...scope.writes.values()].filter((e) => !options.removalsOnly || e.write.kind === 'destroy');
+  const entries = [...scope.writes.values()].filter(
+    (e) => !options.removalsOnly || e.write.kind === 'destroy',
+  );
   for (const { model, id, write } of entries) {
     if (write.kind !== 'consume') continue;
     const name = `c${index++}`;
@@ -63,7 +65,7 @@ export async function flushWrites(
   return (result as { rows: Array<{ ok: boolean }> }).rows[0]?.ok === true;
 }
 
-const EXPIRES = "CASE WHEN ?::int > 0 THEN now() + make_interval(secs => ?::int) ELSE NULL END";
+const EXPIRES = 'CASE WHEN ?::int > 0 THEN now() + make_interval(secs => ?::int) ELSE NULL END';
 
 function payloadColumns(payload: AdapterPayload, expiresIn: number): Knex.RawBinding[] {
   return [

@@ -63,7 +63,11 @@ export class PayloadReader {
     });
     // Registered before the statement returns: introspection asks for all token models at once.
     for (const other of models) {
-      if (other !== model) scope.remember(rowKey(other, id), rows.then((all) => find(all, other, id)));
+      if (other !== model)
+        scope.remember(
+          rowKey(other, id),
+          rows.then((all) => find(all, other, id)),
+        );
     }
     return rows.then((all) => find(all, model, id));
   }
@@ -101,7 +105,13 @@ export class PayloadReader {
 
   private async single(column: 'id' | 'uid' | 'user_code', model: string, value: string) {
     const row: RawRow | undefined = await this.db('oidc_payloads')
-      .select('model', 'id', 'payload', 'consumed_at', this.db.raw(`${REUSABLE} AS reusable`, [this.reuseSeconds]))
+      .select(
+        'model',
+        'id',
+        'payload',
+        'consumed_at',
+        this.db.raw(`${REUSABLE} AS reusable`, [this.reuseSeconds]),
+      )
       .where({ model, [column]: value })
       .andWhereRaw(LIVE)
       .first();
