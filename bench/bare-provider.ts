@@ -5,6 +5,7 @@ import Provider, { type Account, type ClientMetadata, type Configuration, type J
 import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
 import LRU from 'oidc-provider/lib/helpers/lru.js';
 // Gatehouse's own lifetimes, so both sides store and sign the same things.
+import { CLIENT_DEFAULTS, withoutId } from '../src/oidc/configuration.ts';
 import { TTL } from '../src/oidc/ttl.ts';
 import { freePort } from '../test/support/gatehouse.ts';
 import {
@@ -89,6 +90,7 @@ function configuration(lookup: (id: string) => Account | undefined): Configurati
     conformIdTokenClaims: false,
     scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
     extraClientMetadata: { properties: ['skip_consent'] },
+    clientDefaults: withoutId(CLIENT_DEFAULTS),
     loadExistingGrant: firstPartyGrant,
     pkce: { required: () => true },
     rotateRefreshToken: true,

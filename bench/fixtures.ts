@@ -5,6 +5,8 @@ export type TargetName = 'gatehouse' | 'bare';
 export interface Target {
   name: TargetName;
   issuer: string;
+  /** Database statements sent so far (knex `query` events); the bare provider has no database. */
+  queries?: () => number;
   stop(): Promise<void>;
 }
 

@@ -18,7 +18,12 @@ export async function startGatehouseTarget(databaseUrl: string, users: BenchUser
     await gh.stop();
     throw error;
   }
-  return { name: 'gatehouse', issuer: gh.issuer, stop: () => gh.stop() };
+  // Every statement knex sends is one round trip (BEGIN and COMMIT included).
+  let queries = 0;
+  gh.gatehouse.db.on('query', () => {
+    queries++;
+  });
+  return { name: 'gatehouse', issuer: gh.issuer, queries: () => queries, stop: () => gh.stop() };
 }
 
 /** Through the services, as an operator's `gatehouse user` / `gatehouse client` commands would. */

@@ -10,6 +10,8 @@ export interface Row extends LoadResult {
   unit: Scenario['unit'];
   target: TargetName;
   perSecond: number;
+  /** Database round trips per unit (request or sign-in); absent for the bare provider. */
+  dbPerUnit?: number;
 }
 
 export interface Ratio {
@@ -27,13 +29,19 @@ export interface Argon2Cost {
   ceilingPerSecond: number;
 }
 
-export function toRow(scenario: Scenario, target: TargetName, result: LoadResult): Row {
+export function toRow(
+  scenario: Scenario,
+  target: TargetName,
+  result: LoadResult,
+  dbPerUnit?: number,
+): Row {
   return {
     scenario: scenario.name,
     unit: scenario.unit,
     target,
     perSecond: result.completed / result.seconds,
     ...result,
+    ...(dbPerUnit === undefined ? {} : { dbPerUnit }),
   };
 }
 
@@ -81,6 +89,7 @@ export function printTable({ rows, argon2, settings, machine }: Report): void {
     'p99 ms',
     'n',
     'errors',
+    'db/unit',
     'GH/bare per s',
     'GH/bare p50',
   ];
@@ -94,6 +103,7 @@ export function printTable({ rows, argon2, settings, machine }: Report): void {
       fixed(r.p99, 1),
       String(r.completed),
       String(r.errors),
+      r.dbPerUnit === undefined ? '' : fixed(r.dbPerUnit, 1),
       ratio ? fixed(ratio.throughput, 2) : '',
       ratio ? `${fixed(ratio.p50, 1)}×` : '',
     ];

@@ -55,9 +55,17 @@ async function measure(scenario: Scenario, ctx: TargetContext, settings: BenchSe
   process.stdout.write(`  ${scenario.name.padEnd(20)} ${ctx.target.name.padEnd(9)} `);
   const job = await scenario.job(ctx, settings);
   if (scenario.warmup) await runLoad({ ...job, seconds: settings.warmupSeconds });
-  const row = toRow(scenario, ctx.target.name, await runLoad(job));
+  const before = ctx.target.queries?.();
+  const result = await runLoad(job);
+  const after = ctx.target.queries?.();
+  const row = toRow(scenario, ctx.target.name, result, queriesPerUnit(before, after, result.completed));
   console.log(`${row.perSecond.toFixed(0)}/s${row.errors ? ` (${row.errors} failures)` : ''}`);
   return row;
+}
+
+/** Database round trips per request (per sign-in for the flow scenario), over the measured run. */
+function queriesPerUnit(before: number | undefined, after: number | undefined, completed: number) {
+  return before === undefined || after === undefined || completed === 0 ? undefined : (after - before) / completed;
 }
 
 /** Time for one argon2id verification at Gatehouse's parameters, measured here, on this machine. */

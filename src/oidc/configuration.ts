@@ -1,5 +1,6 @@
 import {
   type Adapter,
+  type ClientMetadata,
   type AdapterFactory,
   type Configuration,
   errors,
@@ -24,6 +25,19 @@ export interface ProviderPages {
   logout: Pick<RpInitiatedLogout, 'logoutSource' | 'postLogoutSuccessSource'>;
   error: NonNullable<Configuration['renderError']>;
 }
+
+/**
+ * ID tokens are signed with ES256 unless a client registers `id_token_signed_response_alg: RS256`
+ * (still published and offered): an ES256 signature costs a fraction of an RSA-2048 one, on every
+ * sign-in and refresh, and every current OIDC library verifies it.
+ */
+export const CLIENT_DEFAULTS: ClientMetadata = {
+  client_id: '',
+  grant_types: ['authorization_code'],
+  id_token_signed_response_alg: 'ES256',
+  response_types: ['code'],
+  token_endpoint_auth_method: 'client_secret_basic',
+};
 
 export interface ProviderConfigurationDeps {
   settings: Settings;
@@ -83,6 +97,7 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
+    clientDefaults: withoutId(CLIENT_DEFAULTS),
     /** `skip_consent` marks first-party clients (`gatehouse client create --skip-consent`). */
     extraClientMetadata: { properties: ['skip_consent'] },
     loadExistingGrant: createLoadExistingGrant(deps.consents),
@@ -163,4 +178,10 @@ export function refusingUnstorableText(factory: AdapterFactory): AdapterFactory 
 
 function mutable(claims: typeof SCOPE_CLAIMS): Record<string, string[]> {
   return Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, [...v]]));
+}
+
+/** `clientDefaults` are metadata without an id. */
+export function withoutId(metadata: ClientMetadata): Omit<ClientMetadata, 'client_id'> {
+  const { client_id: _id, ...rest } = metadata;
+  return rest;
 }

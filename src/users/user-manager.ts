@@ -143,7 +143,7 @@ export class UserManager {
   }
 
   async checkPassword(user: User, password: string): Promise<boolean> {
-    const hash = await this.users.findPasswordHash(user.id);
+    const hash = await this.users.passwordHashOf(user);
     if (!hash) return this.deps.hasher.verifyAgainstDummy(password);
     return this.deps.hasher.verify(hash, password);
   }

@@ -52,6 +52,11 @@ export interface UserStore {
   findByEmail(email: string): Promise<User | undefined>;
   /** The hash is only ever read for verification, never returned with the user. */
   findPasswordHash(id: string): Promise<string | null>;
+  /**
+   * The hash read together with `user` when this store loaded it (one round trip per sign-in
+   * instead of two); otherwise it is read now.
+   */
+  passwordHashOf(user: User): Promise<string | null>;
   list(): Promise<User[]>;
   /** One page of users by email, and how many match in all. */
   search(search: UserSearch): Promise<{ users: User[]; total: number }>;
@@ -92,16 +97,26 @@ export function createUserStore(db: Database | Knex.Transaction): UserStore {
     updatedAt: r.updated_at,
   });
   const users = () => db<UserRow>('users');
+  const hashes = new WeakMap<User, string | null>();
+  const withHash = (row: UserRow): User => {
+    const user = toUser(row);
+    hashes.set(user, row.password_hash);
+    return user;
+  };
 
   return {
     async findById(id) {
       if (!isUuid(id)) return undefined;
       const row = await users().where({ id }).first();
-      return row ? toUser(row) : undefined;
+      return row ? withHash(row) : undefined;
     },
     async findByEmail(email) {
       const row = await users().whereRaw('lower(email) = lower(?)', [email]).first();
-      return row ? toUser(row) : undefined;
+      return row ? withHash(row) : undefined;
+    },
+    async passwordHashOf(user) {
+      const known = hashes.get(user);
+      return known !== undefined ? known : this.findPasswordHash(user.id);
     },
     async findPasswordHash(id) {
       const row = await users().where({ id }).select('password_hash').first();

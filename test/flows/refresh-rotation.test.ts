@@ -84,6 +84,15 @@ describe('refresh-token rotation, crash-safe, over HTTP on PostgreSQL', () => {
     expect(await isActive(app, tokens.access_token)).toBe(true);
   });
 
+  it('signs ID tokens with ES256 by default and still offers RS256', async () => {
+    const tokens = await signIn();
+    const header = JSON.parse(Buffer.from(tokens.id_token?.split('.')[0] ?? '', 'base64url').toString());
+    expect(header.alg).toBe('ES256');
+    expect(app.config.serverMetadata().id_token_signing_alg_values_supported).toEqual(
+      expect.arrayContaining(['ES256', 'RS256']),
+    );
+  });
+
   it('still revokes the grant when a rotated token comes back after the window', async () => {
     const tokens = await signIn();
     const rotated = await oidc.refreshTokenGrant(app.config, tokens.refresh_token ?? '');
