@@ -29,12 +29,7 @@ export interface Argon2Cost {
   ceilingPerSecond: number;
 }
 
-export function toRow(
-  scenario: Scenario,
-  target: TargetName,
-  result: LoadResult,
-  dbPerUnit?: number,
-): Row {
+export function toRow(scenario: Scenario, target: TargetName, result: LoadResult, dbPerUnit?: number): Row {
   return {
     scenario: scenario.name,
     unit: scenario.unit,

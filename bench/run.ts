@@ -65,7 +65,9 @@ async function measure(scenario: Scenario, ctx: TargetContext, settings: BenchSe
 
 /** Database round trips per request (per sign-in for the flow scenario), over the measured run. */
 function queriesPerUnit(before: number | undefined, after: number | undefined, completed: number) {
-  return before === undefined || after === undefined || completed === 0 ? undefined : (after - before) / completed;
+  return before === undefined || after === undefined || completed === 0
+    ? undefined
+    : (after - before) / completed;
 }
 
 /** Time for one argon2id verification at Gatehouse's parameters, measured here, on this machine. */

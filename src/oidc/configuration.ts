@@ -1,7 +1,7 @@
 import {
   type Adapter,
-  type ClientMetadata,
   type AdapterFactory,
+  type ClientMetadata,
   type Configuration,
   errors,
   type FindAccount,
