@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
-import { arch, platform } from 'node:os';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { arch, platform, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -42,6 +45,44 @@ export async function postgresBinaries(): Promise<PostgresBinaries> {
   const { postgres, pg_ctl, initdb } = loaded;
   if (!postgres || !pg_ctl || !initdb) throw new Error(`${name} does not name its binaries`);
   return { postgres, pg_ctl, initdb };
+}
+
+/**
+ * As root, the binaries must be executable by the `postgres` account, which cannot enter a checkout
+ * under a private folder such as /root. Then they run from a copy in the temporary folder, made
+ * once per installed version (the builds find their lib/ and share/ relative to bin/).
+ */
+export async function binariesFor(
+  bin: PostgresBinaries,
+  user: ClusterUser | undefined,
+): Promise<PostgresBinaries> {
+  if (!user || (await runsAs(bin.postgres, user))) return bin;
+  const native = dirname(dirname(bin.postgres));
+  const copy = join(
+    tmpdir(),
+    `gatehouse-postgres-${createHash('sha256').update(native).digest('hex').slice(0, 12)}`,
+  );
+  if (!existsSync(join(copy, 'bin', 'postgres'))) {
+    const staging = `${copy}.${process.pid}`;
+    cpSync(native, staging, { recursive: true, verbatimSymlinks: true });
+    try {
+      renameSync(staging, copy);
+    } catch {
+      // Another process put its copy in place first.
+      rmSync(staging, { recursive: true, force: true });
+    }
+  }
+  const at = (path: string) => join(copy, 'bin', path.split(/[\\/]/).pop() ?? '');
+  return { postgres: at(bin.postgres), pg_ctl: at(bin.pg_ctl), initdb: at(bin.initdb) };
+}
+
+async function runsAs(file: string, user: ClusterUser): Promise<boolean> {
+  try {
+    await run(file, ['--version'], { uid: user.uid, gid: user.gid, cwd: tmpdir() });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -14,7 +14,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type ClusterUser, clusterUser, type PostgresBinaries, postgresBinaries } from './binaries.ts';
+import {
+  binariesFor,
+  type ClusterUser,
+  clusterUser,
+  type PostgresBinaries,
+  postgresBinaries,
+} from './binaries.ts';
 
 /** What `postmaster.pid` says about the postmaster that holds the cluster's lock. */
 export interface PostmasterState {
@@ -66,7 +72,7 @@ export class EmbeddedCluster {
 
   static async open(config: ClusterConfig): Promise<EmbeddedCluster> {
     const [bin, user] = await Promise.all([postgresBinaries(), clusterUser()]);
-    return new EmbeddedCluster(config, bin, user);
+    return new EmbeddedCluster(config, await binariesFor(bin, user), user);
   }
 
   isInitialised(): boolean {
@@ -122,6 +128,12 @@ export class EmbeddedCluster {
         '--no-locale',
         ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
       ]);
+    } catch (error) {
+      if (!this.user) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(
+        `${reason} (as root, the database runs as the postgres account: it must be able to enter DATA_DIR)`,
+      );
     } finally {
       rmSync(pwfile, { force: true });
     }
