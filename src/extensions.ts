@@ -60,7 +60,7 @@ export class GatehouseBuilder {
 
   /**
    * Declares an upstream provider in code (`alias`, `issuer`, `clientId`, `clientSecret`, and the
-   * options of DESIGN.md's table). It is listed with the database's and cannot be edited by the CLI.
+   * options of docs/extending.md's table). It is listed with the database's and cannot be edited by the CLI.
    */
   addExternalLoginProvider(provider: ExternalProviderInput): this {
     this.externalProviders.push(provider);

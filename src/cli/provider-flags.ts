@@ -47,7 +47,7 @@ export type CreateFlags = ProviderFlags & {
 };
 
 /**
- * On/off options. `create` offers the spelling that departs from the default (DESIGN.md's
+ * On/off options. `create` offers the spelling that departs from the default (docs/extending.md's
  * `--no-manual-linking`); `update` offers both, so that any switch can be turned back.
  */
 const SWITCHES: Array<{ name: string; on: string; off: string; create: 'on' | 'off' | 'both' }> = [

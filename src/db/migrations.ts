@@ -27,7 +27,9 @@ const migrationSource: Knex.MigrationSource<string> = {
   },
 };
 
-const config: Knex.MigratorConfig = { migrationSource, tableName: 'knex_migrations' };
+/** Where the migrations are and how they load; knexfile.ts hands the same to knex's own CLI. */
+export const migratorConfig: Knex.MigratorConfig = { migrationSource, tableName: 'knex_migrations' };
+const config = migratorConfig;
 
 /** Names Gatehouse's migration lock among PostgreSQL's advisory locks; any fixed number would do. */
 const MIGRATION_LOCK_KEY = 4_741_826_353;

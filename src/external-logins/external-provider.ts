@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * An upstream OpenID provider users can sign in with. Options follow DESIGN.md's table (Umbraco's
+ * An upstream OpenID provider users can sign in with. Options follow docs/extending.md's table (Umbraco's
  * external login provider options), each with its default below.
  */
 export interface ExternalProvider {

@@ -36,7 +36,7 @@ export type LoginFailureReason =
   | 'refused';
 
 /**
- * The payload of each notification, by name (DESIGN.md's table). Handlers may change the fields
+ * The payload of each notification, by name (docs/extending.md's table). Handlers may change the fields
  * of decision notifications (marked in DECISION_NOTIFICATIONS); the rest are announcements.
  */
 export interface NotificationPayloads {

@@ -9,7 +9,7 @@ import { registerTestApp, signInWithPassword } from '../support/sign-in-flow.ts'
 const POST_LOGOUT = 'http://127.0.0.1:9/bye';
 
 /**
- * DESIGN.md's scale-out promise: nodes are stateless and share cookie keys, so any node carries on
+ * docs/operations.md's scale-out promise: nodes are stateless and share cookie keys, so any node carries on
  * where another left off. Node B runs behind the same issuer as A (as behind a load balancer).
  */
 describe('two nodes on one database', () => {

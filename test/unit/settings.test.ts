@@ -34,7 +34,7 @@ describe('loadSettings', () => {
       logLevel: 'info',
       allowPrivateNetworkFetch: false,
     });
-    // DESIGN.md's security rules: 10 characters, lockout after 5 failures.
+    // The documented security defaults (docs/security.md): 10 characters, lockout after 5 failures.
     expect(s.passwords.requiredLength).toBe(10);
     expect(s.lockout.maxFailedAccessAttempts).toBe(5);
   });
