@@ -51,6 +51,9 @@ export class PayloadReader {
   }
 
   /**
+   * (`= ANY(ARRAY(…))` rather than `IN (…)`: the lookups stay index conditions on the uid index and
+   * the primary key instead of becoming a join the planner might run as a scan of all sessions.)
+   *
    * One round trip for what a token request needs: the artefact, the grant it belongs to and the
    * session it is bound to. The extra rows are remembered in the request's scope, so oidc-provider's
    * following `Grant.find` and `Session.findByUid` cost nothing.
@@ -81,10 +84,10 @@ export class PayloadReader {
        SELECT model, id, payload, consumed_at, reusable, 'self' AS via, grant_id, session_uid FROM t
        UNION ALL
        SELECT model, id, payload, consumed_at, false, 'grant', NULL, NULL FROM oidc_payloads
-         WHERE model = 'Grant' AND id IN (SELECT grant_id FROM t) AND ${LIVE}
+         WHERE model = 'Grant' AND id = ANY(ARRAY(SELECT grant_id FROM t)) AND ${LIVE}
        UNION ALL
        SELECT model, id, payload, consumed_at, false, 'session', NULL, uid FROM oidc_payloads
-         WHERE model = 'Session' AND uid IN (SELECT session_uid FROM t) AND ${LIVE}`,
+         WHERE model = 'Session' AND uid = ANY(ARRAY(SELECT session_uid FROM t)) AND ${LIVE}`,
       [this.reuseSeconds, models, id],
     )) as { rows: RawRow[] };
     return rows;
