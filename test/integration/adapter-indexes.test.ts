@@ -9,7 +9,6 @@ import { createAdapterFactory, purgeExpiredPayloads } from '../../src/oidc/knex-
 import { flushWrites } from '../../src/oidc/payload-flush.ts';
 import { TEST_SECRET_KEY } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { QueryCounter } from '../support/query-counter.ts';
 
 interface Captured {
   sql: string;
