@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { Gatehouse } from '../container.ts';
 import type { ExternalProvider } from '../external-logins/external-provider.ts';
+import type { GroupMapping } from '../external-logins/provider-schema.ts';
 import { auditCli } from './audit.ts';
 import { fields, type OutputOptions, print, table } from './output.ts';
 import { secretArg } from './parsing.ts';
@@ -67,13 +68,18 @@ function registerCreate(provider: Command, env: Env): void {
       .command('create')
       .description('add an upstream provider; prints the URIs to register at the upstream')
       .requiredOption('--alias <alias>', 'short name in URLs and links: lowercase letters, digits, - or _')
-      .requiredOption('--issuer <url>', "the upstream's issuer URL (https)")
+      .option(
+        '--issuer <url>',
+        "the upstream's issuer URL (https; presets google, github and entra --tenant fill it)",
+      )
       .requiredOption('--client-id <id>', 'client_id Gatehouse has at the upstream')
-      .requiredOption('--client-secret <secret>', 'its client secret (- reads it from stdin)'),
+      .option('--client-secret <secret>', 'its client secret (- reads it from stdin)'),
     'create',
   ).action(async (flags: CreateFlags) => {
-    const clientSecret = (await secretArg(flags.clientSecret)) ?? flags.clientSecret;
-    await withGatehouse(env, (g) => createProvider(g, { ...flags, clientSecret }));
+    const clientSecret = await secretArg(flags.clientSecret);
+    await withGatehouse(env, (g) =>
+      createProvider(g, { ...flags, ...(clientSecret ? { clientSecret } : {}) }),
+    );
   });
 }
 
@@ -150,12 +156,19 @@ function providerDetails(v: ProviderView): string {
     ['source', v.source === 'code' ? 'code (GATEHOUSE_EXTENSIONS; read-only here)' : 'database'],
     ['issuer', v.issuer],
     ['client_id', v.clientId],
-    ['token auth method', o.tokenEndpointAuthMethod],
+    ['kind', v.kind],
+    ['preset', o.preset],
+    ['token auth method', o.tokenEndpointAuthMethod ?? "chosen from the upstream's metadata"],
+    ['client key', v.hasPrivateKey ? 'private key (private_key_jwt)' : 'none'],
     ['scopes', v.scopes.join(' ')],
     ['sort order', String(v.sortOrder)],
     ['deny local login', yesNo(o.denyLocalLogin)],
     ['auto-redirect', yesNo(o.autoRedirect)],
-    ['auto-link', yesNo(a.autoLinkExternalAccount)],
+    ['link mode', a.mode],
+    ['match claim', a.matchClaim],
+    ['verified by', a.requireVerifiedEmail ? a.emailVerifiedClaim : "trusted: this provider's addresses"],
+    ['protected groups', a.protectedGroups.length ? a.protectedGroups : ['none']],
+    ['link silently', yesNo(a.linkSilently)],
     ['default groups', a.defaultUserGroups],
     ['verified email only', yesNo(a.requireVerifiedEmail)],
     ['email domains', a.allowedEmailDomains.length ? a.allowedEmailDomains : ['any']],
@@ -166,7 +179,23 @@ function providerDetails(v: ProviderView): string {
     ],
     ['bypass two-factor', yesNo(o.bypassTwoFactor)],
     ['sync profile', o.syncProfile],
+    ['group mappings', o.groupMappings.length ? o.groupMappings.map(mappingText) : ['none']],
+    ['group overage', o.groupOverage],
+    ...(o.oauth2
+      ? ([
+          ['authorization URL', o.oauth2.authorizationEndpoint],
+          ['token URL', o.oauth2.tokenEndpoint],
+          ['user-info URL', o.oauth2.userinfoEndpoint],
+          ['emails URL', o.oauth2.emailsEndpoint ?? 'none'],
+        ] as Array<[string, string]>)
+      : []),
   ]);
+}
+
+function mappingText(m: GroupMapping): string {
+  return m.value !== undefined
+    ? `${m.claim}=${m.value} → ${m.group}`
+    : `${m.claim}~${m.pattern} → ${m.group}`;
 }
 
 /** Every upstream (Entra ID, Okta, Keycloak…) asks for these when Gatehouse's client is registered there. */
@@ -177,6 +206,7 @@ function registration(v: ProviderView): string[] {
       ['  redirect URI', v.register.redirectUri],
       ['  post-logout redirect URI', v.register.postLogoutRedirectUri],
       ['  back-channel logout URI', v.register.backchannelLogoutUri],
+      ['  front-channel logout URI', v.register.frontchannelLogoutUri],
     ]),
   ];
 }

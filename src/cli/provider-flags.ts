@@ -7,9 +7,16 @@ import {
 } from '../external-logins/external-provider.ts';
 import type { OutputOptions } from './output.ts';
 import { choice, collect } from './parsing.ts';
+import {
+  authMethodOption,
+  type BridgingFlags,
+  bridgingOptions,
+  readPrivateKey,
+  toBridgingAutoLink,
+  toBridgingOptions,
+} from './provider-bridging-flags.ts';
 import { UsageError } from './runtime.ts';
 
-const AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
 const SYNC_PROFILE = ['import', 'force'] as const;
 /** The registry's own default, so that `--no-scope` and the help text cannot drift from it. */
 const DEFAULT_SCOPES: string[] = providerInputSchema.shape.scopes.parse(undefined);
@@ -18,14 +25,14 @@ type OptionsInput = NonNullable<ExternalProviderInput['options']>;
 type AutoLinkInput = NonNullable<OptionsInput['autoLink']>;
 
 /** Flags of `provider create` and `provider update`; `false` on a list comes from `--no-…`: clear it. */
-export interface ProviderFlags extends OutputOptions {
+export interface ProviderFlags extends OutputOptions, BridgingFlags {
   alias?: string;
   issuer?: string;
   clientId?: string;
   clientSecret?: string;
   displayName?: string;
   scope?: string[] | false;
-  tokenEndpointAuthMethod?: ExternalProviderOptions['tokenEndpointAuthMethod'];
+  tokenEndpointAuthMethod?: ExternalProviderOptions['tokenEndpointAuthMethod'] | 'auto';
   sortOrder?: number;
   denyLocalLogin?: boolean;
   autoRedirect?: boolean;
@@ -41,9 +48,7 @@ export interface ProviderFlags extends OutputOptions {
 
 export type CreateFlags = ProviderFlags & {
   alias: string;
-  issuer: string;
   clientId: string;
-  clientSecret: string;
 };
 
 /**
@@ -105,12 +110,7 @@ export function providerOptions(command: Command, mode: 'create' | 'update'): Co
       `${verb} a scope to request, openid among them (repeatable; default: ${DEFAULT_SCOPES.join(' ')})`,
       collect,
     )
-    .addOption(
-      new Option(
-        '--token-endpoint-auth-method <method>',
-        `${AUTH_METHODS.join('|')}, as the upstream registration demands (default: client_secret_basic)`,
-      ).argParser(choice(AUTH_METHODS)),
-    )
+    .addOption(authMethodOption(mode))
     .option('--default-group <group>', `${verb} a group of auto-created users (repeatable)`, collect)
     .option(
       '--allowed-email-domain <domain>',
@@ -138,7 +138,7 @@ export function providerOptions(command: Command, mode: 'create' | 'update'): Co
       .option('--no-default-group', 'auto-created users get no group')
       .option('--no-allowed-email-domain', 'auto-link any email domain');
   }
-  return command.addOption(new Option('--json', 'print machine-readable JSON'));
+  return bridgingOptions(command, mode).addOption(new Option('--json', 'print machine-readable JSON'));
 }
 
 function integer(value: string): number {
@@ -147,13 +147,13 @@ function integer(value: string): number {
 }
 
 export function toProviderInput(flags: CreateFlags): ExternalProviderInput {
-  return {
+  return compact({
     ...toProviderChanges(flags),
     alias: flags.alias,
-    issuer: flags.issuer,
+    kind: flags.kind,
+    tenant: flags.tenant,
     clientId: flags.clientId,
-    clientSecret: flags.clientSecret,
-  };
+  }) as ExternalProviderInput;
 }
 
 /** Only what the flags name; the registry merges it over what is stored. */
@@ -163,9 +163,12 @@ export function toProviderChanges(flags: ProviderFlags): Partial<ExternalProvide
     defaultUserGroups: flags.defaultGroup === false ? [] : flags.defaultGroup,
     requireVerifiedEmail: flags.requireVerifiedEmail,
     allowedEmailDomains: flags.allowedEmailDomain === false ? [] : flags.allowedEmailDomain,
+    ...toBridgingAutoLink(flags),
   });
   const options: OptionsInput = compact({
-    tokenEndpointAuthMethod: flags.tokenEndpointAuthMethod,
+    ...toBridgingOptions(flags),
+    tokenEndpointAuthMethod:
+      flags.tokenEndpointAuthMethod === 'auto' ? undefined : flags.tokenEndpointAuthMethod,
     denyLocalLogin: flags.denyLocalLogin,
     autoRedirect: flags.autoRedirect,
     autoLink: Object.keys(autoLink).length ? autoLink : undefined,
@@ -174,11 +177,14 @@ export function toProviderChanges(flags: ProviderFlags): Partial<ExternalProvide
     bypassTwoFactor: flags.bypassTwoFactor,
     syncProfile: flags.syncProfile,
   });
+  // `auto` clears the admin's choice: the key must be present (and undefined) to replace the stored one.
+  if (flags.tokenEndpointAuthMethod === 'auto') options.tokenEndpointAuthMethod = undefined;
   return compact({
     displayName: flags.displayName,
     issuer: flags.issuer,
     clientId: flags.clientId,
     clientSecret: flags.clientSecret,
+    clientPrivateKey: readPrivateKey(flags.clientPrivateKeyFile),
     scopes: flags.scope === false ? DEFAULT_SCOPES : flags.scope,
     sortOrder: flags.sortOrder,
     options: Object.keys(options).length ? options : undefined,
@@ -200,19 +206,25 @@ export interface UpstreamRegistration {
   redirectUri: string;
   postLogoutRedirectUri: string;
   backchannelLogoutUri: string;
+  frontchannelLogoutUri: string;
 }
 
-export type ProviderView = Omit<ExternalProvider, 'clientSecret'> & { register: UpstreamRegistration };
+export type ProviderView = Omit<ExternalProvider, 'clientSecret' | 'clientPrivateKey'> & {
+  hasPrivateKey: boolean;
+  register: UpstreamRegistration;
+};
 
-/** What `show`, `list` and `--json` print: everything but the client secret. */
+/** What `show`, `list` and `--json` print: everything but the client secret and key. */
 export function providerView(provider: ExternalProvider, issuer: string): ProviderView {
-  const { clientSecret: _secret, ...rest } = provider;
+  const { clientSecret: _secret, clientPrivateKey, ...rest } = provider;
   return {
     ...rest,
+    hasPrivateKey: Boolean(clientPrivateKey),
     register: {
       redirectUri: `${issuer}/external/${provider.alias}/callback`,
       postLogoutRedirectUri: `${issuer}/logout/upstream-callback`,
       backchannelLogoutUri: `${issuer}/external/${provider.alias}/backchannel-logout`,
+      frontchannelLogoutUri: `${issuer}/external/${provider.alias}/frontchannel-logout`,
     },
   };
 }

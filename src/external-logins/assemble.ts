@@ -8,14 +8,19 @@ import type { Logger } from '../operations/logger.ts';
 import type { InvitationService } from '../users/invitations.ts';
 import type { UserManager } from '../users/user-manager.ts';
 import { AuthRequestStore } from './auth-request-store.ts';
+import { ExternalGroupStore } from './external-group-store.ts';
 import { ExternalLoginService } from './external-login-service.ts';
 import { ExternalLoginStore } from './external-login-store.ts';
 import type { ExternalLogins } from './external-logins.ts';
 import type { ExternalProviderInput } from './external-provider.ts';
 import { ExternalProviderStore } from './external-provider-store.ts';
 import { EXTERNAL_SESSION_RESULT, ExternalSessionStore } from './external-session-store.ts';
+import { UpstreamGroupSync } from './group-mapping.ts';
+import { OAuth2Upstream } from './oauth2-upstream.ts';
+import { OidcUpstream } from './oidc-upstream.ts';
 import { ProviderRegistry } from './provider-registry.ts';
-import { UpstreamClients } from './upstream-clients.ts';
+import { UpstreamConfigurations } from './upstream-configurations.ts';
+import { UpstreamProtocols } from './upstream-protocol.ts';
 import { UpstreamRoundTrip } from './upstream-round-trip.ts';
 
 export interface ExternalLoginsDeps {
@@ -43,18 +48,26 @@ export function createExternalLogins(deps: ExternalLoginsDeps): ExternalLogins {
   const registry = new ProviderRegistry(store, deps.declared, {
     allowHttp: allowInsecure,
   });
-  const clients = new UpstreamClients({ allowInsecure, logger: deps.logger });
+  const configurations = new UpstreamConfigurations({ allowInsecure, logger: deps.logger });
+  const protocols = new UpstreamProtocols({
+    oidc: new OidcUpstream(configurations, deps.logger),
+    oauth2: new OAuth2Upstream(configurations),
+  });
+  const groups = new UpstreamGroupSync(new ExternalGroupStore(deps.db), deps.userManager, deps.logger);
   return {
     registry,
-    clients,
+    protocols,
+    groups,
+    configurations,
     sessions: new ExternalSessionStore(deps.db, deps.box),
-    roundTrip: new UpstreamRoundTrip(deps.settings, new AuthRequestStore(deps.db), clients),
+    roundTrip: new UpstreamRoundTrip(deps.settings, new AuthRequestStore(deps.db), protocols),
     service: new ExternalLoginService({
       links: new ExternalLoginStore(deps.db),
       registry,
       userManager: deps.userManager,
       invitations: deps.invitations,
       notifications: deps.notifications,
+      groups,
     }),
   };
 }

@@ -1,4 +1,5 @@
 import type { ExternalProvider } from './external-provider.ts';
+import { chooseAuthMethod } from './upstream-client-auth.ts';
 
 /** What an upstream's discovery document says, for the admin's "test" button. */
 export interface DiscoveryReport {
@@ -20,12 +21,15 @@ export interface DiscoveryReport {
   scopesSupported: string[];
   /** The provider's auth method is one the upstream lists (or the upstream lists none). */
   authMethodSupported: boolean;
+  /** The method Gatehouse uses: the admin's, or the one chosen from what the upstream lists. */
+  tokenEndpointAuthMethod?: string | undefined;
 }
 
 const TIMEOUT_MS = 5_000;
 
 /** Fetches the upstream's discovery document afresh (no cache) and reports what it offers. */
 export async function checkDiscovery(provider: ExternalProvider): Promise<DiscoveryReport> {
+  if (provider.kind === 'oauth2') return oauth2Report(provider);
   const discoveryUrl = `${provider.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
   const empty = {
     discoveryUrl,
@@ -56,6 +60,7 @@ export async function checkDiscovery(provider: ExternalProvider): Promise<Discov
   const text = (key: string) => (typeof doc[key] === 'string' ? (doc[key] as string) : undefined);
   const list = (key: string) => (Array.isArray(doc[key]) ? (doc[key] as unknown[]).map(String) : []);
   const authMethods = list('token_endpoint_auth_methods_supported');
+  const method = chooseAuthMethod(provider, authMethods);
   const issuerMatches = text('issuer') === provider.issuer;
   return {
     ...empty,
@@ -77,8 +82,29 @@ export async function checkDiscovery(provider: ExternalProvider): Promise<Discov
     codeChallengeMethods: list('code_challenge_methods_supported'),
     scopesSupported: list('scopes_supported'),
     // RFC 8414: when the list is absent, client_secret_basic is the default.
-    authMethodSupported: authMethods.length
-      ? authMethods.includes(provider.options.tokenEndpointAuthMethod)
-      : provider.options.tokenEndpointAuthMethod === 'client_secret_basic',
+    authMethodSupported: authMethods.length ? authMethods.includes(method) : method === 'client_secret_basic',
+    tokenEndpointAuthMethod: method,
+  };
+}
+
+/** A plain OAuth2 upstream publishes no discovery document: the configured endpoints are the report. */
+function oauth2Report(provider: ExternalProvider): DiscoveryReport {
+  const endpoints = provider.options.oauth2;
+  const method = chooseAuthMethod(provider, undefined);
+  return {
+    ok: Boolean(endpoints),
+    discoveryUrl: '',
+    ...(endpoints ? {} : { error: 'A plain OAuth2 provider needs its endpoints.' }),
+    authorizationEndpoint: endpoints?.authorizationEndpoint,
+    tokenEndpoint: endpoints?.tokenEndpoint,
+    userinfoEndpoint: endpoints?.userinfoEndpoint,
+    backchannelLogoutSupported: false,
+    frontchannelLogoutSupported: false,
+    idTokenSigningAlgs: [],
+    tokenEndpointAuthMethods: [],
+    codeChallengeMethods: [],
+    scopesSupported: [],
+    authMethodSupported: true,
+    tokenEndpointAuthMethod: method,
   };
 }

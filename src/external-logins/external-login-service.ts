@@ -4,21 +4,16 @@ import type { Actor } from '../notifications/notification-types.ts';
 import type { InvitationService } from '../users/invitations.ts';
 import type { User } from '../users/user.ts';
 import type { UserManager } from '../users/user-manager.ts';
+import { autoLinkDecision, type ExternalSignIn, notLinked, refusal } from './auto-link-policy.ts';
 import type { ExternalLogin, ExternalLoginStore } from './external-login-store.ts';
 import type { ExternalProvider } from './external-provider.ts';
+import { GroupOverage, type UpstreamGroupSync } from './group-mapping.ts';
 import type { ProviderRegistry } from './provider-registry.ts';
 import { type PreviewIdentity, previewSignIn, type SignInPreview } from './sign-in-preview.ts';
+import type { UpstreamIdentity } from './upstream-identity.ts';
 
-export interface UpstreamIdentity {
-  sub: string;
-  email?: string | undefined;
-  emailVerified: boolean;
-  name?: string | undefined;
-  claims: Record<string, unknown>;
-}
-
-export type SignInRefusal = 'not_linked' | 'unverified_email' | 'domain_not_allowed' | 'disabled' | 'refused';
-export type ExternalSignIn = { ok: true; user: User } | { ok: false; reason: SignInRefusal; message: string };
+export type { ExternalSignIn, SignInRefusal } from './auto-link-policy.ts';
+export type { UpstreamIdentity } from './upstream-identity.ts';
 
 export interface ExternalLoginDeps {
   links: ExternalLoginStore;
@@ -26,6 +21,7 @@ export interface ExternalLoginDeps {
   userManager: UserManager;
   invitations: InvitationService;
   notifications: NotificationBus;
+  groups: UpstreamGroupSync;
 }
 
 /**
@@ -40,19 +36,28 @@ export class ExternalLoginService {
     this.#deps = deps;
   }
 
+  /** `accessToken` lets group mapping follow Entra's overage to Microsoft Graph. */
   async signIn(
     provider: ExternalProvider,
     identity: UpstreamIdentity,
     actor?: Actor,
+    accessToken?: string,
   ): Promise<ExternalSignIn> {
     const resolved = await this.#resolve(provider, identity, actor);
     if (!resolved.ok) return resolved;
     const refusal = await this.#askExternalLoginHandlers(provider, identity, resolved.user, actor);
     if (refusal) return { ok: false, reason: 'refused', message: refusal };
-    const user =
+    let user =
       provider.options.syncProfile === 'force'
         ? await this.#syncProfile(resolved.user, identity)
         : resolved.user;
+    try {
+      user = await this.#deps.groups.apply(user, provider, identity.claims, accessToken);
+    } catch (error) {
+      if (error instanceof GroupOverage)
+        return { ok: false, reason: 'group_overage', message: error.message };
+      throw error;
+    }
     await this.#deps.links.touch(provider.alias, identity.sub);
     return { ok: true, user };
   }
@@ -163,12 +168,7 @@ export class ExternalLoginService {
       return refusal('disabled', 'This account is disabled. Ask an administrator.');
     }
     const auto = provider.options.autoLink;
-    if (!auto.autoLinkExternalAccount || !identity.email) {
-      return refusal(
-        'not_linked',
-        `Your ${provider.displayName} account is not linked to a user here. Sign in another way and link it from your account page, or ask an administrator for an invitation.`,
-      );
-    }
+    if (auto.mode === 'never' || !identity.email) return notLinked(provider);
     if (auto.requireVerifiedEmail && !identity.emailVerified) {
       return refusal(
         'unverified_email',
@@ -182,19 +182,42 @@ export class ExternalLoginService {
     ) {
       return refusal('domain_not_allowed', `Accounts from ${domain} cannot sign in here.`);
     }
-    return this.#autoLink(provider, identity, identity.email, actor);
+    const existing = await manager.findByEmail(identity.email);
+    const otherWayIn =
+      existing !== undefined &&
+      (existing.hasPassword || (await this.#deps.links.listForUser(existing.id)).length > 0);
+    const checked = autoLinkDecision(provider, existing, otherWayIn);
+    if (checked) return checked;
+    return this.#autoLink(provider, identity, identity.email, existing, actor);
+  }
+
+  /** The owner proved the account is theirs (password and the usual second factor): link it now. */
+  async confirmLink(
+    user: User,
+    provider: ExternalProvider,
+    identity: UpstreamIdentity,
+    actor?: Actor,
+  ): Promise<ExternalSignIn> {
+    if (user.status !== 'active')
+      return refusal('disabled', 'This account is disabled. Ask an administrator.');
+    const existing = await this.#deps.links.find(provider.alias, identity.sub);
+    if (!existing) await this.#attach(user, provider, identity, actor);
+    else if (existing.userId !== user.id)
+      throw new AppError(
+        'invalid_input',
+        `That ${provider.displayName} account is already linked to another user.`,
+      );
+    return this.signIn(provider, identity, actor);
   }
 
   async #autoLink(
     provider: ExternalProvider,
     identity: UpstreamIdentity,
     email: string,
+    existing: User | undefined,
     actor?: Actor,
   ): Promise<ExternalSignIn> {
     const manager = this.#deps.userManager;
-    const existing = await manager.findByEmail(email);
-    if (existing?.status === 'disabled')
-      return refusal('disabled', 'This account is disabled. Ask an administrator.');
     let refusedReason: string | undefined;
     const draft = {
       email,
@@ -280,8 +303,4 @@ export class ExternalLoginService {
       throw error;
     }
   }
-}
-
-function refusal(reason: SignInRefusal, message: string): ExternalSignIn {
-  return { ok: false, reason, message };
 }

@@ -1,7 +1,9 @@
 import type { ExternalLoginService } from './external-login-service.ts';
 import type { ExternalSessionStore } from './external-session-store.ts';
+import type { UpstreamGroupSync } from './group-mapping.ts';
 import type { ProviderRegistry } from './provider-registry.ts';
-import type { UpstreamClients } from './upstream-clients.ts';
+import type { UpstreamConfigurations } from './upstream-configurations.ts';
+import type { UpstreamProtocols } from './upstream-protocol.ts';
 import type { UpstreamRoundTrip } from './upstream-round-trip.ts';
 
 /** The external-login parts that routes use, built once in the composition root. */
@@ -10,5 +12,7 @@ export interface ExternalLogins {
   service: ExternalLoginService;
   roundTrip: UpstreamRoundTrip;
   sessions: ExternalSessionStore;
-  clients: UpstreamClients;
+  protocols: UpstreamProtocols;
+  groups: UpstreamGroupSync;
+  configurations: UpstreamConfigurations;
 }

@@ -11,6 +11,8 @@ import {
 
 interface ProviderRow {
   alias: string;
+  kind: ExternalProvider['kind'];
+  client_private_key_encrypted: string | null;
   display_name: string;
   issuer: string;
   client_id: string;
@@ -74,6 +76,10 @@ export class ExternalProviderStore {
     await this.#db('external_providers')
       .insert({
         alias: provider.alias,
+        kind: provider.kind,
+        client_private_key_encrypted: provider.clientPrivateKey
+          ? this.#box.encrypt(provider.clientPrivateKey)
+          : null,
         display_name: provider.displayName,
         issuer: provider.issuer,
         client_id: provider.clientId,
@@ -97,6 +103,10 @@ export class ExternalProviderStore {
   #toProvider(row: ProviderRow): ExternalProvider {
     return {
       alias: row.alias,
+      kind: row.kind,
+      clientPrivateKey: row.client_private_key_encrypted
+        ? this.#box.decrypt(row.client_private_key_encrypted)
+        : undefined,
       displayName: row.display_name,
       issuer: row.issuer,
       clientId: row.client_id,

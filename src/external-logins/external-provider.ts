@@ -1,15 +1,30 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import {
+  type LinkMode,
+  type ProviderKind,
+  type ProviderOptionsParsed,
+  type providerInputSchema,
+  providerOptionsSchema,
+} from './provider-schema.ts';
+
+export { ALIAS_PATTERN, providerInputSchema, providerOptionsSchema } from './provider-schema.ts';
 
 /**
- * An upstream OpenID provider users can sign in with. Options follow docs/extending.md's table (Umbraco's
- * external login provider options), each with its default below.
+ * An upstream provider users can sign in with: an OpenID provider (`oidc`: Entra ID, Okta, Google,
+ * Keycloak…) or a plain OAuth2 server with a user-info URL (`oauth2`: GitHub). Options follow
+ * docs/extending.md's table; `provider-schema.ts` holds each default and what it means.
  */
 export interface ExternalProvider {
   alias: string;
+  kind: ProviderKind;
   displayName: string;
+  /** For `oauth2` upstreams, which have no issuer, the URL that names them (e.g. https://github.com). */
   issuer: string;
   clientId: string;
+  /** Empty when the provider authenticates with `clientPrivateKey`. */
   clientSecret: string;
+  /** PKCS#8 PEM for `private_key_jwt`. */
+  clientPrivateKey?: string | undefined;
   /** Default `openid profile email`. */
   scopes: string[];
   /** Buttons and auto-redirect follow this order. */
@@ -19,83 +34,33 @@ export interface ExternalProvider {
   options: ExternalProviderOptions;
 }
 
-export interface AutoLinkOptions {
-  /** Link to the local user with the same email, or create one. Default false. */
-  autoLinkExternalAccount: boolean;
-  /** Groups of an auto-created user. Default none. */
-  defaultUserGroups: string[];
-  /** Only when the upstream says `email_verified: true`. Default true. */
-  requireVerifiedEmail: boolean;
-  /** Only addresses in these domains; empty = any. */
-  allowedEmailDomains: string[];
+export interface AutoLinkOptions extends Omit<ProviderOptionsParsed['autoLink'], 'mode'> {
+  mode: LinkMode;
 }
 
-export interface ExternalProviderOptions {
-  /** `client_secret_basic` (every server supports it) or `client_secret_post`. */
-  tokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post';
-  /** If ANY provider sets it, local passwords are off everywhere. Default false. */
-  denyLocalLogin: boolean;
-  /** `/auth` goes straight to this provider, except right after a logout or an upstream error. Default false. */
-  autoRedirect: boolean;
+export interface ExternalProviderOptions extends Omit<ProviderOptionsParsed, 'autoLink' | 'icon'> {
   autoLink: AutoLinkOptions;
-  /** Users may link and unlink this provider on their account page. Default true. */
-  allowManualLinking: boolean;
-  /** Continue sign-out at the upstream; `null` = when it has an end_session_endpoint. */
-  federatedLogout: boolean | null;
-  /** Trust the upstream's authentication instead of asking for the local second factor. Default false. */
-  bypassTwoFactor: boolean;
-  /** `import`: copy name/email on creation; `force`: update them at every sign-in. */
-  syncProfile: 'import' | 'force';
-  /** Optional button icon (a URL on our own origin or a data: URL). */
   icon: string | undefined;
 }
 
-export const ALIAS_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-
-const domain = z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain name like example.com');
-
-export const providerOptionsSchema = z.object({
-  tokenEndpointAuthMethod: z
-    .enum(['client_secret_basic', 'client_secret_post'])
-    .default('client_secret_basic'),
-  denyLocalLogin: z.boolean().default(false),
-  autoRedirect: z.boolean().default(false),
-  autoLink: z
-    .object({
-      autoLinkExternalAccount: z.boolean().default(false),
-      defaultUserGroups: z.array(z.string().trim().min(1).max(64)).default([]),
-      requireVerifiedEmail: z.boolean().default(true),
-      allowedEmailDomains: z.array(domain).default([]),
-    })
-    .prefault({}),
-  allowManualLinking: z.boolean().default(true),
-  federatedLogout: z.boolean().nullable().default(null),
-  bypassTwoFactor: z.boolean().default(false),
-  syncProfile: z.enum(['import', 'force']).default('import'),
-  icon: z.string().max(8192).optional(),
-});
-
-export const providerInputSchema = z.object({
-  alias: z.string().regex(ALIAS_PATTERN, 'must be lowercase letters, digits, - or _ (at most 64)'),
-  displayName: z.string().trim().min(1).max(255).optional(),
-  issuer: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-  clientId: z.string().min(1).max(255),
-  clientSecret: z.string().min(1).max(4096),
-  scopes: z
-    .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'is not a valid scope'))
-    .default(['openid', 'profile', 'email']),
-  sortOrder: z.number().int().default(0),
-  options: providerOptionsSchema.prefault({}),
-});
-
-export type ExternalProviderInput = z.input<typeof providerInputSchema>;
+export type ExternalProviderInput = z.input<typeof providerInputSchema> & {
+  /** Entra ID's tenant (id or domain): the issuer is derived from it. Input only. */
+  tenant?: string | undefined;
+};
 
 export function defaultOptions(): ExternalProviderOptions {
   return normaliseOptions(providerOptionsSchema.parse({}));
 }
 
-export function normaliseOptions(options: z.infer<typeof providerOptionsSchema>): ExternalProviderOptions {
-  return { ...options, icon: options.icon };
+/** `mode` wins; without one, the older `autoLinkExternalAccount` switch decides. */
+export function normaliseOptions(options: ProviderOptionsParsed): ExternalProviderOptions {
+  const mode =
+    options.autoLink.mode ?? (options.autoLink.autoLinkExternalAccount ? 'link-and-create' : 'never');
+  return {
+    ...options,
+    icon: options.icon,
+    autoLink: { ...options.autoLink, mode, autoLinkExternalAccount: mode !== 'never' },
+  };
 }
 
 /** True when the upstream should be signed out too, given what its discovery document offers. */

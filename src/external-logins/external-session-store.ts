@@ -17,7 +17,11 @@ export interface ExternalSession {
   providerAlias: string;
   subject: string;
   upstreamSid: string | null;
-  idToken: string;
+  /** Absent for plain OAuth2 upstreams. */
+  idToken: string | undefined;
+  accessToken: string | undefined;
+  refreshToken: string | undefined;
+  checkedAt: Date;
 }
 
 /**
@@ -39,7 +43,8 @@ export class ExternalSessionStore {
     providerAlias: string;
     subject: string;
     upstreamSid: string | undefined;
-    idToken: string;
+    idToken: string | undefined;
+    accessToken: string | undefined;
     refreshToken: string | undefined;
     ttlSeconds: number;
   }): Promise<number> {
@@ -49,8 +54,9 @@ export class ExternalSessionStore {
         provider_alias: entry.providerAlias,
         subject: entry.subject,
         upstream_sid: entry.upstreamSid ?? null,
-        id_token_encrypted: this.#box.encrypt(entry.idToken),
-        refresh_token_encrypted: entry.refreshToken ? this.#box.encrypt(entry.refreshToken) : null,
+        id_token_encrypted: this.#encrypt(entry.idToken),
+        access_token_encrypted: this.#encrypt(entry.accessToken),
+        refresh_token_encrypted: this.#encrypt(entry.refreshToken),
         expires_at: this.#db.raw('now() + make_interval(secs => ?)', [entry.ttlSeconds]),
       })
       .returning('id');
@@ -99,8 +105,19 @@ export class ExternalSessionStore {
       providerAlias: r.provider_alias as string,
       subject: r.subject as string,
       upstreamSid: (r.upstream_sid as string | null) ?? null,
-      idToken: this.#box.decrypt(r.id_token_encrypted as string),
+      idToken: this.#decrypt(r.id_token_encrypted),
+      accessToken: this.#decrypt(r.access_token_encrypted),
+      refreshToken: this.#decrypt(r.refresh_token_encrypted),
+      checkedAt: r.checked_at as Date,
     };
+  }
+
+  #encrypt(value: string | undefined): string | null {
+    return value ? this.#box.encrypt(value) : null;
+  }
+
+  #decrypt(value: unknown): string | undefined {
+    return typeof value === 'string' ? this.#box.decrypt(value) : undefined;
   }
 }
 
@@ -117,6 +134,7 @@ export function recordUpstreamSession(
     subject: identity.sub,
     upstreamSid: typeof tokens.claims.sid === 'string' ? tokens.claims.sid : undefined,
     idToken: tokens.idToken,
+    accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
     ttlSeconds: TTL.Session,
   });

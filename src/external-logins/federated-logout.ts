@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import type { NotificationBus } from '../notifications/notification-bus.ts';
 import { causeOf, type Logger } from '../operations/logger.ts';
 import type { ExternalLogins } from './external-logins.ts';
@@ -26,18 +27,18 @@ export function registerFederatedLogout(bus: NotificationBus, deps: FederatedLog
     const provider = record ? await external.registry.find(record.providerAlias) : undefined;
     if (!record || !provider) return;
     try {
-      const config = await external.clients.configuration(provider);
-      if (!usesFederatedLogout(provider, Boolean(config.serverMetadata().end_session_endpoint))) return;
+      const protocol = external.protocols.for(provider);
+      if (!usesFederatedLogout(provider, await protocol.hasEndSession(provider))) return;
       const state = await deps.continuations.create(
         notification.returnTo ?? `${deps.issuer}/session/end/success`,
       );
-      notification.signOutRedirectUrl = external.clients
-        .endSessionUrl(config, {
-          idTokenHint: record.idToken,
-          postLogoutRedirectUri: `${deps.issuer}/logout/upstream-callback`,
-          state,
-        })
-        ?.toString();
+      const url = await protocol.endSessionUrl(provider, {
+        idTokenHint: record.idToken,
+        logoutHint: logoutHintOf(record.idToken),
+        postLogoutRedirectUri: `${deps.issuer}/logout/upstream-callback`,
+        state,
+      });
+      notification.signOutRedirectUrl = url?.toString();
     } catch (err) {
       // The local sign-out already happened; an unreachable upstream must not undo or block it.
       deps.logger.warn(
@@ -46,4 +47,18 @@ export function registerFederatedLogout(bus: NotificationBus, deps: FederatedLog
       );
     }
   });
+}
+
+/**
+ * Entra puts a `login_hint` claim in the ID token (an optional claim) for exactly this: sent back
+ * as `logout_hint`, it signs that account out without showing the account picker.
+ */
+function logoutHintOf(idToken: string | undefined): string | undefined {
+  if (!idToken) return undefined;
+  try {
+    const hint = decodeJwt(idToken).login_hint;
+    return typeof hint === 'string' ? hint : undefined;
+  } catch {
+    return undefined;
+  }
 }

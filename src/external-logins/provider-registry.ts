@@ -1,7 +1,9 @@
+import { createPrivateKey } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
 import type { ExternalProvider, ExternalProviderInput } from './external-provider.ts';
 import { normaliseOptions, providerInputSchema } from './external-provider.ts';
 import type { ExternalProviderStore } from './external-provider-store.ts';
+import { applyPreset } from './provider-presets.ts';
 
 /**
  * Every upstream provider Gatehouse knows: those declared in code (`GATEHOUSE_EXTENSIONS`) and those
@@ -61,7 +63,12 @@ export class ProviderRegistry {
     if (current.source === 'code')
       throw new AppError('forbidden', `Provider "${alias}" is declared in code and cannot be changed here.`);
     const autoLink = { ...current.options.autoLink, ...changes.options?.autoLink };
-    const options = { ...current.options, ...changes.options, autoLink };
+    const switched = changes.options?.autoLink?.autoLinkExternalAccount;
+    // The older switch alone names a mode too: `--auto-link` on a provider whose mode is `never`.
+    if (switched !== undefined && changes.options?.autoLink?.mode === undefined)
+      autoLink.mode = switched ? 'link-and-create' : 'never';
+    const oauth2 = current.options.oauth2 && { ...current.options.oauth2, ...changes.options?.oauth2 };
+    const options = { ...current.options, ...changes.options, autoLink, ...(oauth2 ? { oauth2 } : {}) };
     const merged = { ...current, ...changes, options, alias };
     const provider: ExternalProvider = { ...this.#validate(merged), source: 'database' };
     await this.#store.upsert(provider);
@@ -77,7 +84,10 @@ export class ProviderRegistry {
   }
 
   #validate(input: ExternalProviderInput): Omit<ExternalProvider, 'source'> {
-    const parsed = providerInputSchema.safeParse(input);
+    const withPreset = applyPreset(input);
+    if (typeof withPreset === 'string')
+      throw new AppError('invalid_input', `Invalid provider: ${withPreset}`);
+    const parsed = providerInputSchema.safeParse(withPreset);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new AppError(
@@ -86,22 +96,45 @@ export class ProviderRegistry {
       );
     }
     const p = parsed.data;
-    if (p.issuer.startsWith('http://') && !this.#allowHttp) {
-      throw new AppError(
-        'invalid_input',
-        'The issuer must use https (plain http is only allowed with ALLOW_PRIVATE_NETWORK_FETCH=true, for development).',
-      );
-    }
-    if (!p.scopes.includes('openid')) throw new AppError('invalid_input', 'The scopes must include openid.');
+    const problem = this.#problemOf(p);
+    if (problem) throw new AppError('invalid_input', problem);
     return {
       alias: p.alias,
+      kind: p.kind,
       displayName: p.displayName ?? p.alias,
       issuer: p.issuer,
       clientId: p.clientId,
       clientSecret: p.clientSecret,
+      clientPrivateKey: p.clientPrivateKey,
       scopes: p.scopes,
       sortOrder: p.sortOrder,
       options: normaliseOptions(p.options),
     };
+  }
+
+  /** Rules that span several fields; undefined when the provider is consistent. */
+  #problemOf(p: ReturnType<typeof providerInputSchema.parse>): string | undefined {
+    const urls = [p.issuer, ...Object.values(p.options.oauth2 ?? {})].filter((v) => v.startsWith('http'));
+    if (urls.some((u) => u.startsWith('http://')) && !this.#allowHttp)
+      return 'The issuer must use https (plain http is only allowed with ALLOW_PRIVATE_NETWORK_FETCH=true, for development).';
+    if (p.kind === 'oidc' && !p.scopes.includes('openid')) return 'The scopes must include openid.';
+    if (p.kind === 'oauth2' && !p.options.oauth2)
+      return 'A plain OAuth2 provider needs its authorization, token and user-info endpoints.';
+    if (p.clientPrivateKey && !isPrivateKey(p.clientPrivateKey))
+      return 'The client private key must be a PEM private key (PKCS#8, RSA or EC).';
+    const method = p.options.tokenEndpointAuthMethod;
+    if (method === 'private_key_jwt' && !p.clientPrivateKey)
+      return 'private_key_jwt needs the client private key.';
+    if (method !== 'private_key_jwt' && !p.clientPrivateKey && !p.clientSecret)
+      return 'Give the client secret (or a private key for private_key_jwt).';
+    return undefined;
+  }
+}
+
+function isPrivateKey(pem: string): boolean {
+  try {
+    return ['rsa', 'ec'].includes(createPrivateKey(pem).asymmetricKeyType ?? '');
+  } catch {
+    return false;
   }
 }

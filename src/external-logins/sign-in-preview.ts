@@ -1,5 +1,6 @@
 import type { User } from '../users/user.ts';
 import type { UserManager } from '../users/user-manager.ts';
+import { autoLinkDecision } from './auto-link-policy.ts';
 import type { ExternalLoginStore } from './external-login-store.ts';
 import type { ExternalProvider } from './external-provider.ts';
 
@@ -42,7 +43,7 @@ export async function previewSignIn(
     };
   }
   const auto = provider.options.autoLink;
-  if (!auto.autoLinkExternalAccount) {
+  if (auto.mode === 'never') {
     return refuse('not_linked', 'Auto-link is off and no account is linked to this subject.');
   }
   if (!identity.email) return refuse('not_linked', 'The upstream sends no email address to link by.');
@@ -64,12 +65,20 @@ export async function previewSignIn(
   }
   const existing = await deps.userManager.findByEmail(identity.email);
   if (existing?.status === 'disabled') return refuse('disabled', `${existing.email} exists but is disabled.`);
+  const otherWayIn =
+    existing !== undefined &&
+    (existing.hasPassword || (await deps.links.listForUser(existing.id)).length > 0);
+  const decision = autoLinkDecision(provider, existing, otherWayIn);
+  if (decision && !decision.ok && decision.reason !== 'confirm_link') {
+    return refuse(decision.reason, `Link mode ${auto.mode} does not allow it.`);
+  }
   if (existing) {
     const invited = existing.status === 'invited' ? ' and accept their invitation' : '';
+    const proof = decision ? " once its owner proves it with the account's password" : '';
     return {
       outcome: 'link',
       user: existing,
-      reason: `It would link to ${existing.email}, the account with the same email${invited}.`,
+      reason: `It would link to ${existing.email}, the account with the same email${invited}${proof}.`,
     };
   }
   const groups = [...auto.defaultUserGroups];

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
+import type { JWTPayload } from 'jose';
 import type { ProviderHost } from '../oidc/provider-host.ts';
 import type { SessionService } from '../oidc/session-service.ts';
 import type { Logger } from '../operations/logger.ts';
@@ -6,13 +6,10 @@ import type { OneTimeTokenStore } from '../users/one-time-token-store.ts';
 import type { ExternalLogins } from './external-logins.ts';
 import type { ExternalProvider } from './external-provider.ts';
 
-const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
-/** A logout token older than this is refused; its jti is remembered at least this long. */
-const MAX_TOKEN_AGE_SECONDS = 300;
+import { MAX_LOGOUT_TOKEN_AGE_SECONDS } from './oidc-upstream.ts';
+import { InvalidLogoutToken } from './upstream-protocol.ts';
 
-export class InvalidLogoutToken extends Error {
-  override name = 'InvalidLogoutToken';
-}
+export { InvalidLogoutToken };
 
 export interface UpstreamLogoutDeps {
   external: ExternalLogins;
@@ -30,7 +27,6 @@ export interface UpstreamLogoutDeps {
  */
 export class UpstreamLogout {
   readonly #deps: UpstreamLogoutDeps;
-  readonly #keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
   constructor(deps: UpstreamLogoutDeps) {
     this.#deps = deps;
@@ -38,7 +34,7 @@ export class UpstreamLogout {
 
   /** Returns how many Gatehouse sessions ended. */
   async receive(provider: ExternalProvider, logoutToken: string): Promise<number> {
-    const claims = await this.#verify(provider, logoutToken);
+    const claims = await this.#deps.external.protocols.for(provider).verifyLogoutToken(provider, logoutToken);
     await this.#rememberJti(provider, claims);
     const records = await this.#deps.external.sessions.matching(provider.alias, {
       sid: typeof claims.sid === 'string' ? claims.sid : undefined,
@@ -59,40 +55,13 @@ export class UpstreamLogout {
     return ended;
   }
 
-  async #verify(provider: ExternalProvider, token: string): Promise<JWTPayload> {
-    const config = await this.#deps.external.clients.configuration(provider);
-    const metadata = config.serverMetadata();
-    if (!metadata.jwks_uri) throw new InvalidLogoutToken('the upstream publishes no jwks_uri');
-    let keys = this.#keySets.get(metadata.jwks_uri);
-    if (!keys) {
-      keys = createRemoteJWKSet(new URL(metadata.jwks_uri));
-      this.#keySets.set(metadata.jwks_uri, keys);
-    }
-    const { payload } = await jwtVerify(token, keys, {
-      issuer: metadata.issuer,
-      audience: provider.clientId,
-      maxTokenAge: MAX_TOKEN_AGE_SECONDS,
-      clockTolerance: 30,
-      requiredClaims: ['iat', 'jti'],
-    }).catch((err: unknown) => {
-      throw new InvalidLogoutToken(`logout token rejected: ${String(err)}`);
-    });
-    const events = payload.events as Record<string, unknown> | undefined;
-    if (!events || typeof events[BACKCHANNEL_EVENT] !== 'object')
-      throw new InvalidLogoutToken('missing the back-channel logout event');
-    if ('nonce' in payload) throw new InvalidLogoutToken('a logout token must not carry a nonce');
-    if (typeof payload.sid !== 'string' && typeof payload.sub !== 'string')
-      throw new InvalidLogoutToken('neither sid nor sub');
-    return payload;
-  }
-
   /** A jti seen before is a replay; one insert decides, whichever node receives it. */
   async #rememberJti(provider: ExternalProvider, claims: JWTPayload): Promise<void> {
     try {
       await this.#deps.tokens.issue(
         'upstream_logout_jti',
         null,
-        MAX_TOKEN_AGE_SECONDS * 2,
+        MAX_LOGOUT_TOKEN_AGE_SECONDS * 2,
         `${provider.alias}:${claims.jti}`,
       );
     } catch (error) {

@@ -1,9 +1,9 @@
 import * as oidc from 'openid-client';
 import type { Settings } from '../config/settings.ts';
 import type { AuthRequest, AuthRequestPurpose, AuthRequestStore } from './auth-request-store.ts';
-import type { UpstreamIdentity } from './external-login-service.ts';
 import type { ExternalProvider } from './external-provider.ts';
-import type { UpstreamClients, UpstreamTokens } from './upstream-clients.ts';
+import { identityOf, type UpstreamIdentity } from './upstream-identity.ts';
+import type { UpstreamProtocols, UpstreamTokens } from './upstream-protocol.ts';
 
 export interface RoundTripStart {
   providerAlias: string;
@@ -30,12 +30,12 @@ export interface CompletedRoundTrip {
 export class UpstreamRoundTrip {
   readonly #settings: Settings;
   readonly #requests: AuthRequestStore;
-  readonly #clients: UpstreamClients;
+  readonly #protocols: UpstreamProtocols;
 
-  constructor(settings: Settings, requests: AuthRequestStore, clients: UpstreamClients) {
+  constructor(settings: Settings, requests: AuthRequestStore, protocols: UpstreamProtocols) {
     this.#settings = settings;
     this.#requests = requests;
-    this.#clients = clients;
+    this.#protocols = protocols;
   }
 
   callbackUrl(alias: string): string {
@@ -44,7 +44,7 @@ export class UpstreamRoundTrip {
 
   /** Returns the upstream authorization URL to send the browser to. */
   async begin(provider: ExternalProvider, start: RoundTripStart): Promise<URL> {
-    const config = await this.#clients.configuration(provider);
+    const protocol = this.#protocols.for(provider);
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const request = await this.#requests.create({
       providerAlias: provider.alias,
@@ -54,7 +54,7 @@ export class UpstreamRoundTrip {
       inviteToken: start.inviteToken ?? null,
       codeVerifier,
     });
-    return this.#clients.authorizationUrl(config, provider, {
+    return protocol.authorizationUrl(provider, {
       redirectUri: this.callbackUrl(provider.alias),
       state: request.state,
       nonce: request.nonce,
@@ -77,32 +77,17 @@ export class UpstreamRoundTrip {
     request: AuthRequest,
     query: URLSearchParams,
   ): Promise<CompletedRoundTrip> {
-    const config = await this.#clients.configuration(provider);
     const callback = new URL(this.callbackUrl(provider.alias));
     callback.search = query.toString();
-    const tokens = await this.#clients.exchange(config, callback, {
+    const tokens = await this.#protocols.for(provider).complete(provider, callback, {
       codeVerifier: request.codeVerifier,
       state: request.state,
       nonce: request.nonce,
     });
-    return { request, tokens, identity: identityOf(tokens.claims) };
+    return { request, tokens, identity: identityOf(provider, tokens.claims) };
   }
 
   take(state: string): Promise<AuthRequest | undefined> {
     return this.#requests.take(state);
   }
-}
-
-function identityOf(claims: Record<string, unknown>): UpstreamIdentity {
-  const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
-  const name =
-    text(claims.name) ??
-    ([text(claims.given_name), text(claims.family_name)].filter(Boolean).join(' ') || undefined);
-  return {
-    sub: String(claims.sub),
-    email: text(claims.email),
-    emailVerified: claims.email_verified === true || claims.email_verified === 'true',
-    name,
-    claims,
-  };
 }

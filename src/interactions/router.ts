@@ -4,6 +4,7 @@ import { localLoginGuard } from '../http/local-login-guard.ts';
 import { formOrJsonOnly } from '../http/validation.ts';
 import { abortInteraction } from './abort.ts';
 import { submitConsent } from './consent.ts';
+import { submitConfirmLink } from './external/confirm-link.ts';
 import { completeExternalSignIn } from './external/external-callback.ts';
 import { startExternalSignIn } from './external/start-external.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
@@ -28,6 +29,7 @@ export function interactionRouter(
   router.post('/abort', ...form, abortInteraction(deps));
   router.post('/external/:alias', ...form, startExternalSignIn(deps));
   router.get('/external/:alias/callback', completeExternalSignIn(deps));
+  router.post('/confirm-link', ...form, submitConfirmLink(deps));
   router.post('/two-factor', ...form, submitSecondFactor(deps));
   router.post('/two-factor/send', ...form, sendSecondFactorCode(deps));
   router.post('/two-factor/enrol', ...form, confirmEnrolment(deps));

@@ -3,6 +3,7 @@ import { AppError } from '../errors/app-error.ts';
 import { pauseAutoRedirect, SIGNED_OUT_COOKIE } from '../external-logins/signed-out-marker.ts';
 import { TWO_FACTOR_STEP_UP } from '../oidc/interaction-policy.ts';
 import { renderConsent } from './consent.ts';
+import { pendingLink, renderConfirmLink } from './external/confirm-link.ts';
 import { redirectToUpstream } from './external/start-external.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { InteractionDetails } from './load-interaction.ts';
@@ -22,6 +23,11 @@ export function showInteraction(deps: InteractionDeps) {
     const details = await loadInteraction(ctx, provider);
     ctx.set('Cache-Control', 'no-store');
     if (details.prompt.name === 'login') {
+      const link = pendingLink(details);
+      if (link) {
+        await renderConfirmLink(ctx, deps, details, link);
+        return;
+      }
       const pending = pendingSecondFactor(details) ?? (await stepUpOf(deps, details));
       if (pending) {
         if (!pendingSecondFactor(details)) await savePendingSecondFactor(ctx, provider, pending);

@@ -107,9 +107,18 @@ describe('gatehouse provider', () => {
       scopes: ['openid', 'profile', 'email'],
       sortOrder: 1,
       source: 'database',
+      kind: 'oidc',
+      hasPrivateKey: false,
       options: {
-        tokenEndpointAuthMethod: 'client_secret_basic',
-        autoLink: { autoLinkExternalAccount: true, defaultUserGroups: ['staff'], requireVerifiedEmail: true },
+        preset: 'generic',
+        autoLink: {
+          autoLinkExternalAccount: true,
+          mode: 'link-and-create',
+          defaultUserGroups: ['staff'],
+          requireVerifiedEmail: true,
+          matchClaim: 'email',
+          protectedGroups: ['admin'],
+        },
         allowManualLinking: true,
         federatedLogout: false,
         syncProfile: 'force',
@@ -117,7 +126,9 @@ describe('gatehouse provider', () => {
       register: { redirectUri: `${gh.issuer}/external/corp/callback` },
     });
     expect(view).not.toHaveProperty('clientSecret');
+    expect(view.options.tokenEndpointAuthMethod, "chosen from the upstream's metadata").toBeUndefined();
     expect(show?.stdout).toMatch(/^alias: +corp\n/);
+    expect(show?.stdout).toMatch(/token auth method: +chosen from the upstream's metadata\n/);
     expect(show?.stdout).toMatch(/auto-link: +yes\n/);
     expect(JSON.parse(listJson?.stdout ?? '')).toEqual([expect.objectContaining({ alias: 'corp' })]);
     expect(list?.stdout).toMatch(
@@ -140,6 +151,14 @@ describe('gatehouse provider', () => {
           '--bypass-two-factor',
           '--token-endpoint-auth-method',
           'client_secret_post',
+        ])
+        .concat(['--link-mode', 'link-only', '--match-claim', 'upn', '--email-verified-claim', 'xms_edov'])
+        .concat([
+          '--map-group',
+          'groups=2f1c-oid:staff',
+          '--map-group',
+          'roles~^ops-.*$:ops',
+          '--link-silently',
         ]),
       on,
     );
@@ -152,10 +171,18 @@ describe('gatehouse provider', () => {
         // Changing some auto-link options keeps the others.
         autoLink: {
           autoLinkExternalAccount: true,
+          mode: 'link-only',
+          matchClaim: 'upn',
+          emailVerifiedClaim: 'xms_edov',
+          linkSilently: true,
           defaultUserGroups: [],
           requireVerifiedEmail: false,
           allowedEmailDomains: ['example.com'],
         },
+        groupMappings: [
+          { claim: 'groups', value: '2f1c-oid', group: 'staff' },
+          { claim: 'roles', pattern: '^ops-.*$', group: 'ops' },
+        ],
         allowManualLinking: false,
         federatedLogout: true,
         bypassTwoFactor: true,
@@ -175,16 +202,25 @@ describe('gatehouse provider', () => {
       ].concat([
         '--no-bypass-two-factor',
         '--token-endpoint-auth-method',
-        'client_secret_basic',
+        'auto',
         '--no-auto-link',
+        '--no-map-group',
+        '--no-link-silently',
       ]),
       on,
     );
     expect(back.stdout).toMatch(/^Updated provider corp\.\n/);
     const stored = await gh.gatehouse.external.registry.require('corp');
+    expect(stored.options.tokenEndpointAuthMethod).toBeUndefined();
     expect(stored.options).toMatchObject({
-      tokenEndpointAuthMethod: 'client_secret_basic',
-      autoLink: { autoLinkExternalAccount: false, requireVerifiedEmail: false, allowedEmailDomains: [] },
+      groupMappings: [],
+      autoLink: {
+        autoLinkExternalAccount: false,
+        mode: 'never',
+        linkSilently: false,
+        requireVerifiedEmail: false,
+        allowedEmailDomains: [],
+      },
       allowManualLinking: true,
       bypassTwoFactor: false,
     });
@@ -226,7 +262,17 @@ describe('gatehouse provider', () => {
     const cases: Array<[string[], string | RegExp, number]> = [
       [
         'provider create --alias x --client-id c --client-secret s'.split(' '),
-        /required option '--issuer <url>'/,
+        'gatehouse: Invalid provider: issuer must be an http(s) URL',
+        1,
+      ],
+      [
+        'provider create --alias x --client-id c --client-secret s --preset entra'.split(' '),
+        'gatehouse: Invalid provider: the entra preset needs a tenant (id or domain) or an issuer',
+        1,
+      ],
+      [
+        create('x', 'https://idp.example.com', '--map-group', 'groups:staff'),
+        /Expected claim=value:group or claim~regex:group\./,
         2,
       ],
       [create('x', 'not-a-url'), 'gatehouse: Invalid provider: issuer must be an http(s) URL', 1],
@@ -243,7 +289,12 @@ describe('gatehouse provider', () => {
       ],
       [
         create('x', 'https://idp.example.com', '--token-endpoint-auth-method', 'private_key_jwt'),
-        /Allowed choices are client_secret_basic, client_secret_post\./,
+        'gatehouse: private_key_jwt needs the client private key.',
+        1,
+      ],
+      [
+        create('x', 'https://idp.example.com', '--token-endpoint-auth-method', 'client_secret_jwt'),
+        /Allowed choices are client_secret_basic, client_secret_post, private_key_jwt\./,
         2,
       ],
       [['provider', 'show', 'ghost'], 'gatehouse: No external login provider "ghost".', 1],
@@ -277,5 +328,33 @@ describe('gatehouse provider', () => {
       ['corp', 'database'],
       ['in-code', 'code'],
     ]);
+  });
+  it('creates from presets: Entra ID from its tenant, GitHub from its credentials alone', async () => {
+    const [entra, github] = await runMany(
+      [
+        'provider create --preset entra --tenant contoso.onmicrosoft.com --alias entra --client-id e --client-secret s',
+        'provider create --preset github --alias github --client-id g --client-secret s --json',
+      ].map((line) => line.split(' ')),
+      on,
+    );
+    expect(entra?.stdout).toMatch(
+      /issuer: +https:\/\/login\.microsoftonline\.com\/contoso\.onmicrosoft\.com\/v2\.0\n/,
+    );
+    expect(entra?.stdout).toMatch(/verified by: +xms_edov\n/);
+    expect(entra?.stdout).toMatch(/front-channel logout URI: +.*\/external\/entra\/frontchannel-logout\n/);
+    expect(JSON.parse(github?.stdout ?? '')).toMatchObject({
+      kind: 'oauth2',
+      issuer: 'https://github.com',
+      displayName: 'GitHub',
+      options: {
+        preset: 'github',
+        tokenEndpointAuthMethod: 'client_secret_post',
+        oauth2: {
+          authorizationEndpoint: 'https://github.com/login/oauth/authorize',
+          userinfoEndpoint: 'https://api.github.com/user',
+          emailsEndpoint: 'https://api.github.com/user/emails',
+        },
+      },
+    });
   });
 });

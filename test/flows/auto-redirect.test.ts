@@ -31,7 +31,8 @@ describe('auto-redirect and idp_hint', () => {
       startUpstream({ gatehouseIssuer: gh.issuer, alias: 'corp', users: [ANN] }),
       startUpstream({ gatehouseIssuer: gh.issuer, alias: 'partner', users: [ANN] }),
     ]);
-    const autoLink = { autoLinkExternalAccount: true };
+    // Both IdPs are Ann's own: trusted to link onto the account the first one made.
+    const autoLink = { autoLinkExternalAccount: true, linkSilently: true };
     // Without federated logout the upstream session outlives ours, so only Gatehouse's own
     // "just signed out" rule stands between a sign-out and an instant sign-in again.
     await registerUpstream(gh, corp, {

@@ -49,7 +49,8 @@ describe('linking and unlinking upstream providers', () => {
       }),
       startUpstream({ gatehouseIssuer: gh.issuer, alias: 'locked', users: [{ sub: 'locked-pat', ...user }] }),
     ]);
-    const autoLink = { autoLinkExternalAccount: true };
+    // Pat's own IdPs: trusted to link onto the account Corp ID made, without asking for proof.
+    const autoLink = { autoLinkExternalAccount: true, linkSilently: true };
     await registerUpstream(gh, corp, { displayName: 'Corp ID', options: { autoLink } });
     await registerUpstream(gh, partner, { displayName: 'Partner ID', options: {} });
     await registerUpstream(gh, locked, {

@@ -23,6 +23,8 @@ const BASE: Options = {
     defaultUserGroups: ['staff'],
     requireVerifiedEmail: true,
     allowedEmailDomains: [],
+    // tf@example.com's password account is linked without a confirmation step here.
+    linkSilently: true,
   },
 };
 

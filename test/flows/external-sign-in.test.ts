@@ -27,7 +27,10 @@ describe('signing in with an upstream provider', () => {
     });
     await registerUpstream(gh, upstream, {
       displayName: 'Corp ID',
-      options: { autoLink: { autoLinkExternalAccount: true, defaultUserGroups: ['staff'] } },
+      // Trusted to link silently: Ann's password account is linked without a confirmation step.
+      options: {
+        autoLink: { autoLinkExternalAccount: true, defaultUserGroups: ['staff'], linkSilently: true },
+      },
     });
     await gh.gatehouse.userManager.createUser({
       email: 'ann@example.com',
@@ -49,7 +52,7 @@ describe('signing in with an upstream provider', () => {
     return { started, page: await pressUpstreamButton(browser, started.page, upstream, sub) };
   }
 
-  it('auto-links an existing user by verified email', async () => {
+  it('auto-links an existing user by verified email when trusted to link silently', async () => {
     const browser = new Browser();
     const { started, page } = await viaUpstream(browser, 'u-ann');
     const tokens = await started.finish(page);

@@ -7,10 +7,13 @@ import type { TestGatehouse } from './gatehouse.ts';
 import { type StartedSignIn, startAuthorization, TEST_REDIRECT_URI } from './sign-in-flow.ts';
 import type { UpstreamOp } from './upstream-op.ts';
 
+/** What the flow helpers need of an upstream: the OIDC one, the Entra-like or the GitHub-like. */
+export type TestUpstream = Pick<UpstreamOp, 'alias' | 'issuer' | 'clientId' | 'clientSecret' | 'signIn'>;
+
 /** Registers `upstream` in Gatehouse's provider registry, under the alias it was started for. */
 export function registerUpstream(
   gh: TestGatehouse,
-  upstream: UpstreamOp,
+  upstream: TestUpstream,
   provider: Omit<ExternalProviderInput, 'alias' | 'issuer' | 'clientId' | 'clientSecret'>,
 ) {
   return gh.gatehouse.external.registry.create({
@@ -29,12 +32,15 @@ export function registerUpstream(
  */
 export async function throughUpstream(
   browser: Browser,
-  upstream: UpstreamOp,
+  upstream: TestUpstream,
   toUpstream: Page,
   sub: string,
   stopAt: (url: string) => boolean = () => false,
 ): Promise<Page> {
-  expect(toUpstream.location, toUpstream.body).toMatch(new RegExp(`^${upstream.issuer}/auth\\?`));
+  // An OP's /auth, or a GitHub-like server's /login/oauth/authorize.
+  expect(toUpstream.location, toUpstream.body).toMatch(
+    new RegExp(`^${upstream.issuer}/(auth|login/oauth/authorize)\\?`),
+  );
   const atUpstream = await browser.follow(toUpstream, (url) => !url.startsWith(upstream.issuer));
   const back = atUpstream.location ? atUpstream : await upstream.signIn(browser, atUpstream, sub);
   return browser.follow(back, stopAt);
@@ -47,7 +53,7 @@ export async function throughUpstream(
 export async function pressUpstreamButton(
   browser: Browser,
   loginPage: Page,
-  upstream: UpstreamOp,
+  upstream: TestUpstream,
   sub: string,
 ): Promise<Page> {
   const toUpstream = await browser.submit(loginPage, `form[action$="/external/${upstream.alias}"]`);
@@ -58,7 +64,7 @@ export async function pressUpstreamButton(
 export async function signInThroughUpstream(
   browser: Browser,
   config: oidc.Configuration,
-  upstream: UpstreamOp,
+  upstream: TestUpstream,
   sub: string,
 ): Promise<StartedSignIn> {
   const started = await startAuthorization(browser, config);

@@ -1,7 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CryptoKey, exportJWK, generateKeyPair } from 'jose';
-import Provider, { type Configuration } from 'oidc-provider';
+import Provider, { type ClientAuthMethod, type Configuration, type JWKS } from 'oidc-provider';
 import type { Browser, Page } from './browser.ts';
 
 export interface UpstreamUser {
@@ -9,6 +9,8 @@ export interface UpstreamUser {
   email?: string;
   email_verified?: boolean;
   name?: string;
+  /** Any other claim the upstream asserts (upn, groups, xms_edov, _claim_names…). */
+  [claim: string]: unknown;
 }
 
 export interface UpstreamOptions {
@@ -18,6 +20,17 @@ export interface UpstreamOptions {
   users: UpstreamUser[];
   clientId?: string;
   clientSecret?: string;
+  /** Which claims each scope releases (default: email → email, email_verified; profile → name). */
+  scopeClaims?: Record<string, string[]>;
+  /** Register Gatehouse's back-channel logout URI (default true; Entra does front-channel only). */
+  backchannel?: boolean;
+  /** How Gatehouse's client authenticates here, and its public keys for private_key_jwt. */
+  tokenEndpointAuthMethod?: ClientAuthMethod;
+  clientJwks?: JWKS;
+  /** What discovery advertises as token_endpoint_auth_methods_supported. */
+  authMethodsSupported?: ClientAuthMethod[];
+  /** Routes the upstream serves besides the OP's own (Entra's Graph); true when handled. */
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse, provider: Provider) => Promise<boolean>;
 }
 
 export interface UpstreamOp {
@@ -28,6 +41,10 @@ export interface UpstreamOp {
   clientSecret: string;
   provider: Provider;
   users: Map<string, UpstreamUser>;
+  /** Subjects whose account is disabled here: no sign-in, and their refresh tokens are refused. */
+  disabled: Set<string>;
+  /** The `sid` of every session this upstream made for Gatehouse, per subject. */
+  sids: Map<string, Set<string>>;
   /** The upstream's signing key (RS256), so tests can sign logout tokens exactly as it would. */
   signingKey: { key: CryptoKey; kid: string };
   /** On the upstream's own login page (reached by redirect), signs in as `sub`. */
@@ -44,6 +61,8 @@ export interface UpstreamOp {
  */
 export async function startUpstream(options: UpstreamOptions): Promise<UpstreamOp> {
   const users = new Map(options.users.map((u) => [u.sub, u]));
+  const disabled = new Set<string>();
+  const sids = new Map<string, Set<string>>();
   const clientId = options.clientId ?? 'gatehouse';
   const clientSecret = options.clientSecret ?? 'upstream-secret-for-gatehouse-0123456789';
   const server: Server = createServer();
@@ -59,11 +78,26 @@ export async function startUpstream(options: UpstreamOptions): Promise<UpstreamO
         client_secret: clientSecret,
         redirect_uris: [callback],
         post_logout_redirect_uris: [`${options.gatehouseIssuer}/logout/upstream-callback`],
-        backchannel_logout_uri: `${options.gatehouseIssuer}/external/${options.alias}/backchannel-logout`,
-        backchannel_logout_session_required: true,
+        grant_types: ['authorization_code', 'refresh_token'],
+        ...(options.backchannel === false
+          ? {}
+          : {
+              backchannel_logout_uri: `${options.gatehouseIssuer}/external/${options.alias}/backchannel-logout`,
+              backchannel_logout_session_required: true,
+            }),
+        ...(options.tokenEndpointAuthMethod
+          ? { token_endpoint_auth_method: options.tokenEndpointAuthMethod }
+          : {}),
+        ...(options.clientJwks ? { jwks: options.clientJwks } : {}),
       },
     ],
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    claims: {
+      openid: ['sub'],
+      ...(options.scopeClaims ?? { email: ['email', 'email_verified'], profile: ['name'] }),
+    },
+    // Like Entra with offline_access: every code grant comes with a refresh token.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    ...(options.authMethodsSupported ? { clientAuthMethods: options.authMethodsSupported } : {}),
     conformIdTokenClaims: false,
     features: {
       devInteractions: { enabled: true },
@@ -79,7 +113,8 @@ export async function startUpstream(options: UpstreamOptions): Promise<UpstreamO
     },
     findAccount: (_ctx, sub) => {
       const user = users.get(sub);
-      return user ? { accountId: sub, claims: async () => ({ ...user }) } : undefined;
+      if (!user || disabled.has(sub)) return undefined;
+      return { accountId: sub, claims: async () => ({ ...users.get(sub), sub }) };
     },
     loadExistingGrant: async (ctx) => {
       const { client, session } = ctx.oidc;
@@ -91,7 +126,21 @@ export async function startUpstream(options: UpstreamOptions): Promise<UpstreamO
     },
   };
   const provider = new Provider(issuer, configuration);
-  server.on('request', provider.callback());
+  provider.on('authorization.success', (ctx) => {
+    const { session, client } = ctx.oidc;
+    if (!session?.accountId || !client) return;
+    const sid = session.sidFor(client.clientId);
+    if (sid) sids.set(session.accountId, new Set([...(sids.get(session.accountId) ?? []), sid]));
+  });
+  const handle = provider.callback();
+  server.on('request', (req, res) => {
+    const extra = options.extraRoutes?.(req, res, provider) ?? Promise.resolve(false);
+    extra
+      .then(async (handled) => {
+        if (!handled) await handle(req, res);
+      })
+      .catch(() => res.writeHead(500).end());
+  });
   return {
     alias: options.alias,
     issuer,
@@ -99,6 +148,8 @@ export async function startUpstream(options: UpstreamOptions): Promise<UpstreamO
     clientSecret,
     provider,
     users,
+    disabled,
+    sids,
     signingKey: { key: privateKey, kid },
     async signIn(browser, page, sub) {
       const submitted = await browser.submit(page, 'form', { login: sub, password: 'any' });

@@ -11,6 +11,7 @@ import type { InteractionDeps } from '../interaction-deps.ts';
 import { type InteractionDetails, loadInteraction } from '../load-interaction.ts';
 import { renderLogin } from '../login.ts';
 import { continueAfterFirstFactor } from '../second-factor/complete-sign-in.ts';
+import { askToConfirmLink } from './confirm-link.ts';
 
 /**
  * GET /interaction/:uid/external/:alias/callback — the upstream's answer, forwarded here by
@@ -36,7 +37,26 @@ export function completeExternalSignIn(deps: InteractionDeps) {
       return;
     }
     const completed = await exchange(ctx, deps, provider, request, query);
-    const result = await deps.external.service.signIn(provider, completed.identity, actorOf(ctx));
+    const result = await deps.external.service.signIn(
+      provider,
+      completed.identity,
+      actorOf(ctx),
+      completed.tokens.accessToken,
+    );
+    if (!result.ok && result.reason === 'confirm_link') {
+      await askToConfirmLink(ctx, deps, details, {
+        accountId: result.user.id,
+        providerAlias: provider.alias,
+        identity: completed.identity,
+        externalSessionId: await recordUpstreamSession(
+          deps.external.sessions,
+          provider,
+          result.user.id,
+          completed,
+        ),
+      });
+      return;
+    }
     if (!result.ok) {
       renderRefusal(ctx, deps, details, provider, result.message);
       return;

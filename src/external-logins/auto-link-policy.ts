@@ -1,0 +1,53 @@
+import type { User } from '../users/user.ts';
+import type { ExternalProvider } from './external-provider.ts';
+
+export type SignInRefusal =
+  | 'not_linked'
+  | 'unverified_email'
+  | 'domain_not_allowed'
+  | 'disabled'
+  | 'refused'
+  | 'protected_account'
+  | 'group_overage';
+export type ExternalSignIn =
+  | { ok: true; user: User }
+  | { ok: false; reason: SignInRefusal; message: string }
+  /** The identity matches an account that has another way in: its owner must prove it first. */
+  | { ok: false; reason: 'confirm_link'; message: string; user: User };
+
+/**
+ * What auto-linking may do with the account an upstream address matches: the mode decides whether
+ * an existing account may be linked or a new one created; an account in a protected group, or one
+ * with another way in, is linked only once its owner proves it (unless the provider may link
+ * silently, which never covers protected groups). Undefined: go ahead.
+ */
+export function autoLinkDecision(
+  provider: ExternalProvider,
+  existing: User | undefined,
+  otherWayIn: boolean,
+): ExternalSignIn | undefined {
+  const auto = provider.options.autoLink;
+  if (!existing) return auto.mode === 'link-only' ? notLinked(provider) : undefined;
+  if (auto.mode === 'create-only') return notLinked(provider);
+  if (existing.status === 'disabled')
+    return refusal('disabled', 'This account is disabled. Ask an administrator.');
+  const isProtected = existing.groups.some((g) => auto.protectedGroups.includes(g));
+  if (!isProtected && (auto.linkSilently || !otherWayIn)) return undefined;
+  return {
+    ok: false,
+    reason: 'confirm_link',
+    user: existing,
+    message: `An account for ${existing.email} already exists here. Prove it is yours to link your ${provider.displayName} account to it.`,
+  };
+}
+
+export function notLinked(provider: ExternalProvider): ExternalSignIn {
+  return refusal(
+    'not_linked',
+    `Your ${provider.displayName} account is not linked to a user here. Sign in another way and link it from your account page, or ask an administrator for an invitation.`,
+  );
+}
+
+export function refusal(reason: SignInRefusal, message: string): ExternalSignIn {
+  return { ok: false, reason, message };
+}

@@ -1,0 +1,112 @@
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { AppError } from '../../errors/app-error.ts';
+import type { ExternalProvider } from '../../external-logins/external-provider.ts';
+import type { UpstreamIdentity } from '../../external-logins/upstream-identity.ts';
+import { actorOf } from '../../http/actor.ts';
+import { parseBody } from '../../http/validation.ts';
+import type { User } from '../../users/user.ts';
+import type { InteractionDeps } from '../interaction-deps.ts';
+import { type InteractionDetails, loadInteraction } from '../load-interaction.ts';
+import { continueAfterFirstFactor } from '../second-factor/complete-sign-in.ts';
+
+/**
+ * An upstream identity that matches an existing account with another way in (or one in a
+ * protected group): the link waits, kept in the interaction's server-side result, until the
+ * account's owner proves it is theirs with the account's password — then the usual second factor
+ * follows. Keycloak's "first broker login" review, made the default.
+ */
+export interface PendingLink {
+  accountId: string;
+  providerAlias: string;
+  identity: UpstreamIdentity;
+  externalSessionId: number;
+}
+
+const KEY = 'gatehouseLinkConfirmation';
+const form = z.object({ password: z.string().min(1, 'Enter your password.').max(1024) });
+
+export function pendingLink(details: InteractionDetails): PendingLink | undefined {
+  const pending = (details.result as Record<string, unknown> | undefined)?.[KEY] as PendingLink | undefined;
+  return pending?.accountId ? pending : undefined;
+}
+
+export async function askToConfirmLink(
+  ctx: Context,
+  deps: InteractionDeps,
+  details: InteractionDetails,
+  pending: PendingLink,
+): Promise<void> {
+  await deps.host.provider.interactionResult(
+    ctx.req,
+    ctx.res,
+    { [KEY]: pending },
+    { mergeWithLastSubmission: false },
+  );
+  ctx.status = 303;
+  ctx.redirect(`/interaction/${details.uid}`);
+}
+
+export async function renderConfirmLink(
+  ctx: Context,
+  deps: InteractionDeps,
+  details: InteractionDetails,
+  pending: PendingLink,
+  error?: string,
+): Promise<void> {
+  const { user, provider } = await loaded(deps, pending);
+  const passwordsOff = await deps.external.registry.denyLocalLogin();
+  ctx.type = 'html';
+  ctx.body = deps.views.render('interactions/confirm-link.njk', {
+    uid: details.uid,
+    csrfToken: ctx.state.csrfToken,
+    provider: provider.displayName,
+    email: user.email,
+    withPassword: user.hasPassword && !passwordsOff,
+    error,
+  });
+}
+
+/** POST /interaction/:uid/confirm-link — the account's password proves the link may be made. */
+export function submitConfirmLink(deps: InteractionDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const details = await loadInteraction(ctx, deps.host.provider);
+    const pending = pendingLink(details);
+    if (!pending || details.prompt.name !== 'login') throw new AppError('interaction_expired');
+    const input = parseBody(ctx, form);
+    const { user, provider } = await loaded(deps, pending);
+    if (await deps.external.registry.denyLocalLogin()) throw new AppError('local_login_denied');
+    const checked = await deps.signInManager.passwordSignIn(user.email, input.password, actorOf(ctx));
+    if (!checked.ok || checked.user.id !== user.id) {
+      ctx.status = 400;
+      await renderConfirmLink(ctx, deps, details, pending, 'That password is not right.');
+      return;
+    }
+    const result = await deps.external.service.confirmLink(
+      checked.user,
+      provider,
+      pending.identity,
+      actorOf(ctx, user.id),
+    );
+    if (!result.ok) throw new AppError('forbidden', result.message);
+    await continueAfterFirstFactor(ctx, deps, details, {
+      user: result.user,
+      amr: ['fed', 'pwd'],
+      method: 'external',
+      providerAlias: provider.alias,
+      remember: false,
+      externalSessionId: pending.externalSessionId,
+      bypassTwoFactor: provider.options.bypassTwoFactor,
+    });
+  };
+}
+
+async function loaded(
+  deps: InteractionDeps,
+  pending: PendingLink,
+): Promise<{ user: User; provider: ExternalProvider }> {
+  const user = await deps.twoFactor.userById(pending.accountId);
+  const provider = await deps.external.registry.find(pending.providerAlias);
+  if (!user || !provider) throw new AppError('interaction_expired');
+  return { user, provider };
+}

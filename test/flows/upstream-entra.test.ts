@@ -1,0 +1,156 @@
+import type * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExternalProviderInput } from '../../src/external-logins/external-provider.ts';
+import { Browser, textOf } from '../support/browser.ts';
+import { type EntraLikeOp, startEntraLike } from '../support/entra-like-op.ts';
+import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { registerTestApp } from '../support/sign-in-flow.ts';
+import { registerUpstream, signInThroughUpstream } from '../support/upstream-flow.ts';
+
+type Options = NonNullable<ExternalProviderInput['options']>;
+const STAFF_OID = '2f1c9a34-staff';
+const OPS_OID = '7d0e55aa-ops';
+/** The options an Entra tenant gets from the preset, plus the group mappings these tests use. */
+const ENTRA: Options = {
+  preset: 'entra',
+  autoLink: { mode: 'link-and-create', matchClaim: 'upn' },
+  groupMappings: [
+    { claim: 'groups', value: STAFF_OID, group: 'staff' },
+    { claim: 'groups', value: OPS_OID, group: 'ops' },
+  ],
+};
+
+/**
+ * Sign-ins through an Entra-like upstream (no email_verified; xms_edov, upn, groups as object ids,
+ * overage on demand): matching by upn, verification by xms_edov, the link modes, confirmation
+ * before linking onto an existing account, and groups mapped at every sign-in.
+ */
+describe('an Entra ID upstream', () => {
+  let db: TestDatabase;
+  let gh: TestGatehouse;
+  let entra: EntraLikeOp;
+  let config: oidc.Configuration;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    gh = await startGatehouse({ databaseUrl: db.url });
+    entra = await startEntraLike({
+      gatehouseIssuer: gh.issuer,
+      alias: 'entra',
+      users: [
+        { sub: 'e-amy', upn: 'amy@contoso.com', name: 'Amy Entra', xms_edov: true, groups: [STAFF_OID] },
+        { sub: 'e-noedov', upn: 'noedov@contoso.com', email: 'noedov@contoso.com' },
+        { sub: 'e-lin', upn: 'lin@contoso.com', xms_edov: '1', groups: [] },
+        { sub: 'e-root', upn: 'root@contoso.com', xms_edov: true },
+        { sub: 'e-big', upn: 'big@contoso.com', xms_edov: true, groups: [STAFF_OID] },
+      ],
+    });
+    await registerUpstream(gh, entra, { options: ENTRA });
+    await gh.gatehouse.userManager.createUser({ email: 'lin@contoso.com', password: 'lin local password' });
+    await gh.gatehouse.userManager.createUser({
+      email: 'root@contoso.com',
+      password: 'root local password',
+      groups: ['admin'],
+    });
+    config = await registerTestApp(gh);
+  });
+  afterAll(async () => {
+    await gh?.stop();
+    await entra?.close();
+    await db?.drop();
+  });
+
+  const useOptions = (options: Options) =>
+    gh.gatehouse.external.registry.update('entra', { options: { ...ENTRA, ...options } });
+  const groupsOf = async (email: string) => (await gh.gatehouse.userManager.findByEmail(email))?.groups;
+
+  it('creates the user from upn, verified by xms_edov though Entra sends no email_verified', async () => {
+    const { page, finish } = await signInThroughUpstream(new Browser(), config, entra, 'e-amy');
+    const claims = (await finish(page)).claims();
+    const amy = await gh.gatehouse.userManager.findByEmail('amy@contoso.com');
+    expect(claims).toMatchObject({ sub: amy?.id, amr: ['fed'] });
+    expect(amy).toMatchObject({ name: 'Amy Entra', groups: ['staff'], hasPassword: false });
+  });
+
+  it('refuses to link by an address Entra has not verified (no xms_edov)', async () => {
+    const browser = new Browser();
+    const { page } = await signInThroughUpstream(browser, config, entra, 'e-noedov');
+    expect(page.status).toBe(403);
+    expect(textOf(page)).toContain('Microsoft Entra ID has not verified your email address');
+    expect(await gh.gatehouse.userManager.findByEmail('noedov@contoso.com')).toBeUndefined();
+  });
+
+  it('in link-only mode creates nobody, and links existing users', async () => {
+    await useOptions({ autoLink: { mode: 'link-only', matchClaim: 'upn', requireVerifiedEmail: false } });
+    const refused = await signInThroughUpstream(new Browser(), config, entra, 'e-noedov');
+    expect(refused.page.status).toBe(403);
+    expect(textOf(refused.page)).toContain('is not linked to a user here');
+    expect(await gh.gatehouse.userManager.findByEmail('noedov@contoso.com')).toBeUndefined();
+    await useOptions({});
+  });
+
+  it('asks the owner of an existing account for its password before linking, and links once it is given', async () => {
+    const browser = new Browser();
+    const asked = await signInThroughUpstream(browser, config, entra, 'e-lin');
+    expect(asked.page.status).toBe(200);
+    expect(textOf(asked.page)).toContain('An account with that address already exists here');
+    const lin = await gh.gatehouse.userManager.findByEmail('lin@contoso.com');
+    expect(await gh.gatehouse.external.service.allLinksOf(lin?.id ?? '')).toEqual([]);
+
+    const wrong = await browser.submit(asked.page, 'form[action$="/confirm-link"]', {
+      password: 'not it at all',
+    });
+    expect(wrong.status).toBe(400);
+    expect(textOf(wrong)).toContain('That password is not right.');
+    expect(await gh.gatehouse.external.service.allLinksOf(lin?.id ?? '')).toEqual([]);
+
+    const right = await browser.submit(wrong, 'form[action$="/confirm-link"]', {
+      password: 'lin local password',
+    });
+    const claims = (await asked.finish(right)).claims();
+    expect(claims).toMatchObject({ sub: lin?.id });
+    expect(claims?.amr).toEqual(expect.arrayContaining(['fed', 'pwd']));
+    const links = await gh.gatehouse.external.service.allLinksOf(lin?.id ?? '');
+    expect(links.map((l) => [l.providerAlias, l.subject])).toEqual([['entra', 'e-lin']]);
+
+    // Linked now: the next sign-in goes straight through.
+    const again = await signInThroughUpstream(new Browser(), config, entra, 'e-lin');
+    expect((await again.finish(again.page)).claims()).toMatchObject({ sub: lin?.id });
+  });
+
+  it('never links silently onto an administrator, even when the provider may link silently', async () => {
+    await useOptions({ autoLink: { mode: 'link-and-create', matchClaim: 'upn', linkSilently: true } });
+    const asked = await signInThroughUpstream(new Browser(), config, entra, 'e-root');
+    expect(asked.page.status).toBe(200);
+    expect(textOf(asked.page)).toContain('Prove it is yours');
+    const root = await gh.gatehouse.userManager.findByEmail('root@contoso.com');
+    expect(await gh.gatehouse.external.service.allLinksOf(root?.id ?? '')).toEqual([]);
+    await useOptions({});
+  });
+
+  it('maps groups at every sign-in: a group Entra stops asserting goes, an admin-given one stays', async () => {
+    const amy = await gh.gatehouse.userManager.findByEmail('amy@contoso.com');
+    if (!amy) throw new Error('Amy was not created');
+    await gh.gatehouse.userManager.updateUser(amy.id, { groups: [...amy.groups, 'auditors'] });
+    const user = entra.users.get('e-amy');
+    entra.users.set('e-amy', { ...user, sub: 'e-amy', groups: [OPS_OID] });
+
+    const { page, finish } = await signInThroughUpstream(new Browser(), config, entra, 'e-amy');
+    expect((await finish(page)).claims()).toMatchObject({ groups: ['auditors', 'ops'] });
+    expect(await groupsOf('amy@contoso.com')).toEqual(['auditors', 'ops']);
+  });
+
+  it('refuses a sign-in whose groups overflowed the token, with a clear message, unless Graph is on', async () => {
+    entra.overage('e-big', [STAFF_OID, OPS_OID]);
+    const browser = new Browser();
+    const refused = await signInThroughUpstream(browser, config, entra, 'e-big');
+    expect(refused.page.status).toBe(403);
+    expect(textOf(refused.page)).toContain('more groups at Microsoft Entra ID than fit in its sign-in token');
+
+    await useOptions({ groupOverage: 'graph', graphEndpoint: entra.issuer });
+    const { page, finish } = await signInThroughUpstream(new Browser(), config, entra, 'e-big');
+    expect((await finish(page)).claims()).toMatchObject({ groups: ['ops', 'staff'] });
+    await useOptions({});
+  });
+});
