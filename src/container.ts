@@ -166,6 +166,10 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     invitations,
     declared: builder.externalProviders,
     changes,
+    sessions: {
+      endAllFor: (userId) => sessions.endAllFor(userId),
+      exists: async (uid) => Boolean(await host.provider.Session.findByUid(uid)),
+    },
   });
   changes.subscribe((change) => {
     if (change === 'all' || change.table === 'signing_keys') {

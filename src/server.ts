@@ -29,11 +29,13 @@ export async function startServer(
     logger.warn({ err }, 'signing key refresh failed'),
   );
   const stopMaintenance = startMaintenance(gatehouse.db, settings.purgeIntervalSeconds, logger);
+  const stopRevalidation = gatehouse.external.revalidation.start(settings.upstreamRevalidateSeconds);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       stopMaintenance();
+      stopRevalidation();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);

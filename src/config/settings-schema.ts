@@ -160,6 +160,20 @@ export const settingsSchema = z.object({
     .regex(/^[\w .:-]*(,[\w .:-]*)*$/, 'must be a comma-separated list of group names')
     .default('')
     .describe('Comma-separated groups whose members must use two-factor; they enrol at their next sign-in.'),
+  UPSTREAM_REVALIDATE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(900)
+    .describe(
+      'How often an upstream-linked user is re-checked at the upstream (refresh token, or user-info for OAuth2); a refusal ends their sessions and grants. 0 turns it off.',
+    ),
+  BREAK_GLASS_GROUP: z
+    .string()
+    .regex(/^[\w .:-]{1,64}$/, 'must be a group name')
+    .optional()
+    .describe('Members sign in with password and second factor at /break-glass even under DenyLocalLogin.'),
   PRODUCT_NAME: z
     .string()
     .min(1)

@@ -67,6 +67,13 @@ export interface Settings {
   passwordResetTtlSeconds: number;
   /** Members of these groups must use two-factor; they enrol at their next sign-in. Default none. */
   twoFactorRequiredGroups: string[];
+  /**
+   * How often an upstream-linked user is re-checked at the upstream (refresh token, or user-info
+   * for OAuth2): a refusal ends their sessions and grants. 0 turns it off. Default 900 s.
+   */
+  upstreamRevalidateSeconds: number;
+  /** Members may sign in with password and second factor at /break-glass under DenyLocalLogin. */
+  breakGlassGroup: string | undefined;
   /** `json`, `pretty`, or unset: pretty on a terminal. */
   logFormat: 'json' | 'pretty' | undefined;
   branding: BrandingSettings;
@@ -164,6 +171,8 @@ export function loadSettings(env: Env = process.env): Settings {
     twoFactorRequiredGroups: s.TWO_FACTOR_REQUIRED_GROUPS.split(',')
       .map((g) => g.trim())
       .filter(Boolean),
+    upstreamRevalidateSeconds: s.UPSTREAM_REVALIDATE_SECONDS,
+    breakGlassGroup: s.BREAK_GLASS_GROUP,
     logFormat: s.LOG_FORMAT,
     branding: {
       productName: s.PRODUCT_NAME,

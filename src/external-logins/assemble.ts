@@ -21,6 +21,7 @@ import { OidcUpstream } from './oidc-upstream.ts';
 import { ProviderRegistry } from './provider-registry.ts';
 import { UpstreamConfigurations } from './upstream-configurations.ts';
 import { UpstreamProtocols } from './upstream-protocol.ts';
+import { type SessionPort, UpstreamRevalidation } from './upstream-revalidation.ts';
 import { UpstreamRoundTrip } from './upstream-round-trip.ts';
 
 export interface ExternalLoginsDeps {
@@ -35,6 +36,8 @@ export interface ExternalLoginsDeps {
   declared: ExternalProviderInput[];
   /** Drops every node's cached provider list when a provider changes. */
   changes?: ChangeFeed;
+  /** How deprovisioning ends a user's sessions. */
+  sessions: SessionPort;
 }
 
 /** Builds the external-login parts (the composition root's share for upstream providers). */
@@ -54,12 +57,23 @@ export function createExternalLogins(deps: ExternalLoginsDeps): ExternalLogins {
     oauth2: new OAuth2Upstream(configurations),
   });
   const groups = new UpstreamGroupSync(new ExternalGroupStore(deps.db), deps.userManager, deps.logger);
+  const sessions = new ExternalSessionStore(deps.db, deps.box);
   return {
     registry,
     protocols,
     groups,
     configurations,
-    sessions: new ExternalSessionStore(deps.db, deps.box),
+    sessions,
+    revalidation: new UpstreamRevalidation({
+      store: sessions,
+      registry,
+      protocols,
+      groups,
+      userManager: deps.userManager,
+      sessions: deps.sessions,
+      notifications: deps.notifications,
+      logger: deps.logger,
+    }),
     roundTrip: new UpstreamRoundTrip(deps.settings, new AuthRequestStore(deps.db), protocols),
     service: new ExternalLoginService({
       links: new ExternalLoginStore(deps.db),

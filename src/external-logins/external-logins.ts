@@ -4,6 +4,7 @@ import type { UpstreamGroupSync } from './group-mapping.ts';
 import type { ProviderRegistry } from './provider-registry.ts';
 import type { UpstreamConfigurations } from './upstream-configurations.ts';
 import type { UpstreamProtocols } from './upstream-protocol.ts';
+import type { UpstreamRevalidation } from './upstream-revalidation.ts';
 import type { UpstreamRoundTrip } from './upstream-round-trip.ts';
 
 /** The external-login parts that routes use, built once in the composition root. */
@@ -14,5 +15,6 @@ export interface ExternalLogins {
   sessions: ExternalSessionStore;
   protocols: UpstreamProtocols;
   groups: UpstreamGroupSync;
+  revalidation: UpstreamRevalidation;
   configurations: UpstreamConfigurations;
 }

@@ -89,6 +89,49 @@ export class ExternalSessionStore {
     return (await q).map((r: Record<string, unknown>) => this.#toSession(r));
   }
 
+  /**
+   * Takes the records due for a re-check (bound to a session, not checked for `olderThanSeconds`)
+   * and marks them checked in the same statement, so that two nodes never use one refresh token
+   * twice (a rotated refresh token used twice would read as a refusal).
+   */
+  async claimDue(olderThanSeconds: number, limit: number): Promise<ExternalSession[]> {
+    const due = this.#db('external_sessions')
+      .select('id')
+      .whereNotNull('session_uid')
+      .andWhere('expires_at', '>', this.#db.fn.now())
+      .andWhere('checked_at', '<', this.#db.raw('now() - make_interval(secs => ?)', [olderThanSeconds]))
+      .orderBy('checked_at')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked();
+    const rows = await this.#db('external_sessions')
+      .whereIn('id', due)
+      .update({ checked_at: this.#db.fn.now() })
+      .returning('*');
+    return rows.map((r: Record<string, unknown>) => this.#toSession(r));
+  }
+
+  /** What a successful re-check brought back (a rotated refresh token, a new ID token). */
+  async updateTokens(
+    id: number,
+    tokens: {
+      idToken?: string | undefined;
+      accessToken?: string | undefined;
+      refreshToken?: string | undefined;
+    },
+  ): Promise<void> {
+    const changes: Record<string, string> = {};
+    if (tokens.idToken) changes.id_token_encrypted = this.#box.encrypt(tokens.idToken);
+    if (tokens.accessToken) changes.access_token_encrypted = this.#box.encrypt(tokens.accessToken);
+    if (tokens.refreshToken) changes.refresh_token_encrypted = this.#box.encrypt(tokens.refreshToken);
+    if (Object.keys(changes).length) await this.#db('external_sessions').where({ id }).update(changes);
+  }
+
+  /** Forgets every upstream session of a user at one provider (the upstream refused them). */
+  async deleteFor(userId: string, providerAlias: string): Promise<void> {
+    await this.#db('external_sessions').where({ user_id: userId, provider_alias: providerAlias }).delete();
+  }
+
   async delete(id: number): Promise<void> {
     await this.#db('external_sessions').where({ id }).delete();
   }

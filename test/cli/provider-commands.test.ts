@@ -129,7 +129,7 @@ describe('gatehouse provider', () => {
     expect(view.options.tokenEndpointAuthMethod, "chosen from the upstream's metadata").toBeUndefined();
     expect(show?.stdout).toMatch(/^alias: +corp\n/);
     expect(show?.stdout).toMatch(/token auth method: +chosen from the upstream's metadata\n/);
-    expect(show?.stdout).toMatch(/auto-link: +yes\n/);
+    expect(show?.stdout).toMatch(/link mode: +link-and-create\n/);
     expect(JSON.parse(listJson?.stdout ?? '')).toEqual([expect.objectContaining({ alias: 'corp' })]);
     expect(list?.stdout).toMatch(
       /^ALIAS +DISPLAY NAME +ISSUER .*\ncorp +Corp ID +http.* auto-link,no-federated-logout\n$/,
