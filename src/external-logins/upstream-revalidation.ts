@@ -20,7 +20,7 @@ export interface RevalidationDeps {
   registry: ProviderRegistry;
   protocols: UpstreamProtocols;
   groups: UpstreamGroupSync;
-  userManager: () => UserManager;
+  userManager: UserManager;
   sessions: SessionPort;
   notifications: NotificationBus;
   logger: Logger;
@@ -93,7 +93,7 @@ export class UpstreamRevalidation {
       return true;
     }
     await this.#deps.store.updateTokens(record.id, outcome.tokens);
-    const user = await this.#deps.userManager().findById(record.userId);
+    const user = await this.#deps.userManager.findById(record.userId);
     const claims = outcome.tokens.claims;
     // A refreshed token that leaves the mapped claims out says nothing about groups; only one that
     // carries them (or Entra's overage marker) re-maps them.
