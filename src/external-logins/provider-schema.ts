@@ -165,3 +165,92 @@ export type LinkMode = (typeof LINK_MODES)[number];
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 export type Preset = (typeof PRESETS)[number];
 export type TokenEndpointAuthMethod = (typeof AUTH_METHODS)[number];
+
+/**
+ * A change to a stored provider (admin API PATCH): every field optional and without defaults, so
+ * what is not sent stays as stored; `tokenEndpointAuthMethod: null` goes back to choosing it from
+ * the upstream's metadata.
+ */
+export const providerPatchSchema = z.strictObject({
+  displayName: z.string().trim().min(1).max(255).optional(),
+  issuer: httpUrl.optional(),
+  clientId: z.string().min(1).max(255).optional(),
+  clientSecret: z.string().min(1).max(4096).optional(),
+  clientPrivateKey: z.string().max(16_384).optional(),
+  scopes: z.array(z.string().max(255)).max(100).optional(),
+  sortOrder: z.number().int().optional(),
+  options: z
+    .strictObject({
+      tokenEndpointAuthMethod: z.enum(AUTH_METHODS).nullable().optional(),
+      denyLocalLogin: z.boolean().optional(),
+      autoRedirect: z.boolean().optional(),
+      autoLink: z
+        .strictObject({
+          autoLinkExternalAccount: z.boolean().optional(),
+          mode: z.enum(LINK_MODES).optional(),
+          defaultUserGroups: z.array(groupName).max(100).optional(),
+          matchClaim: claimName.optional(),
+          emailVerifiedClaim: claimName.optional(),
+          requireVerifiedEmail: z.boolean().optional(),
+          allowedEmailDomains: z.array(domain).max(100).optional(),
+          protectedGroups: z.array(groupName).max(100).optional(),
+          linkSilently: z.boolean().optional(),
+        })
+        .optional(),
+      allowManualLinking: z.boolean().optional(),
+      federatedLogout: z.boolean().nullable().optional(),
+      bypassTwoFactor: z.boolean().optional(),
+      syncProfile: z.enum(['import', 'force']).optional(),
+      icon: z.string().max(8192).optional(),
+      groupMappings: z.array(groupMappingSchema).max(200).optional(),
+      groupOverage: z.enum(GROUP_OVERAGE).optional(),
+      graphEndpoint: httpUrl.optional(),
+      oauth2: oauth2Schema.partial().optional(),
+    })
+    .optional(),
+});
+
+/** A provider as the admin API and `--json` show it: everything but the secret and the key. */
+export const providerViewSchema = z.object({
+  alias: z.string(),
+  kind: z.enum(PROVIDER_KINDS),
+  displayName: z.string(),
+  issuer: z.string(),
+  clientId: z.string(),
+  hasPrivateKey: z.boolean(),
+  scopes: z.array(z.string()),
+  sortOrder: z.number().int(),
+  source: z.enum(['database', 'code']),
+  options: providerOptionsSchema.extend({
+    autoLink: autoLinkSchema.extend({ mode: z.enum(LINK_MODES) }),
+  }),
+  register: z
+    .object({
+      redirectUri: z.string(),
+      postLogoutRedirectUri: z.string(),
+      backchannelLogoutUri: z.string(),
+      frontchannelLogoutUri: z.string(),
+    })
+    .describe('The URIs to register at the upstream.'),
+});
+
+/**
+ * The registry's changes for a PATCH; `null` auth method becomes "choose it again" (undefined, but
+ * present). A partial `oauth2` is fine: the registry merges it over the stored endpoints.
+ */
+export function patchToChanges(patch: z.infer<typeof providerPatchSchema>): Partial<ProviderInput> {
+  const { options, ...rest } = patch;
+  if (!options) return rest;
+  const { tokenEndpointAuthMethod, ...others } = options;
+  return {
+    ...rest,
+    options: {
+      ...others,
+      ...('tokenEndpointAuthMethod' in options
+        ? { tokenEndpointAuthMethod: tokenEndpointAuthMethod ?? undefined }
+        : {}),
+    },
+  } as Partial<ProviderInput>;
+}
+
+type ProviderInput = z.input<typeof providerInputSchema>;

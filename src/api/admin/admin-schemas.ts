@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { providerViewSchema } from '../../external-logins/provider-schema.ts';
 
 /** Field rules shared by the admin API's bodies. */
 export const emailField = z
@@ -111,34 +112,7 @@ export const clientWithSecretResponse = clientResponse.extend({
   secret: z.string().optional().describe('A generated secret, shown here once and never again.'),
 });
 
-export const providerResponse = z.object({
-  alias: z.string(),
-  displayName: z.string(),
-  issuer: z.string(),
-  clientId: z.string(),
-  scopes: stringList,
-  sortOrder: z.number().int(),
-  source: z.enum(['database', 'code']),
-  options: z.object({
-    tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']),
-    denyLocalLogin: z.boolean(),
-    autoRedirect: z.boolean(),
-    autoLink: z.object({
-      autoLinkExternalAccount: z.boolean(),
-      defaultUserGroups: stringList,
-      requireVerifiedEmail: z.boolean(),
-      allowedEmailDomains: stringList,
-    }),
-    allowManualLinking: z.boolean(),
-    federatedLogout: z.boolean().nullable(),
-    bypassTwoFactor: z.boolean(),
-    syncProfile: z.enum(['import', 'force']),
-    icon: z.string().optional(),
-  }),
-  register: z
-    .object({ redirectUri: z.string(), postLogoutRedirectUri: z.string(), backchannelLogoutUri: z.string() })
-    .describe('The URIs to register at the upstream.'),
-});
+export const providerResponse = providerViewSchema;
 
 export const keyResponse = z.object({
   kid: z.string(),

@@ -52,7 +52,7 @@ export async function renderConfirmLink(
   deps: InteractionDeps,
   details: InteractionDetails,
   pending: PendingLink,
-  error?: string,
+  wrongPassword = false,
 ): Promise<void> {
   const { user, provider } = await loaded(deps, pending);
   const passwordsOff = await deps.external.registry.denyLocalLogin();
@@ -63,7 +63,7 @@ export async function renderConfirmLink(
     provider: provider.displayName,
     email: user.email,
     withPassword: user.hasPassword && !passwordsOff,
-    error,
+    wrongPassword,
   });
 }
 
@@ -79,7 +79,7 @@ export function submitConfirmLink(deps: InteractionDeps) {
     const checked = await deps.signInManager.passwordSignIn(user.email, input.password, actorOf(ctx));
     if (!checked.ok || checked.user.id !== user.id) {
       ctx.status = 400;
-      await renderConfirmLink(ctx, deps, details, pending, 'That password is not right.');
+      await renderConfirmLink(ctx, deps, details, pending, true);
       return;
     }
     const result = await deps.external.service.confirmLink(

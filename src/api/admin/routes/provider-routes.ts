@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { checkDiscovery } from '../../../external-logins/discovery-check.ts';
 import { providerInputSchema } from '../../../external-logins/external-provider.ts';
+import { patchToChanges, providerPatchSchema } from '../../../external-logins/provider-schema.ts';
 import type { AdminActionName } from '../../../notifications/admin-audit.ts';
 import type { AdminApiDeps } from '../admin-api-deps.ts';
 import { adminActor } from '../admin-auth.ts';
@@ -12,39 +13,12 @@ import { type AdminRoute, route } from '../openapi/define.ts';
 
 const TAG = 'Upstream providers';
 const notFound = { description: 'No such provider.' };
-const list = z.array(z.string().max(255)).max(100);
 
 /** PATCH: every field optional and without defaults, so what is not sent stays as stored. */
-const updateBody = z
-  .strictObject({
-    displayName: z.string().trim().min(1).max(255).optional(),
-    issuer: z.string().max(2000).optional(),
-    clientId: z.string().min(1).max(255).optional(),
-    clientSecret: z.string().min(1).max(4096).optional(),
-    scopes: list.optional(),
-    sortOrder: z.number().int().optional(),
-    options: z
-      .strictObject({
-        tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']).optional(),
-        denyLocalLogin: z.boolean().optional(),
-        autoRedirect: z.boolean().optional(),
-        autoLink: z
-          .strictObject({
-            autoLinkExternalAccount: z.boolean().optional(),
-            defaultUserGroups: list.optional(),
-            requireVerifiedEmail: z.boolean().optional(),
-            allowedEmailDomains: list.optional(),
-          })
-          .optional(),
-        allowManualLinking: z.boolean().optional(),
-        federatedLogout: z.boolean().nullable().optional(),
-        bypassTwoFactor: z.boolean().optional(),
-        syncProfile: z.enum(['import', 'force']).optional(),
-        icon: z.string().max(8192).optional(),
-      })
-      .optional(),
-  })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), 'Nothing to change.');
+const updateBody = providerPatchSchema.refine(
+  (b) => Object.values(b).some((v) => v !== undefined),
+  'Nothing to change.',
+);
 
 const discoveryResponse = z.object({
   ok: z.boolean(),
@@ -64,6 +38,7 @@ const discoveryResponse = z.object({
   codeChallengeMethods: z.array(z.string()),
   scopesSupported: z.array(z.string()),
   authMethodSupported: z.boolean(),
+  tokenEndpointAuthMethod: z.string().optional(),
 });
 
 export const dryRunBody = z.strictObject({
@@ -145,7 +120,7 @@ export function providerRoutes(deps: AdminApiDeps): AdminRoute[] {
       },
       async handler(ctx, { body, params }) {
         const before = providerJson(await registry.require(params.alias ?? ''), issuer);
-        const after = providerJson(await registry.update(params.alias ?? '', body), issuer);
+        const after = providerJson(await registry.update(params.alias ?? '', patchToChanges(body)), issuer);
         await audit(ctx, 'provider.update', after.alias, before, after);
         ctx.body = after;
       },
