@@ -11,7 +11,7 @@ import {
   toClientInput,
 } from './client-flags.ts';
 import { fields, type OutputOptions, print, table, when } from './output.ts';
-import { secretArg } from './parsing.ts';
+import { jwksArg, secretArg } from './parsing.ts';
 import { type Env, UsageError, withGatehouse } from './runtime.ts';
 
 export function registerClientCommands(program: Command, env: Env): void {
@@ -25,7 +25,8 @@ export function registerClientCommands(program: Command, env: Env): void {
     'create',
   ).action(async (flags: ClientFlags & { id: string }) => {
     const secret = await secretArg(flags.secret);
-    await withGatehouse(env, (g) => createClient(g, { ...flags, secret }));
+    const jwks = await jwksArg(flags.jwks);
+    await withGatehouse(env, (g) => createClient(g, { ...flags, secret, jwks }));
   });
 
   client
@@ -50,7 +51,8 @@ export function registerClientCommands(program: Command, env: Env): void {
     'update',
   ).action(async (id: string, flags: ClientFlags) => {
     const secret = await secretArg(flags.secret);
-    await withGatehouse(env, (g) => updateClient(g, id, { ...flags, secret }));
+    const jwks = await jwksArg(flags.jwks);
+    await withGatehouse(env, (g) => updateClient(g, id, { ...flags, secret, jwks }));
   });
 
   client
@@ -132,8 +134,14 @@ function clientFields(c: ClientView): string {
     ['redirect URIs', c.redirectUris],
     ['post-logout URIs', c.postLogoutRedirectUris],
     ['back-channel logout', c.backchannelLogoutUri ?? '-'],
+    ['front-channel logout', c.frontchannelLogoutUri ?? '-'],
     ['scopes', c.scopes.length ? c.scopes.join(' ') : 'all'],
     ['skip consent', c.skipConsent ? 'yes' : 'no'],
+    ['PKCE', c.pkce],
+    ['public keys', c.jwksUri ?? (c.jwksKeys ? `${c.jwksKeys} registered` : '-')],
+    ['ID token alg', c.idTokenSigningAlg],
+    ['userinfo alg', c.userinfoSigningAlg ?? 'none (JSON)'],
+    ['access tokens', c.accessTokenFormat],
     ['created', when(c.createdAt)],
     ['updated', when(c.updatedAt)],
   ]);

@@ -1,12 +1,20 @@
 import { type Command, Option } from 'commander';
+import type { JWKS } from 'oidc-provider';
 import {
+  ACCESS_TOKEN_FORMATS,
+  type AccessTokenFormat,
   AUTH_METHODS,
   type AuthMethod,
   type ClientChanges,
   type ClientInput,
-  GRANT_TYPES,
+  DEVICE_CODE_GRANT,
   type GrantType,
-} from '../oidc/client-service.ts';
+  PKCE_POLICIES,
+  type PkcePolicy,
+  pkceRequired,
+  SIGNING_ALGS,
+  type SigningAlg,
+} from '../oidc/client-settings.ts';
 import type { StoredClient } from '../oidc/client-store.ts';
 import type { OutputOptions } from './output.ts';
 import { choice, collect, collectChoice } from './parsing.ts';
@@ -24,10 +32,26 @@ export interface ClientFlags extends OutputOptions {
   redirectUri?: string[];
   postLogoutRedirectUri?: string[] | false;
   backchannelLogoutUri?: string | false;
-  grant?: GrantType[];
+  frontchannelLogoutUri?: string | false;
+  grant?: GrantFlag[];
   scope?: string[] | false;
   skipConsent?: boolean;
   rotateSecret?: boolean;
+  pkce?: PkcePolicy;
+  /** The JWKS itself once the action has read `--jwks FILE|-`; `false` from `--no-jwks`. */
+  jwks?: JWKS | string | false;
+  jwksUri?: string | false;
+  idTokenSigningAlg?: SigningAlg;
+  userinfoSigningAlg?: SigningAlg | false;
+  accessTokenFormat?: AccessTokenFormat;
+}
+
+/** `--grant device_code` names the device grant by its short name. */
+const GRANT_FLAGS = ['authorization_code', 'refresh_token', 'client_credentials', 'device_code'] as const;
+type GrantFlag = (typeof GRANT_FLAGS)[number];
+
+function grantTypes(flags: GrantFlag[]): GrantType[] {
+  return flags.map((g) => (g === 'device_code' ? DEVICE_CODE_GRANT : g));
 }
 
 /** The registration flags both commands share, so that they are spelled the same in both. */
@@ -50,16 +74,25 @@ export function clientOptions(command: Command, mode: 'create' | 'update'): Comm
     .option('--post-logout-redirect-uri <uri>', `${verb} a post-logout redirect URI (repeatable)`, collect)
     .option('--backchannel-logout-uri <uri>', 'back-channel logout endpoint of the application')
     .option(
+      '--frontchannel-logout-uri <uri>',
+      'front-channel logout page of the application (loaded in an iframe)',
+    )
+    .option(
       '--grant <grant>',
-      `${verb} a grant type: ${GRANT_TYPES.join('|')} (repeatable; default: ${DEFAULT_GRANTS.join(' and ')})`,
-      collectChoice(GRANT_TYPES),
+      `${verb} a grant type: ${GRANT_FLAGS.join('|')} (repeatable; default: ${DEFAULT_GRANTS.join(' and ')})`,
+      collectChoice(GRANT_FLAGS),
     )
     .option('--scope <scope>', `${verb} an allowed scope (repeatable; default: every scope)`, collect)
     .option('--skip-consent', 'first-party application: its users see no consent page');
+  settingOptions(command);
   if (mode === 'update') {
     command
       .option('--no-post-logout-redirect-uri', 'remove every post-logout redirect URI')
       .option('--no-backchannel-logout-uri', 'remove the back-channel logout endpoint')
+      .option('--no-frontchannel-logout-uri', 'remove the front-channel logout page')
+      .option('--no-jwks', 'remove the registered public keys')
+      .option('--no-jwks-uri', 'remove the registered JWKS URI')
+      .option('--no-userinfo-signing-alg', 'userinfo answers plain JSON again')
       .option('--no-scope', 'allow every scope again')
       .option('--no-skip-consent', 'ask for consent again')
       .addOption(
@@ -72,8 +105,38 @@ export function clientOptions(command: Command, mode: 'create' | 'update'): Comm
   return command.addOption(new Option('--json', 'print machine-readable JSON'));
 }
 
+/** Protocol settings: PKCE, keys, algorithms, token format. */
+function settingOptions(command: Command): void {
+  command
+    .addOption(
+      new Option(
+        '--pkce <policy>',
+        'PKCE: required (default) or optional (confidential clients only)',
+      ).argParser(choice(PKCE_POLICIES)),
+    )
+    .option('--jwks <file>', "the client's public keys (JWKS JSON) for private_key_jwt; - reads stdin")
+    .option('--jwks-uri <uri>', "where Gatehouse fetches the client's public keys for private_key_jwt")
+    .addOption(
+      new Option('--id-token-signing-alg <alg>', 'ID token signature (default RS256)').argParser(
+        choice(SIGNING_ALGS),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--userinfo-signing-alg <alg>',
+        'userinfo answers a signed JWT (default: plain JSON)',
+      ).argParser(choice(SIGNING_ALGS)),
+    )
+    .addOption(
+      new Option(
+        '--access-token-format <format>',
+        'opaque (default; revocable at once) or jwt (RFC 9068; APIs check it offline, valid until it expires)',
+      ).argParser(choice(ACCESS_TOKEN_FORMATS)),
+    );
+}
+
 export function toClientInput(flags: ClientFlags & { id: string }): ClientInput {
-  const grants = flags.grant ?? DEFAULT_GRANTS;
+  const grants = flags.grant ? grantTypes(flags.grant) : DEFAULT_GRANTS;
   const redirectUris = flags.redirectUri ?? [];
   if (grants.includes('authorization_code') && redirectUris.length === 0) {
     throw new UsageError('--redirect-uri is required for a client with the authorization_code grant');
@@ -90,6 +153,20 @@ export function toClientInput(flags: ClientFlags & { id: string }): ClientInput 
     grants,
     scopes: flags.scope || [],
     skipConsent: flags.skipConsent ?? false,
+    ...protocolSettings(flags),
+  };
+}
+
+function protocolSettings(flags: ClientFlags): Partial<ClientChanges> {
+  const off = <T>(value: T | false | undefined) => (value === false ? null : value);
+  return {
+    frontchannelLogoutUri: off(flags.frontchannelLogoutUri),
+    pkce: flags.pkce,
+    jwks: typeof flags.jwks === 'string' ? undefined : off(flags.jwks),
+    jwksUri: off(flags.jwksUri),
+    idTokenSignedResponseAlg: flags.idTokenSigningAlg,
+    userinfoSignedResponseAlg: off(flags.userinfoSigningAlg),
+    accessTokenFormat: flags.accessTokenFormat,
   };
 }
 
@@ -105,10 +182,11 @@ export function toClientChanges(flags: ClientFlags): ClientChanges {
     postLogoutRedirectUris: flags.postLogoutRedirectUri === false ? [] : flags.postLogoutRedirectUri,
     // ClientService drops an empty back-channel URI from the metadata: that is how it is removed.
     backchannelLogoutUri: flags.backchannelLogoutUri === false ? '' : flags.backchannelLogoutUri,
-    grants: flags.grant,
+    grants: flags.grant ? grantTypes(flags.grant) : undefined,
     scopes: flags.scope === false ? [] : flags.scope,
     skipConsent: flags.skipConsent,
     rotateSecret: flags.rotateSecret,
+    ...protocolSettings(flags),
   };
   const given = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
   if (Object.keys(given).length === 0) throw new UsageError('nothing to change: give at least one option');
@@ -123,10 +201,18 @@ export interface ClientView {
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   backchannelLogoutUri: string | null;
+  frontchannelLogoutUri: string | null;
   grants: string[];
   /** Empty: every scope the provider offers. */
   scopes: string[];
   skipConsent: boolean;
+  pkce: PkcePolicy;
+  jwksUri: string | null;
+  /** How many public keys are registered inline. */
+  jwksKeys: number;
+  idTokenSigningAlg: string;
+  userinfoSigningAlg: string | null;
+  accessTokenFormat: AccessTokenFormat;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -143,9 +229,17 @@ export function clientView(client: StoredClient): ClientView {
     redirectUris: [...(m.redirect_uris ?? [])],
     postLogoutRedirectUris: [...(m.post_logout_redirect_uris ?? [])],
     backchannelLogoutUri: typeof m.backchannel_logout_uri === 'string' ? m.backchannel_logout_uri : null,
+    frontchannelLogoutUri: typeof m.frontchannel_logout_uri === 'string' ? m.frontchannel_logout_uri : null,
     grants: [...(m.grant_types ?? [])],
     scopes: typeof m.scope === 'string' && m.scope ? m.scope.split(' ') : [],
     skipConsent: client.skipConsent,
+    pkce: pkceRequired(m) ? 'required' : 'optional',
+    jwksUri: typeof m.jwks_uri === 'string' ? m.jwks_uri : null,
+    jwksKeys: m.jwks?.keys.length ?? 0,
+    idTokenSigningAlg: String(m.id_token_signed_response_alg ?? 'RS256'),
+    userinfoSigningAlg:
+      typeof m.userinfo_signed_response_alg === 'string' ? m.userinfo_signed_response_alg : null,
+    accessTokenFormat: m.access_token_format === 'jwt' ? 'jwt' : 'opaque',
     createdAt: client.createdAt,
     updatedAt: client.updatedAt,
   };

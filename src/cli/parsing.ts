@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from 'commander';
+import type { JWKS } from 'oidc-provider';
 import { z } from 'zod';
 import { UsageError } from './runtime.ts';
 
@@ -45,9 +47,34 @@ export function requireEmail(flag: string, value: string): string {
  */
 export async function secretArg(value: string | undefined): Promise<string | undefined> {
   if (value !== '-') return value;
-  let input = '';
-  for await (const chunk of process.stdin) input += String(chunk);
-  const line = input.split(/\r?\n/)[0] ?? '';
+  const line = (await readStdin()).split(/\r?\n/)[0] ?? '';
   if (!line) throw new UsageError('expected the value on stdin, found nothing');
   return line;
+}
+
+/** `--jwks FILE` or `--jwks -` (stdin): a JSON Web Key Set, checked for its shape here and by oidc-provider later. */
+export async function jwksArg(value: JWKS | string | false | undefined): Promise<JWKS | false | undefined> {
+  if (typeof value !== 'string') return value;
+  let text: string;
+  try {
+    text = value === '-' ? await readStdin() : await readFile(value, 'utf8');
+  } catch {
+    throw new UsageError(`--jwks: cannot read ${value}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError('--jwks: not JSON');
+  }
+  if (!parsed || typeof parsed !== 'object' || !Array.isArray((parsed as { keys?: unknown }).keys)) {
+    throw new UsageError('--jwks: expected a JSON Web Key Set, {"keys": [...]}');
+  }
+  return parsed as JWKS;
+}
+
+async function readStdin(): Promise<string> {
+  let input = '';
+  for await (const chunk of process.stdin) input += String(chunk);
+  return input;
 }

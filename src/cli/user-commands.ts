@@ -16,6 +16,7 @@ interface CreateFlags extends OutputOptions {
   password?: string;
   invite?: boolean;
   group?: string[];
+  emailVerified?: boolean;
 }
 
 interface UpdateFlags extends OutputOptions {
@@ -43,6 +44,12 @@ export function registerUserCommands(program: Command, env: Env): void {
     )
     .option('--invite', 'send an invitation email instead of setting a password')
     .option('--group <group>', 'add to a group (repeatable)', collect)
+    .addOption(
+      new Option(
+        '--email-verified',
+        "the address is known to be the user's: applications see email_verified: true",
+      ).conflicts('invite'),
+    )
     .addOption(json())
     .action(async (flags: CreateFlags) => {
       const password = await secretArg(flags.password);
@@ -94,6 +101,7 @@ async function createUser(g: Gatehouse, flags: CreateFlags): Promise<void> {
     name: flags.name,
     groups: flags.group,
     password: flags.password,
+    emailVerified: flags.emailVerified ?? false,
   });
   await auditCli(g, {
     action: 'user.create',

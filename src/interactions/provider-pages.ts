@@ -1,13 +1,14 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { ProviderPages } from '../oidc/configuration.ts';
 import type { Views } from '../rendering/views.ts';
+import { devicePages } from './device-pages.ts';
 
 /**
  * The pages oidc-provider renders itself (logout confirmation, signed out, errors), in Gatehouse's
  * look. They are ours inside oidc-provider's responses, so they carry the policy of our other
  * pages.
  */
-function render(
+export function render(
   ctx: KoaContextWithOIDC,
   views: Views,
   template: string,
@@ -52,5 +53,6 @@ export function providerPages(views: Views): ProviderPages {
         explanationKey: `oidcError.explain.${EXPLAINED.has(out.error) ? out.error : 'other'}`,
         requestId: ctx.state.requestId,
       }),
+    device: devicePages(views),
   };
 }

@@ -3,31 +3,26 @@ import type { ClientMetadata } from 'oidc-provider';
 import { randomToken } from '../crypto/secret-box.ts';
 import type { Database } from '../db/database.ts';
 import { AppError } from '../errors/app-error.ts';
+import {
+  applyPatch,
+  type ClientChanges,
+  type ClientInput,
+  isPublic,
+  metadataPatch,
+  needsSecret,
+} from './client-settings.ts';
 import type { ClientStore, StoredClient } from './client-store.ts';
 import { isBuiltInClient } from './console-client.ts';
 import { pointsToPrivateNetwork } from './private-network-guard.ts';
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
-export type GrantType = (typeof GRANT_TYPES)[number];
-export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
-export type AuthMethod = (typeof AUTH_METHODS)[number];
-
-export interface ClientInput {
-  clientId: string;
-  name?: string | undefined;
-  /** A confidential client's secret; generated when omitted. Ignored for public clients. */
-  secret?: string | undefined;
-  public: boolean;
-  authMethod?: AuthMethod | undefined;
-  redirectUris: string[];
-  postLogoutRedirectUris: string[];
-  backchannelLogoutUri?: string | undefined;
-  grants: GrantType[];
-  scopes: string[];
-  skipConsent: boolean;
-}
-
-export type ClientChanges = Partial<Omit<ClientInput, 'clientId'>> & { rotateSecret?: boolean };
+export {
+  AUTH_METHODS,
+  type AuthMethod,
+  type ClientChanges,
+  type ClientInput,
+  GRANT_TYPES,
+  type GrantType,
+} from './client-settings.ts';
 
 export interface CreatedClient {
   client: StoredClient;
@@ -51,29 +46,40 @@ export class ClientService {
 
   async create(input: ClientInput): Promise<CreatedClient> {
     if (await this.store.find(input.clientId)) throw new AppError('client_exists');
-    const secret = input.public ? undefined : (input.secret ?? randomToken(32));
-    const metadata = await this.validated(input, secret);
+    if (input.public && input.secret) throw new AppError('invalid_input', 'A public client has no secret.');
+    const patch = metadataPatch(input, {});
+    const draft = applyPatch(
+      { client_id: input.clientId, token_endpoint_auth_method: 'client_secret_basic' },
+      patch,
+    );
+    const generated = !input.secret && needsSecret(draft) ? randomToken(32) : undefined;
+    const secret = input.public ? undefined : (input.secret ?? generated);
+    const metadata = await this.validated(draft, secret, {});
     await this.store.insert({ metadata, secret, skipConsent: input.skipConsent });
-    return { client: await this.require(input.clientId), secret: input.secret ? undefined : secret };
+    return { client: await this.require(input.clientId), secret: generated };
   }
 
+  /** Changes only what `changes` names; every other registered setting, known to us or not, stays. */
   async update(clientId: string, changes: ClientChanges): Promise<CreatedClient> {
     refuseBuiltIn(clientId);
-    const current = await this.require(clientId);
-    const merged: ClientInput = { ...toInput(current), ...definedOnly(changes), clientId };
-    if (merged.public && (changes.rotateSecret || changes.secret)) {
+    const current = await this.store.findMetadata(clientId);
+    if (!current) throw new AppError('not_found', `No client with id "${clientId}".`);
+    const { client_secret: stored, ...registered } = current;
+    const metadata = applyPatch(registered, metadataPatch(changes, registered));
+    if (isPublic(metadata) && (changes.rotateSecret || changes.secret)) {
       throw new AppError('invalid_input', 'A public client has no secret to set or rotate.');
     }
-    const stored = (await this.store.findMetadata(clientId))?.client_secret as string | undefined;
-    // A new secret when asked for, or when a public client becomes confidential.
+    // A new secret when asked for, or when the client now needs one it does not have.
     const fresh =
-      changes.rotateSecret || (!merged.public && !stored && !changes.secret) ? randomToken(32) : undefined;
-    const secret = merged.public ? undefined : (changes.secret ?? fresh ?? stored);
-    const metadata = await this.validated(merged, secret);
+      changes.rotateSecret || (needsSecret(metadata) && !stored && !changes.secret)
+        ? randomToken(32)
+        : undefined;
+    const secret = isPublic(metadata) ? undefined : (changes.secret ?? fresh ?? stored);
+    await this.validated(metadata, secret, registered);
     await this.store.update(clientId, {
       metadata,
-      secret: merged.public ? null : secret,
-      skipConsent: merged.skipConsent,
+      secret: isPublic(metadata) ? null : secret,
+      skipConsent: metadata.skip_consent === true,
     });
     return { client: await this.require(clientId), secret: fresh };
   }
@@ -99,27 +105,27 @@ export class ClientService {
     await this.store.changed(clientId);
   }
 
-  private async validated(input: ClientInput, secret: string | undefined): Promise<ClientMetadata> {
-    if (!/^[\w.:-]{1,255}$/.test(input.clientId)) {
+  private async validated(
+    metadata: ClientMetadata,
+    secret: string | undefined,
+    before: Partial<ClientMetadata>,
+  ): Promise<ClientMetadata> {
+    if (!/^[\w.:-]{1,255}$/.test(metadata.client_id)) {
       throw new AppError(
         'invalid_input',
         'The client id may contain letters, digits and . _ : - only (at most 255).',
       );
     }
-    if (
-      input.backchannelLogoutUri &&
-      !this.allowPrivateNetwork &&
-      (await pointsToPrivateNetwork(input.backchannelLogoutUri))
-    ) {
+    if (isPublic(metadata) && metadata.require_pkce === false) {
       throw new AppError(
         'invalid_input',
-        'The back-channel logout URI points to a loopback or private address; set ALLOW_PRIVATE_NETWORK_FETCH=true to allow it (development only).',
+        'A public client always uses PKCE; only a confidential one may skip it.',
       );
     }
-    const metadata = toMetadata(input, secret);
+    await this.refusePrivateFetches(metadata, before);
     try {
       // oidc-provider's own schema check: the same rules it applies when the client is used.
-      await this.provider().Client.validate(metadata);
+      await this.provider().Client.validate({ ...metadata, ...(secret ? { client_secret: secret } : {}) });
     } catch (error) {
       const e = error as { error_description?: string; message?: string };
       throw new AppError(
@@ -129,46 +135,28 @@ export class ClientService {
     }
     return metadata;
   }
-}
 
-function toMetadata(input: ClientInput, secret: string | undefined): ClientMetadata {
-  const usesCode = input.grants.includes('authorization_code');
-  return {
-    client_id: input.clientId,
-    ...(input.name ? { client_name: input.name } : {}),
-    ...(secret ? { client_secret: secret } : {}),
-    token_endpoint_auth_method: input.public ? 'none' : (input.authMethod ?? 'client_secret_basic'),
-    grant_types: input.grants,
-    response_types: usesCode ? ['code'] : [],
-    redirect_uris: input.redirectUris,
-    post_logout_redirect_uris: input.postLogoutRedirectUris,
-    ...(input.backchannelLogoutUri
-      ? { backchannel_logout_uri: input.backchannelLogoutUri, backchannel_logout_session_required: true }
-      : {}),
-    ...(input.scopes.length ? { scope: input.scopes.join(' ') } : {}),
-    skip_consent: input.skipConsent,
-  };
-}
-
-function toInput(client: StoredClient): ClientInput {
-  const m = client.metadata;
-  return {
-    clientId: client.clientId,
-    name: m.client_name as string | undefined,
-    public: m.token_endpoint_auth_method === 'none',
-    authMethod:
-      m.token_endpoint_auth_method === 'client_secret_post' ? 'client_secret_post' : 'client_secret_basic',
-    redirectUris: (m.redirect_uris as string[] | undefined) ?? [],
-    postLogoutRedirectUris: (m.post_logout_redirect_uris as string[] | undefined) ?? [],
-    backchannelLogoutUri: m.backchannel_logout_uri as string | undefined,
-    grants: ((m.grant_types as GrantType[] | undefined) ?? []).filter((g) => GRANT_TYPES.includes(g)),
-    scopes: typeof m.scope === 'string' ? m.scope.split(' ') : [],
-    skipConsent: client.skipConsent,
-  };
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+  /** Gatehouse itself calls these URIs, so a new or changed one may not point inside the network. */
+  private async refusePrivateFetches(
+    metadata: ClientMetadata,
+    before: Partial<ClientMetadata>,
+  ): Promise<void> {
+    if (this.allowPrivateNetwork) return;
+    const fetched = [
+      ['backchannel_logout_uri', 'back-channel logout URI'],
+      ['jwks_uri', 'JWKS URI'],
+    ] as const;
+    for (const [key, label] of fetched) {
+      const uri = metadata[key];
+      if (typeof uri !== 'string' || uri === before[key]) continue;
+      if (await pointsToPrivateNetwork(uri)) {
+        throw new AppError(
+          'invalid_input',
+          `The ${label} points to a loopback or private address; set ALLOW_PRIVATE_NETWORK_FETCH=true to allow it (development only).`,
+        );
+      }
+    }
+  }
 }
 
 /** The console client is Gatehouse's own sign-in; changing it would lock administrators out. */

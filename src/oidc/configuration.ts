@@ -12,18 +12,23 @@ import { deriveKey } from '../crypto/secret-box.ts';
 import { containsUnstorableText } from '../db/unstorable-text.ts';
 import { SCOPE_CLAIMS } from './accounts.ts';
 import { ACR } from './acr.ts';
+import { extraClientMetadata } from './client-metadata.ts';
+import { pkceRequired, SIGNING_ALGS } from './client-settings.ts';
 import type { ConsentStore } from './consent-store.ts';
 import { createLoadExistingGrant } from './first-party-grants.ts';
 import { buildInteractionPolicy } from './interaction-policy.ts';
 import { createProviderFetch } from './private-network-guard.ts';
 import { TTL } from './ttl.ts';
 
-type RpInitiatedLogout = NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>;
+type Features = NonNullable<Configuration['features']>;
+type RpInitiatedLogout = NonNullable<Features['rpInitiatedLogout']>;
+type DeviceFlow = NonNullable<Features['deviceFlow']>;
 
 /** The pages oidc-provider renders itself, drawn by the edge (interactions/provider-pages.ts). */
 export interface ProviderPages {
   logout: Pick<RpInitiatedLogout, 'logoutSource' | 'postLogoutSuccessSource'>;
   error: NonNullable<Configuration['renderError']>;
+  device: Pick<DeviceFlow, 'userCodeInputSource' | 'userCodeConfirmSource' | 'successSource'>;
 }
 
 /**
@@ -98,11 +103,21 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
       short: { httpOnly: true, sameSite: 'lax' },
     },
     clientDefaults: withoutId(CLIENT_DEFAULTS),
-    /** `skip_consent` marks first-party clients (`gatehouse client create --skip-consent`). */
-    extraClientMetadata: { properties: ['skip_consent'] },
+    extraClientMetadata,
     loadExistingGrant: createLoadExistingGrant(deps.consents),
-    /** PKCE with S256 for every client using the authorization code, confidential ones too. */
-    pkce: { required: () => true },
+    /**
+     * PKCE (S256 only) for every client using the authorization code, unless a confidential client is
+     * registered with `--pkce optional` for relying parties that cannot send it. Public clients always.
+     */
+    pkce: { required: (_ctx, client) => pkceRequired(client.metadata()) },
+    /** Only what a client can be registered with: the code flow, and algorithms Gatehouse has keys for. */
+    responseTypes: ['code'],
+    enabledJWA: {
+      idTokenSigningAlgValues: [...SIGNING_ALGS],
+      userinfoSigningAlgValues: [...SIGNING_ALGS],
+      introspectionSigningAlgValues: [...SIGNING_ALGS],
+      authorizationSigningAlgValues: [...SIGNING_ALGS],
+    },
     /** Refresh tokens rotate on every use; presenting a rotated one revokes the whole grant. */
     rotateRefreshToken: true,
     /**
@@ -133,7 +148,15 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       userinfo: { enabled: true },
+      /** Signed userinfo for clients registered with `--userinfo-signing-alg`. */
+      jwtUserinfo: { enabled: true },
       backchannelLogout: { enabled: true },
+      /**
+       * RFC 8628 for command-line tools and TVs; a client opts in with the device_code grant. The
+       * code is 8 characters from 20 consonants (≈34 bits), and POST /device is where a rate limit
+       * against guessing belongs.
+       */
+      deviceFlow: { enabled: true, charset: 'base-20', mask: '****-****', ...pages.device },
       /** A client may introspect or revoke only its own tokens. */
       introspection: {
         enabled: true,

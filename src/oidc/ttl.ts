@@ -18,7 +18,8 @@ export const TTL = {
   /** Refresh tokens and the grants behind them: two weeks, rotated on each use. */
   RefreshToken: 14 * 24 * 3600,
   Grant: 14 * 24 * 3600,
-  /** Not enabled, set so that enabling them later is a deliberate choice. */
+  /** A user has ten minutes to type the code a device shows (RFC 8628 suggests 15 at most). */
   DeviceCode: 600,
+  /** Not enabled, set so that enabling it later is a deliberate choice. */
   BackchannelAuthenticationRequest: 600,
 } as const;

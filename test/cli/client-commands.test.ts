@@ -1,3 +1,7 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
@@ -17,6 +21,13 @@ interface ClientJson {
   scopes: string[];
   skipConsent: boolean;
   secret?: string;
+  frontchannelLogoutUri: string | null;
+  pkce: 'required' | 'optional';
+  jwksUri: string | null;
+  jwksKeys: number;
+  idTokenSigningAlg: string;
+  userinfoSigningAlg: string | null;
+  accessTokenFormat: 'opaque' | 'jwt';
 }
 
 const APP = 'http://127.0.0.1:9';
@@ -152,6 +163,61 @@ describe('gatehouse client', () => {
     );
   });
 
+  it('update changes only what it is given: auth method, keys, algorithms and unknown metadata stay', async () => {
+    const { publicKey } = await generateKeyPair('ES256');
+    const jwksFile = join(tmpdir(), `gatehouse-jwks-${process.pid}.json`);
+    writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1' }] }));
+    const created = await cliJson<ClientJson>(
+      ['client', 'create', '--id', 'keyed', '--name', 'Keyed', '--redirect-uri', `${APP}/cb`]
+        .concat(['--auth-method', 'private_key_jwt', '--jwks', jwksFile, '--pkce', 'optional'])
+        .concat(['--id-token-signing-alg', 'ES256', '--userinfo-signing-alg', 'ES256'])
+        .concat(['--access-token-format', 'jwt', '--frontchannel-logout-uri', `${APP}/fc`]),
+      on,
+    );
+    const settings = {
+      authMethod: 'private_key_jwt',
+      jwksKeys: 1,
+      pkce: 'optional',
+      idTokenSigningAlg: 'ES256',
+      userinfoSigningAlg: 'ES256',
+      accessTokenFormat: 'jwt',
+      frontchannelLogoutUri: `${APP}/fc`,
+      redirectUris: [`${APP}/cb`],
+    };
+    expect(created).toMatchObject({ ...settings, name: 'Keyed' });
+    // Keys alone authenticate this client: there is no secret to print.
+    expect(created.secret).toBeUndefined();
+    // Metadata the command does not know (as a dynamically registered client may carry) survives too.
+    await gh.gatehouse.db.raw(
+      `UPDATE clients SET metadata = metadata || '{"client_uri": "https://keyed.example.com"}' WHERE client_id = 'keyed'`,
+    );
+
+    const renamed = await cliJson<ClientJson>(['client', 'update', 'keyed', '--name', 'Renamed'], on);
+    expect(renamed).toMatchObject({ ...settings, name: 'Renamed' });
+    const row = await gh.gatehouse.db('clients').where({ client_id: 'keyed' }).first();
+    expect(row.metadata.client_uri).toBe('https://keyed.example.com');
+
+    const cleared = await cliJson<ClientJson>(
+      [
+        'client',
+        'update',
+        'keyed',
+        '--no-userinfo-signing-alg',
+        '--no-frontchannel-logout-uri',
+        '--pkce',
+        'required',
+      ],
+      on,
+    );
+    expect(cleared).toMatchObject({
+      ...settings,
+      name: 'Renamed',
+      userinfoSigningAlg: null,
+      frontchannelLogoutUri: null,
+      pkce: 'required',
+    });
+  });
+
   it('registers a public client, and makes it confidential with a generated secret on request', async () => {
     const spa = await cliJson<ClientJson>(
       ['client', 'create', '--id', 'spa', '--public', '--redirect-uri', `${APP}/cb`],
@@ -204,7 +270,27 @@ describe('gatehouse client', () => {
         /ALLOW_PRIVATE_NETWORK_FETCH/,
         1,
       ],
-      [['client', 'create', '--id', 'x', '--auth-method', 'private_key_jwt'], /Allowed choices are/, 2],
+      [['client', 'create', '--id', 'x', '--auth-method', 'tls_client_auth'], /Allowed choices are/, 2],
+      [
+        ['client', 'create', '--id', 'x', '--redirect-uri', `${APP}/cb`, '--auth-method', 'private_key_jwt'],
+        /Invalid client: jwks or jwks_uri is mandatory/,
+        1,
+      ],
+      [
+        ['client', 'create', '--id', 'x', '--public', '--redirect-uri', `${APP}/cb`, '--pkce', 'optional'],
+        /A public client always uses PKCE/,
+        1,
+      ],
+      [
+        ['client', 'create', '--id', 'x', '--redirect-uri', `${APP}/cb`, '--jwks', '/nonexistent'],
+        /--jwks: cannot read/,
+        2,
+      ],
+      [
+        ['client', 'create', '--id', 'x', '--id-token-signing-alg', 'none'],
+        /Allowed choices are RS256, ES256/,
+        2,
+      ],
       [['client', 'show', 'nope'], /No client with id "nope"/, 1],
       [['client', 'update', 'nope', '--name', 'N'], /No client with id "nope"/, 1],
       [['client', 'delete', 'nope'], /No client with id "nope"/, 1],
@@ -212,6 +298,7 @@ describe('gatehouse client', () => {
     ];
     await expectRefusals(cases, on);
     expect((await cliJson<ClientJson[]>(['client', 'list'], on)).map((c) => c.clientId)).toEqual([
+      'keyed',
       'machine',
       'spa',
     ]);

@@ -86,6 +86,19 @@ describe('gatehouse migrate and gatehouse user', () => {
     expect(gone.code).toBe(1);
   });
 
+  it('marks the email verified only when told to', async () => {
+    const vouched = await cliJson<UserJson & { emailVerified: boolean }>(
+      ['user', 'create', '--email', 'vera@example.com', '--email-verified'],
+      on,
+    );
+    expect(vouched.emailVerified).toBe(true);
+    const unproven = await cliJson<UserJson & { emailVerified: boolean }>(
+      ['user', 'create', '--email', 'una@example.com'],
+      on,
+    );
+    expect(unproven.emailVerified).toBe(false);
+  });
+
   it('creates a user without a password and sets one later', async () => {
     const bob = await cliJson<UserJson>(['user', 'create', '--email', 'bob@example.com'], on);
     expect(bob.hasPassword).toBe(false);

@@ -106,12 +106,14 @@ describe('/api/admin/v1', () => {
       name: 'New Hire',
       groups: ['editors'],
       password: 'first passphrase',
+      emailVerified: true,
     });
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({
       email: 'new.hire@example.com',
       groups: ['editors'],
       status: 'active',
+      emailVerified: true,
     });
     expect(created.json).not.toHaveProperty('passwordHash');
     const id = String(created.json.id);
@@ -126,6 +128,8 @@ describe('/api/admin/v1', () => {
     });
     expect(patched.status).toBe(200);
     expect(patched.json).toMatchObject({ name: 'Newly Hired', email: 'hire@example.com' });
+    const unverified = await admin.call('PATCH', `/users/${id}`, { emailVerified: false });
+    expect(unverified.json).toMatchObject({ emailVerified: false });
 
     expect(
       (await admin.call('POST', `/users/${id}/password`, { password: 'second passphrase' })).status,

@@ -37,6 +37,8 @@ const createBody = z.strictObject({
   name: nameField.optional(),
   groups: groupsField.optional(),
   password: passwordField,
+  /** The administrator vouches for the address (default false: the user has not proven it). */
+  emailVerified: z.boolean('emailVerified must be true or false.').optional(),
 });
 
 const inviteBody = z.strictObject({
@@ -56,10 +58,11 @@ const updateBody = z
     name: nameField.optional(),
     groups: groupsField.optional(),
     status: z.enum(['active', 'disabled'], 'The status must be "active" or "disabled".').optional(),
+    emailVerified: z.boolean('emailVerified must be true or false.').optional(),
   })
   .refine(
     (b) => Object.values(b).some((v) => v !== undefined),
-    'Nothing to change: send email, name, groups or status.',
+    'Nothing to change: send email, name, groups, status or emailVerified.',
   );
 
 /**

@@ -1,0 +1,48 @@
+import { type ClientMetadata, type Configuration, errors } from 'oidc-provider';
+import { ACCESS_TOKEN_FORMATS } from './client-settings.ts';
+
+/**
+ * Client metadata oidc-provider does not know, checked by its own client schema like the rest:
+ * - `skip_consent`: a first-party application (`gatehouse client create --skip-consent`);
+ * - `require_pkce`: `false` lets a confidential client use the code grant without PKCE;
+ * - `access_token_format`: `jwt` for RFC 9068 access tokens;
+ * - `frontchannel_logout_uri` (+ `_session_required`): OIDC Front-Channel Logout 1.0, which
+ *   oidc-provider 9 no longer implements; Gatehouse's logout pages do (see front-channel-logout.ts).
+ */
+export const extraClientMetadata: NonNullable<Configuration['extraClientMetadata']> = {
+  properties: [
+    'skip_consent',
+    'require_pkce',
+    'access_token_format',
+    'frontchannel_logout_uri',
+    'frontchannel_logout_session_required',
+  ],
+  validator: (_ctx, key, value, metadata) => {
+    if (value === undefined) return;
+    const problem = checks[key]?.(value, metadata);
+    if (problem) throw new errors.InvalidClientMetadata(`${key} ${problem}`);
+  },
+};
+
+type Check = (value: unknown, metadata: ClientMetadata) => string | undefined;
+
+const boolean: Check = (value) => (typeof value === 'boolean' ? undefined : 'must be a boolean');
+
+const checks: Record<string, Check> = {
+  skip_consent: boolean,
+  frontchannel_logout_session_required: boolean,
+  require_pkce: (value, metadata) =>
+    boolean(value, metadata) ??
+    (value === false && metadata.token_endpoint_auth_method === 'none'
+      ? 'cannot be false for a public client'
+      : undefined),
+  access_token_format: (value) =>
+    (ACCESS_TOKEN_FORMATS as readonly unknown[]).includes(value)
+      ? undefined
+      : `must be one of ${ACCESS_TOKEN_FORMATS.join(', ')}`,
+  frontchannel_logout_uri: (value) => {
+    const url = typeof value === 'string' ? URL.parse(value) : null;
+    if (!url || !['http:', 'https:'].includes(url.protocol)) return 'must be an http(s) URL';
+    return url.hash ? 'must not have a fragment' : undefined;
+  },
+};
