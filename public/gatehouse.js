@@ -36,3 +36,27 @@ for (const button of document.querySelectorAll('[data-download]')) {
     URL.revokeObjectURL(link.href);
   });
 }
+// Front-channel logout: once every application's logout iframe has loaded (or after 5 s), go on
+// to <a data-continue-after-frames>; without script, the person presses it.
+for (const link of document.querySelectorAll('[data-continue-after-frames]')) {
+  const frames = [...document.querySelectorAll('iframe[data-frontchannel-logout]')];
+  let waiting = frames.length;
+  const go = () => window.location.replace(link.href);
+  const timer = setTimeout(go, 5000);
+  const done = () => {
+    waiting -= 1;
+    if (waiting <= 0) {
+      clearTimeout(timer);
+      go();
+    }
+  };
+  // The frames get their address only now, so that no load can finish before it is listened for.
+  for (const frame of frames) {
+    frame.addEventListener('load', done, { once: true });
+    frame.src = frame.dataset.src;
+  }
+  if (waiting === 0) done();
+}
+// Forms that submit themselves (a sign-out the application asked for with a valid id_token_hint);
+// without script, the person presses their button.
+for (const form of document.querySelectorAll('form[data-autosubmit]')) form.submit();

@@ -15,6 +15,7 @@ import { errorHandler } from './http/error-handler.ts';
 import { requestContext } from './http/request-context.ts';
 import { noStore, pageContentSecurityPolicy, securityHeaders } from './http/security-headers.ts';
 import { requestLocale } from './i18n/request-locale.ts';
+import { frontChannelLogout } from './interactions/front-channel-logout.ts';
 import { interactionRouter } from './interactions/router.ts';
 import { endSessionHook } from './interactions/upstream/end-session-hook.ts';
 import { externalPagesRouter, upstreamBackchannelRouter } from './interactions/upstream/router.ts';
@@ -57,6 +58,7 @@ export function createApp(gatehouse: Gatehouse): Koa {
   mount(app, apiRouter(gatehouse, guards, csrf.issue));
   mount(app, upstreamBackchannelRouter(gatehouse, guards.body));
 
+  app.use(frontChannelLogout({ host, views: gatehouse.views, issuer: settings.issuer }));
   app.use(endSessionHook({ host, notifications: gatehouse.notifications }));
   app.use(adapterUnitOfWork(gatehouse.db, settings.refreshTokenReuseSeconds));
   app.use(host.middleware());

@@ -18,6 +18,7 @@ import { EmailService } from './notifications/email/email-service.ts';
 import { OutboxStore } from './notifications/email/outbox-store.ts';
 import { NotificationBus } from './notifications/notification-bus.ts';
 import { createFindAccount } from './oidc/accounts.ts';
+import { includeSidForFrontChannel } from './oidc/client-metadata.ts';
 import { ClientService } from './oidc/client-service.ts';
 import { type ClientStore, createClientStore } from './oidc/client-store.ts';
 import { buildProviderConfiguration } from './oidc/configuration.ts';
@@ -238,7 +239,7 @@ function createProviderHost(
     refreshTokenReuseSeconds: settings.refreshTokenReuseSeconds,
   });
   const findAccount = createFindAccount(parts.users);
-  const pages = providerPages(parts.views);
+  const pages = providerPages(parts.views, { logoutAlwaysConfirm: settings.logoutAlwaysConfirm });
   return ProviderHost.create({
     issuer: settings.issuer,
     trustProxy: settings.trustProxy,
@@ -246,6 +247,7 @@ function createProviderHost(
     configure: (jwks) =>
       buildProviderConfiguration({ settings, pages, jwks, adapter, findAccount, consents: parts.consents }),
     onProvider: (provider) => {
+      includeSidForFrontChannel(provider);
       logProviderRefusals(provider, logger);
       provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
       provider.on('backchannel.error', (_client, err, _uri, _sub, sid) =>

@@ -103,6 +103,16 @@ export const settingsSchema = z.object({
     .describe(
       'Let server-side fetches (back-channel logout, upstream discovery) reach loopback and private addresses.',
     ),
+  LOGOUT_ALWAYS_CONFIRM: bool
+    .default(false)
+    .describe(
+      'Ask "Sign out?" even when the application sends a valid id_token_hint for the signed-in user (by default such a sign-out needs no click).',
+    ),
+  DYNAMIC_CLIENT_REGISTRATION: bool
+    .default(false)
+    .describe(
+      'Open /reg (RFC 7591/7592) to applications holding an initial access token from `gatehouse client registration-token`.',
+    ),
   KEYS_REFRESH_INTERVAL_SECONDS: seconds
     .default(60)
     .describe('How often each node looks for rotated signing keys.'),

@@ -55,6 +55,10 @@ export interface Settings {
    * tests turn it on because their relying parties listen on 127.0.0.1.
    */
   allowPrivateNetworkFetch: boolean;
+  /** Ask before signing out even with a valid id_token_hint. Default false (one-click sign-out). */
+  logoutAlwaysConfirm: boolean;
+  /** Dynamic client registration with initial access tokens. Default false. */
+  dynamicClientRegistration: boolean;
   /** How often each node looks for rotated signing keys. Default 60 s. */
   keysRefreshIntervalSeconds: number;
   /** How often expired OIDC artefacts are purged. Default 300 s. */
@@ -152,6 +156,8 @@ export function loadSettings(env: Env = process.env): Settings {
     extensionsPath: s.GATEHOUSE_EXTENSIONS,
     logLevel: s.LOG_LEVEL,
     allowPrivateNetworkFetch: s.ALLOW_PRIVATE_NETWORK_FETCH,
+    logoutAlwaysConfirm: s.LOGOUT_ALWAYS_CONFIRM,
+    dynamicClientRegistration: s.DYNAMIC_CLIENT_REGISTRATION,
     keysRefreshIntervalSeconds: s.KEYS_REFRESH_INTERVAL_SECONDS,
     purgeIntervalSeconds: s.PURGE_INTERVAL_SECONDS,
     passwords: {

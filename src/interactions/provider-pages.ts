@@ -21,6 +21,29 @@ export function render(
 
 const clientName = (ctx: KoaContextWithOIDC) => ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId;
 
+/**
+ * One-click sign-out, as Keycloak: the application sent an id_token_hint (oidc-provider has checked
+ * its signature and audience before this page is drawn) for the person signed in here, in this
+ * session. Anyone else's or an older session's token still gets the question.
+ */
+function hintNamesThisSession(ctx: KoaContextWithOIDC): boolean {
+  const hint = ctx.oidc.entities.IdTokenHint as { payload?: { sub?: unknown; sid?: unknown } } | undefined;
+  const clientId = ctx.oidc.client?.clientId;
+  const { session } = ctx.oidc;
+  if (!hint?.payload || !clientId || !session?.accountId) return false;
+  if (hint.payload.sub !== session.accountId) return false;
+  const sid = session.authorizations?.[clientId]?.sid;
+  return hint.payload.sid === undefined || hint.payload.sid === sid;
+}
+
+/** oidc-provider's logout form, taken apart so the page can post it itself. */
+function logoutFields(form: string): { action: string; xsrf: string } {
+  return {
+    action: /action="([^"]+)"/.exec(form)?.[1] ?? '/session/end/confirm',
+    xsrf: /name="xsrf" value="([^"]+)"/.exec(form)?.[1] ?? '',
+  };
+}
+
 // oidc-provider's own words ("client is invalid") mean little to the person in front of the page;
 // these errors get an explanation in plain words, the rest a general one. The code and the
 // description stay on the page, folded away, for whoever helps them.
@@ -38,11 +61,16 @@ const EXPLAINED = new Set([
 ]);
 
 /** Gatehouse's look for the logout confirmation, the signed-out page and oidc-provider's errors. */
-export function providerPages(views: Views): ProviderPages {
+export function providerPages(views: Views, options: { logoutAlwaysConfirm: boolean }): ProviderPages {
   return {
     logout: {
       logoutSource: async (ctx, form) =>
-        render(ctx, views, 'interactions/logout-confirm.njk', { form, client: clientName(ctx) }),
+        !options.logoutAlwaysConfirm && hintNamesThisSession(ctx)
+          ? render(ctx, views, 'interactions/logout-auto.njk', {
+              ...logoutFields(form),
+              client: clientName(ctx),
+            })
+          : render(ctx, views, 'interactions/logout-confirm.njk', { form, client: clientName(ctx) }),
       postLogoutSuccessSource: async (ctx) =>
         render(ctx, views, 'interactions/logged-out.njk', { client: clientName(ctx) }),
     },

@@ -1,4 +1,5 @@
-import { type ClientMetadata, type Configuration, errors } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import { type Client, type ClientMetadata, type Configuration, errors } from 'oidc-provider';
 import { ACCESS_TOKEN_FORMATS } from './client-settings.ts';
 
 /**
@@ -46,3 +47,21 @@ const checks: Record<string, Check> = {
     return url.hash ? 'must not have a fragment' : undefined;
   },
 };
+
+/**
+ * An application using front-channel logout matches the `sid` Gatehouse sends to the one in its ID
+ * token, so its ID tokens carry `sid` as a back-channel application's do. oidc-provider decides
+ * this in one method of its Client class, which knows only back-channel logout.
+ */
+export function includeSidForFrontChannel(provider: Provider): void {
+  const prototype = provider.Client.prototype as unknown as { includeSid(this: Client): unknown };
+  const backChannelOnly = prototype.includeSid;
+  prototype.includeSid = function includeSid(this: Client) {
+    const metadata = this.metadata();
+    return (
+      Boolean(backChannelOnly.call(this)) ||
+      (typeof metadata.frontchannel_logout_uri === 'string' &&
+        metadata.frontchannel_logout_session_required === true)
+    );
+  };
+}

@@ -108,11 +108,12 @@ describe('authorization code flow on PostgreSQL', () => {
       post_logout_redirect_uri: POST_LOGOUT_URI,
       state: 'bye-123',
     });
+    // A valid id_token_hint for this session: no question, a form that posts itself (as a browser would).
     const confirm = await browser.visit(endSession.toString());
-    expect(confirm.body).toContain('Sign out?');
-    const done = await browser.follow(
-      await browser.submit(confirm, 'form[id="op.logoutForm"]', {}, { name: 'logout', value: 'yes' }),
-      (url) => url.startsWith(POST_LOGOUT_URI),
+    expect(confirm.body).not.toContain('Sign out?');
+    expect(confirm.body).toContain('data-autosubmit');
+    const done = await browser.follow(await browser.submit(confirm, 'form[data-autosubmit]'), (url) =>
+      url.startsWith(POST_LOGOUT_URI),
     );
     expect(done.location).toBe(`${POST_LOGOUT_URI}?state=bye-123`);
 

@@ -26,6 +26,8 @@ describe('federated logout: signing out of Gatehouse signs out of the upstream t
     db = await createTestDatabase();
     gh = await startGatehouse({
       databaseUrl: db.url,
+      // These tests answer the question both ways; LOGOUT_ALWAYS_CONFIRM keeps it for a valid hint.
+      env: { LOGOUT_ALWAYS_CONFIRM: 'true' },
       configure: (b) => {
         b.notifications.on('UserLogoutSuccess', (n) => {
           if (handlerMode === 'override') n.signOutRedirectUrl = CUSTOM_SIGN_OUT;

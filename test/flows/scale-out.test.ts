@@ -61,7 +61,7 @@ describe('two nodes on one database', () => {
     const confirm = await browser.request(viaB(endSession).href, {
       headers: { cookie: await browser.jar.getCookieString(a.issuer) },
     });
-    expect(confirm.body).toContain('Sign out?');
+    expect(confirm.body).toContain('Signing you out');
     const form = confirm.body.match(/name="xsrf" value="([^"]+)"/)?.[1] ?? '';
     const done = await browser.request(`${bBase}/session/end/confirm`, {
       form: { xsrf: form, logout: 'yes' },
