@@ -163,7 +163,18 @@ describe('gatehouse client', () => {
     );
   });
 
-  it('update changes only what it is given: auth method, keys, algorithms and unknown metadata stay', async () => {
+  const KEYED_SETTINGS = {
+    authMethod: 'private_key_jwt',
+    jwksKeys: 1,
+    pkce: 'optional',
+    idTokenSigningAlg: 'ES256',
+    userinfoSigningAlg: 'ES256',
+    accessTokenFormat: 'jwt',
+    frontchannelLogoutUri: `${APP}/fc`,
+    redirectUris: [`${APP}/cb`],
+  };
+
+  it('registers every protocol setting, and update --name keeps them and metadata it does not know', async () => {
     const { publicKey } = await generateKeyPair('ES256');
     const jwksFile = join(tmpdir(), `gatehouse-jwks-${process.pid}.json`);
     writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1' }] }));
@@ -174,17 +185,7 @@ describe('gatehouse client', () => {
         .concat(['--access-token-format', 'jwt', '--frontchannel-logout-uri', `${APP}/fc`]),
       on,
     );
-    const settings = {
-      authMethod: 'private_key_jwt',
-      jwksKeys: 1,
-      pkce: 'optional',
-      idTokenSigningAlg: 'ES256',
-      userinfoSigningAlg: 'ES256',
-      accessTokenFormat: 'jwt',
-      frontchannelLogoutUri: `${APP}/fc`,
-      redirectUris: [`${APP}/cb`],
-    };
-    expect(created).toMatchObject({ ...settings, name: 'Keyed' });
+    expect(created).toMatchObject({ ...KEYED_SETTINGS, name: 'Keyed' });
     // Keys alone authenticate this client: there is no secret to print.
     expect(created.secret).toBeUndefined();
     // Metadata the command does not know (as a dynamically registered client may carry) survives too.
@@ -193,10 +194,12 @@ describe('gatehouse client', () => {
     );
 
     const renamed = await cliJson<ClientJson>(['client', 'update', 'keyed', '--name', 'Renamed'], on);
-    expect(renamed).toMatchObject({ ...settings, name: 'Renamed' });
+    expect(renamed).toMatchObject({ ...KEYED_SETTINGS, name: 'Renamed' });
     const row = await gh.gatehouse.db('clients').where({ client_id: 'keyed' }).first();
     expect(row.metadata.client_uri).toBe('https://keyed.example.com');
+  });
 
+  it('update --no-… removes just those settings', async () => {
     const cleared = await cliJson<ClientJson>(
       [
         'client',
@@ -210,7 +213,7 @@ describe('gatehouse client', () => {
       on,
     );
     expect(cleared).toMatchObject({
-      ...settings,
+      ...KEYED_SETTINGS,
       name: 'Renamed',
       userinfoSigningAlg: null,
       frontchannelLogoutUri: null,
