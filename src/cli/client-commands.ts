@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { Gatehouse } from '../container.ts';
 import type { CreatedClient } from '../oidc/client-service.ts';
+import { INITIAL_ACCESS_TOKEN_TTL, issueInitialAccessToken } from '../oidc/registration.ts';
 import { auditCli } from './audit.ts';
 import {
   type ClientFlags,
@@ -11,7 +12,7 @@ import {
   toClientInput,
 } from './client-flags.ts';
 import { fields, type OutputOptions, print, table, when } from './output.ts';
-import { jwksArg, secretArg } from './parsing.ts';
+import { jwksArg, seconds, secretArg } from './parsing.ts';
 import { type Env, UsageError, withGatehouse } from './runtime.ts';
 
 export function registerClientCommands(program: Command, env: Env): void {
@@ -56,6 +57,15 @@ export function registerClientCommands(program: Command, env: Env): void {
   });
 
   client
+    .command('registration-token')
+    .description('issue an initial access token with which one application registers itself (RFC 7591)')
+    .option('--expires-in <seconds>', `how long it is valid (default ${INITIAL_ACCESS_TOKEN_TTL})`, seconds)
+    .addOption(new Option('--json', 'print machine-readable JSON'))
+    .action((flags: OutputOptions & { expiresIn?: number }) =>
+      withGatehouse(env, (g) => registrationToken(g, flags)),
+    );
+
+  client
     .command('delete <id>')
     .description('delete an application and every token issued to it')
     .addOption(new Option('--json', 'print machine-readable JSON'))
@@ -98,6 +108,23 @@ async function updateClient(g: Gatehouse, id: string, flags: ClientFlags): Promi
     after: { ...clientView(updated.client), ...(updated.secret ? { secret: 'rotated' } : {}) },
   });
   printWithSecret(flags, `Updated client ${id}.`, updated);
+}
+
+/** The token is printed once: no command shows it again. */
+async function registrationToken(g: Gatehouse, flags: OutputOptions & { expiresIn?: number }): Promise<void> {
+  if (!g.settings.dynamicClientRegistration) {
+    throw new UsageError('dynamic client registration is off; set DYNAMIC_CLIENT_REGISTRATION=true first');
+  }
+  const expiresIn = flags.expiresIn ?? INITIAL_ACCESS_TOKEN_TTL;
+  const token = await issueInitialAccessToken(g.host.provider, expiresIn);
+  const registrationEndpoint = `${g.settings.issuer}/reg`;
+  print(flags, { initialAccessToken: token, expiresIn, registrationEndpoint }, () =>
+    [
+      `initial_access_token: ${token}`,
+      `registration_endpoint: ${registrationEndpoint}`,
+      `Valid for ${expiresIn} s, for any number of registrations; store it now: it is not shown again.`,
+    ].join('\n'),
+  );
 }
 
 async function listClients(g: Gatehouse, flags: OutputOptions): Promise<void> {

@@ -78,3 +78,12 @@ async function readStdin(): Promise<string> {
   for await (const chunk of process.stdin) input += String(chunk);
   return input;
 }
+
+/** A whole number of seconds, one second to one year. */
+export function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 365 * 24 * 3600) {
+    throw new InvalidArgumentError('Give a whole number of seconds, from 1 to 31536000.');
+  }
+  return n;
+}

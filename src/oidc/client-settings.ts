@@ -1,5 +1,4 @@
 import type { ClientMetadata, JWKS } from 'oidc-provider';
-import { z } from 'zod';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from './signing-keys.ts';
 
 /** The device authorization grant (RFC 8628); `--grant device_code` on the command line. */
@@ -68,38 +67,6 @@ export interface ClientInput extends ClientSettings {
 }
 
 export type ClientChanges = Partial<ClientSettings> & { rotateSecret?: boolean | undefined };
-
-const uri = z.url('Each URI must be an absolute URL.');
-const removable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
-
-/** The admin API's body for a client update: the same settings as `gatehouse client update`. */
-export const clientChangesSchema = z.strictObject({
-  name: z.string().min(1).max(200).optional(),
-  secret: z.string().min(16, 'A client secret needs at least 16 characters.').max(500).optional(),
-  public: z.boolean().optional(),
-  authMethod: z.enum(AUTH_METHODS).optional(),
-  redirectUris: z.array(uri).max(50).optional(),
-  postLogoutRedirectUris: z.array(uri).max(50).optional(),
-  backchannelLogoutUri: removable(uri),
-  frontchannelLogoutUri: removable(uri),
-  grants: z.array(z.enum(GRANT_TYPES)).min(1).optional(),
-  scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'A scope is one word.')).optional(),
-  skipConsent: z.boolean().optional(),
-  pkce: z.enum(PKCE_POLICIES).optional(),
-  jwks: removable(z.object({ keys: z.array(z.record(z.string(), z.unknown())) })),
-  jwksUri: removable(uri),
-  idTokenSignedResponseAlg: z.enum(SIGNING_ALGS).optional(),
-  userinfoSignedResponseAlg: removable(z.enum(SIGNING_ALGS)),
-  accessTokenFormat: z.enum(ACCESS_TOKEN_FORMATS).optional(),
-  rotateSecret: z.boolean().optional(),
-});
-
-/** The admin API's body for a new client. */
-export const clientInputSchema = clientChangesSchema.omit({ rotateSecret: true }).extend({
-  clientId: z
-    .string()
-    .regex(/^[\w.:-]{1,255}$/, 'The client id may contain letters, digits and . _ : - only.'),
-});
 
 type Patch = Record<string, unknown>;
 

@@ -18,6 +18,7 @@ import type { ConsentStore } from './consent-store.ts';
 import { createLoadExistingGrant } from './first-party-grants.ts';
 import { buildInteractionPolicy } from './interaction-policy.ts';
 import { createProviderFetch } from './private-network-guard.ts';
+import { registrationFeatures } from './registration.ts';
 import { TTL } from './ttl.ts';
 
 type Features = NonNullable<Configuration['features']>;
@@ -167,6 +168,7 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
         allowedPolicy: async (ctx, _client, token) => token.clientId === ctx.oidc.client?.clientId,
       },
       rpInitiatedLogout: { enabled: true, ...pages.logout },
+      ...registrationFeatures(settings.dynamicClientRegistration),
     },
     renderError: pages.error,
   };

@@ -1,4 +1,4 @@
-import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
+import { type Adapter, type AdapterPayload, type ClientMetadata, errors } from 'oidc-provider';
 import type { Database } from '../db/database.ts';
 import { currentScope, type PayloadRow, rowKey, uidKey } from './adapter-scope.ts';
 import type { ClientStore } from './client-store.ts';
@@ -142,7 +142,11 @@ function toPayload(row: PayloadRow | undefined): AdapterPayload | undefined {
   return { ...row.payload, consumed: Math.floor(row.consumedAt.getTime() / 1000) };
 }
 
-/** Clients are managed by `gatehouse client …`, so the provider only ever reads them. */
+/**
+ * Clients are managed by `gatehouse client …` and the admin API; the provider writes only the ones
+ * applications register themselves (dynamic registration, RFC 7591/7592), into the same table, so
+ * they are listed, changed and deleted like any other.
+ */
 class ClientAdapter implements Adapter {
   private readonly clients: ClientStore;
 
@@ -154,8 +158,12 @@ class ClientAdapter implements Adapter {
     return (await this.clients.findMetadata(id)) as AdapterPayload | undefined;
   }
 
-  async upsert(): Promise<void> {
-    throw new Error('clients are managed with `gatehouse client`, not through the provider');
+  async upsert(id: string, payload: AdapterPayload): Promise<void> {
+    const { client_secret: secret, ...metadata } = payload as ClientMetadata;
+    const client = { metadata: { ...metadata, client_id: id }, secret, skipConsent: false };
+    if (!(await this.clients.update(id, { ...client, secret: secret ?? null }))) {
+      await this.clients.insert(client);
+    }
   }
   async findByUserCode(): Promise<undefined> {
     return undefined;
@@ -164,7 +172,9 @@ class ClientAdapter implements Adapter {
     return undefined;
   }
   async consume(): Promise<void> {}
-  async destroy(): Promise<void> {}
+  async destroy(id: string): Promise<void> {
+    await this.clients.delete(id);
+  }
   async revokeByGrantId(): Promise<void> {}
 }
 

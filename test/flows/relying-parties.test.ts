@@ -56,6 +56,9 @@ describe('relying parties other than openid-client', () => {
       ]),
     );
     expect(as.code_challenge_methods_supported).toEqual(['S256']);
+    // Dynamic registration is off unless DYNAMIC_CLIENT_REGISTRATION turns it on.
+    expect(as.registration_endpoint).toBeUndefined();
+    expect(as.device_authorization_endpoint).toBe(`${gh.issuer}/device/auth`);
   });
 
   describe('passport-openidconnect, a confidential client that sends no PKCE', () => {

@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { AdminActionName } from '../../../notifications/admin-audit.ts';
 import { AUTH_METHODS, GRANT_TYPES } from '../../../oidc/client-service.ts';
+import { ACCESS_TOKEN_FORMATS, PKCE_POLICIES, SIGNING_ALGS } from '../../../oidc/client-settings.ts';
 import type { AdminApiDeps } from '../admin-api-deps.ts';
 import { adminActor } from '../admin-auth.ts';
 import { clientJson } from '../admin-json.ts';
@@ -27,7 +28,33 @@ const fields = {
     .min(1, 'Give at least one grant.'),
   scopes: z.array(z.string().max(255)).max(100).describe('Empty: every scope Gatehouse offers.'),
   skipConsent: z.boolean('skipConsent must be true or false.'),
+  ...protocolFields(),
 };
+
+/** The protocol settings (`gatehouse client create --pkce …`, `--jwks …`); `null` removes one on update. */
+function protocolFields() {
+  const removable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
+  const alg = z.enum(SIGNING_ALGS, `The algorithm must be one of ${SIGNING_ALGS.join(', ')}.`);
+  return {
+    frontchannelLogoutUri: removable(uri).describe('OIDC Front-Channel Logout 1.0 page of the application.'),
+    pkce: z
+      .enum(PKCE_POLICIES, 'pkce must be required or optional.')
+      .optional()
+      .describe('optional: a confidential client may use the code grant without PKCE.'),
+    jwks: removable(
+      z.strictObject({
+        keys: z.array(z.record(z.string(), z.unknown()), 'keys must be a list of JWKs.').max(20),
+      }),
+    ).describe('The public keys of a private_key_jwt client.'),
+    jwksUri: removable(uri).describe('Where Gatehouse fetches the keys of a private_key_jwt client.'),
+    idTokenSignedResponseAlg: alg.optional(),
+    userinfoSignedResponseAlg: removable(alg).describe('Unset: userinfo answers plain JSON.'),
+    accessTokenFormat: z
+      .enum(ACCESS_TOKEN_FORMATS, 'accessTokenFormat must be opaque or jwt.')
+      .optional()
+      .describe('jwt: RFC 9068 access tokens, valid until they expire even if revoked.'),
+  };
+}
 
 const createBody = z.strictObject({
   clientId: z.string('Give a clientId.').min(1, 'Give a clientId.').max(255),
@@ -52,6 +79,13 @@ const updateBody = z
     grants: fields.grants.optional(),
     scopes: fields.scopes.optional(),
     skipConsent: fields.skipConsent.optional(),
+    frontchannelLogoutUri: fields.frontchannelLogoutUri,
+    pkce: fields.pkce,
+    jwks: fields.jwks,
+    jwksUri: fields.jwksUri,
+    idTokenSignedResponseAlg: fields.idTokenSignedResponseAlg,
+    userinfoSignedResponseAlg: fields.userinfoSignedResponseAlg,
+    accessTokenFormat: fields.accessTokenFormat,
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'Nothing to change.');
 
