@@ -221,6 +221,20 @@ describe('gatehouse client', () => {
     });
   });
 
+  it('issues an initial access token for dynamic registration only when it is turned on', async () => {
+    // Side by side: each child process takes seconds to start on a busy machine.
+    const [issued, off] = await Promise.all([
+      cliJson<{ initialAccessToken: string; registrationEndpoint: string; expiresIn: number }>(
+        ['client', 'registration-token', '--expires-in', '600'],
+        { env: { ...on.env, DYNAMIC_CLIENT_REGISTRATION: 'true', ISSUER: gh.issuer } },
+      ),
+      runCli(['client', 'registration-token'], on),
+    ]);
+    expect(issued).toMatchObject({ registrationEndpoint: `${gh.issuer}/reg`, expiresIn: 600 });
+    expect(issued.initialAccessToken.length).toBeGreaterThanOrEqual(32);
+    expect(expectOneLineError(off)).toMatch(/dynamic client registration is off/);
+  });
+
   it('registers a public client, and makes it confidential with a generated secret on request', async () => {
     const spa = await cliJson<ClientJson>(
       ['client', 'create', '--id', 'spa', '--public', '--redirect-uri', `${APP}/cb`],
