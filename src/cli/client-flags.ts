@@ -16,6 +16,7 @@ import {
   type SigningAlg,
 } from '../oidc/client-settings.ts';
 import type { StoredClient } from '../oidc/client-store.ts';
+import { CLIENT_DEFAULTS } from '../oidc/configuration.ts';
 import type { OutputOptions } from './output.ts';
 import { choice, collect, collectChoice } from './parsing.ts';
 import { UsageError } from './runtime.ts';
@@ -117,7 +118,7 @@ function settingOptions(command: Command): void {
     .option('--jwks <file>', "the client's public keys (JWKS JSON) for private_key_jwt; - reads stdin")
     .option('--jwks-uri <uri>', "where Gatehouse fetches the client's public keys for private_key_jwt")
     .addOption(
-      new Option('--id-token-signing-alg <alg>', 'ID token signature (default RS256)').argParser(
+      new Option('--id-token-signing-alg <alg>', 'ID token signature (default ES256)').argParser(
         choice(SIGNING_ALGS),
       ),
     )
@@ -236,7 +237,7 @@ export function clientView(client: StoredClient): ClientView {
     pkce: pkceRequired(m) ? 'required' : 'optional',
     jwksUri: typeof m.jwks_uri === 'string' ? m.jwks_uri : null,
     jwksKeys: m.jwks?.keys.length ?? 0,
-    idTokenSigningAlg: String(m.id_token_signed_response_alg ?? 'RS256'),
+    idTokenSigningAlg: String(m.id_token_signed_response_alg ?? CLIENT_DEFAULTS.id_token_signed_response_alg),
     userinfoSigningAlg:
       typeof m.userinfo_signed_response_alg === 'string' ? m.userinfo_signed_response_alg : null,
     accessTokenFormat: m.access_token_format === 'jwt' ? 'jwt' : 'opaque',

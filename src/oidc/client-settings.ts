@@ -54,7 +54,7 @@ export interface ClientSettings {
   /** The client's public keys, for `private_key_jwt`: inline, or where to fetch them. */
   jwks?: JWKS | null | undefined;
   jwksUri?: string | null | undefined;
-  /** Default RS256. */
+  /** Default ES256 (CLIENT_DEFAULTS in configuration.ts). */
   idTokenSignedResponseAlg?: SigningAlg | undefined;
   /** Unset: userinfo answers plain JSON. */
   userinfoSignedResponseAlg?: SigningAlg | null | undefined;
