@@ -40,7 +40,8 @@ export class KnexAdapter implements Adapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     const scope = currentScope();
-    if (scope?.buffered) return scope.upsert(this.model, id, payload, expiresIn);
+    // oidc-provider passes no lifetime for what never expires (a registration access token).
+    if (scope?.buffered) return scope.upsert(this.model, id, payload, expiresIn ?? 0);
     const row = {
       model: this.model,
       id,
