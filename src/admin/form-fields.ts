@@ -11,7 +11,10 @@ export function listField(value: unknown): string[] {
 }
 
 /** A checkbox: present ("on") or absent. */
-export const checkbox = z.unknown().transform((v) => v === 'on' || v === 'true' || v === true);
+export const checkbox = z
+  .union([z.string(), z.boolean()])
+  .optional()
+  .transform((v) => v === 'on' || v === 'true' || v === true);
 
 export const optionalText = z
   .string()
@@ -20,4 +23,7 @@ export const optionalText = z
   .optional()
   .transform((v) => (v ? v : undefined));
 
-export const listText = z.unknown().transform(listField);
+export const listText = z
+  .union([z.string().max(20_000), z.array(z.string().max(2000)).max(100)])
+  .optional()
+  .transform(listField);

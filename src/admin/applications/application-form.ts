@@ -13,7 +13,8 @@ export const applicationForm = z.object({
   postLogoutRedirectUris: listText,
   backchannelLogoutUri: z.string().trim().max(2000).optional(),
   grants: z
-    .unknown()
+    .union([z.string(), z.array(z.string())])
+    .optional()
     .transform((v) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []))
     .pipe(z.array(z.enum(GRANT_TYPES)).min(1, 'Choose at least one grant.')),
   scopes: listText,

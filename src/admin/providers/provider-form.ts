@@ -14,7 +14,9 @@ export const providerForm = z.object({
     .number('The sort order must be a number.')
     .int('The sort order must be a whole number.')
     .default(0),
-  tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']),
+  tokenEndpointAuthMethod: z
+    .enum(['client_secret_basic', 'client_secret_post'])
+    .default('client_secret_basic'),
   denyLocalLogin: checkbox,
   autoRedirect: checkbox,
   autoLink: checkbox,
@@ -24,7 +26,7 @@ export const providerForm = z.object({
   allowManualLinking: checkbox,
   federatedLogout: z.enum(['auto', 'on', 'off']).default('auto'),
   bypassTwoFactor: checkbox,
-  syncProfile: z.enum(['import', 'force']),
+  syncProfile: z.enum(['import', 'force']).default('import'),
 });
 
 export type ProviderForm = z.infer<typeof providerForm>;
