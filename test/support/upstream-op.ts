@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type CryptoKey, exportJWK, generateKeyPair } from 'jose';
 import Provider, { type ClientAuthMethod, type Configuration, type JWKS } from 'oidc-provider';
 import type { Browser, Page } from './browser.ts';
+import { memoryAdapter, UPSTREAM_PAGES, UPSTREAM_TTL, upstreamInteraction } from './upstream-interactions.ts';
 
 export interface UpstreamUser {
   sub: string;
@@ -56,7 +57,7 @@ export interface UpstreamOp {
 
 /**
  * A real, second oidc-provider on loopback standing in for Entra ID, Okta or Keycloak: its own users,
- * its development login form (any password), RP-initiated logout and back-channel logout to
+ * its own login form (any password), RP-initiated logout and back-channel logout to
  * Gatehouse. Consent is pre-granted, as a first-party registration would be.
  */
 export async function startUpstream(options: UpstreamOptions): Promise<UpstreamOp> {
@@ -99,11 +100,15 @@ export async function startUpstream(options: UpstreamOptions): Promise<UpstreamO
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     ...(options.authMethodsSupported ? { clientAuthMethods: options.authMethodsSupported } : {}),
     conformIdTokenClaims: false,
+    renderError: UPSTREAM_PAGES.renderError,
     features: {
-      devInteractions: { enabled: true },
+      devInteractions: { enabled: false },
       backchannelLogout: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: { enabled: true, ...UPSTREAM_PAGES },
     },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    adapter: memoryAdapter(),
+    ttl: UPSTREAM_TTL,
     cookies: { keys: ['upstream-cookie-key-for-tests'] },
     jwks: { keys: [{ ...jwk, kid, alg: 'RS256', use: 'sig' }] },
     // Gatehouse listens on loopback too; drop oidc-provider's guard against private addresses.
@@ -126,6 +131,7 @@ export async function startUpstream(options: UpstreamOptions): Promise<UpstreamO
     },
   };
   const provider = new Provider(issuer, configuration);
+  provider.on('server_error', (_ctx, err) => console.error('upstream server error', err));
   provider.on('authorization.success', (ctx) => {
     const { session, client } = ctx.oidc;
     if (!session?.accountId || !client) return;
@@ -137,7 +143,9 @@ export async function startUpstream(options: UpstreamOptions): Promise<UpstreamO
     const extra = options.extraRoutes?.(req, res, provider) ?? Promise.resolve(false);
     extra
       .then(async (handled) => {
-        if (!handled) await handle(req, res);
+        if (handled) return;
+        if (req.url?.startsWith('/interaction/')) await upstreamInteraction(provider, req, res);
+        else await handle(req, res);
       })
       .catch(() => res.writeHead(500).end());
   });
