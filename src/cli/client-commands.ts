@@ -168,7 +168,6 @@ function clientFields(c: ClientView): string {
     ['public keys', c.jwksUri ?? (c.jwksKeys ? `${c.jwksKeys} registered` : '-')],
     ['ID token alg', c.idTokenSigningAlg],
     ['userinfo alg', c.userinfoSigningAlg ?? 'none (JSON)'],
-    ['access tokens', c.accessTokenFormat],
     ['created', when(c.createdAt)],
     ['updated', when(c.updatedAt)],
   ]);

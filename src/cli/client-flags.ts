@@ -1,8 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { JWKS } from 'oidc-provider';
 import {
-  ACCESS_TOKEN_FORMATS,
-  type AccessTokenFormat,
   AUTH_METHODS,
   type AuthMethod,
   type ClientChanges,
@@ -44,7 +42,6 @@ export interface ClientFlags extends OutputOptions {
   jwksUri?: string | false;
   idTokenSigningAlg?: SigningAlg;
   userinfoSigningAlg?: SigningAlg | false;
-  accessTokenFormat?: AccessTokenFormat;
 }
 
 /** `--grant device_code` names the device grant by its short name. */
@@ -106,7 +103,7 @@ export function clientOptions(command: Command, mode: 'create' | 'update'): Comm
   return command.addOption(new Option('--json', 'print machine-readable JSON'));
 }
 
-/** Protocol settings: PKCE, keys, algorithms, token format. */
+/** Protocol settings: PKCE, keys, algorithms. */
 function settingOptions(command: Command): void {
   command
     .addOption(
@@ -127,12 +124,6 @@ function settingOptions(command: Command): void {
         '--userinfo-signing-alg <alg>',
         'userinfo answers a signed JWT (default: plain JSON)',
       ).argParser(choice(SIGNING_ALGS)),
-    )
-    .addOption(
-      new Option(
-        '--access-token-format <format>',
-        'opaque (default; revocable at once) or jwt (RFC 9068; APIs check it offline, valid until it expires)',
-      ).argParser(choice(ACCESS_TOKEN_FORMATS)),
     );
 }
 
@@ -167,7 +158,6 @@ function protocolSettings(flags: ClientFlags): Partial<ClientChanges> {
     jwksUri: off(flags.jwksUri),
     idTokenSignedResponseAlg: flags.idTokenSigningAlg,
     userinfoSignedResponseAlg: off(flags.userinfoSigningAlg),
-    accessTokenFormat: flags.accessTokenFormat,
   };
 }
 
@@ -213,7 +203,6 @@ export interface ClientView {
   jwksKeys: number;
   idTokenSigningAlg: string;
   userinfoSigningAlg: string | null;
-  accessTokenFormat: AccessTokenFormat;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -240,7 +229,6 @@ export function clientView(client: StoredClient): ClientView {
     idTokenSigningAlg: String(m.id_token_signed_response_alg ?? CLIENT_DEFAULTS.id_token_signed_response_alg),
     userinfoSigningAlg:
       typeof m.userinfo_signed_response_alg === 'string' ? m.userinfo_signed_response_alg : null,
-    accessTokenFormat: m.access_token_format === 'jwt' ? 'jwt' : 'opaque',
     createdAt: client.createdAt,
     updatedAt: client.updatedAt,
   };

@@ -27,9 +27,6 @@ export type SigningAlg = SigningAlgorithm;
 export const PKCE_POLICIES = ['required', 'optional'] as const;
 export type PkcePolicy = (typeof PKCE_POLICIES)[number];
 
-export const ACCESS_TOKEN_FORMATS = ['opaque', 'jwt'] as const;
-export type AccessTokenFormat = (typeof ACCESS_TOKEN_FORMATS)[number];
-
 /**
  * Everything an operator decides about an application. `null` (or an empty string) on an update
  * removes an optional setting; `undefined` leaves it as it is.
@@ -58,8 +55,6 @@ export interface ClientSettings {
   idTokenSignedResponseAlg?: SigningAlg | undefined;
   /** Unset: userinfo answers plain JSON. */
   userinfoSignedResponseAlg?: SigningAlg | null | undefined;
-  /** `jwt`: RFC 9068 access tokens, checked by APIs without a call to Gatehouse (see the README). */
-  accessTokenFormat?: AccessTokenFormat | undefined;
 }
 
 export interface ClientInput extends ClientSettings {
@@ -103,7 +98,6 @@ export function metadataPatch(changes: ClientChanges, current: Partial<ClientMet
     set('id_token_signed_response_alg', changes.idTokenSignedResponseAlg);
   if (changes.userinfoSignedResponseAlg !== undefined)
     set('userinfo_signed_response_alg', changes.userinfoSignedResponseAlg);
-  if (changes.accessTokenFormat !== undefined) set('access_token_format', changes.accessTokenFormat);
   return patch;
 }
 

@@ -30,7 +30,7 @@ export function registrationFeatures(
 }
 
 function selfRegistered(_ctx: KoaContextWithOIDC, metadata: Record<string, unknown>): void {
-  for (const reserved of ['skip_consent', 'require_pkce', 'access_token_format']) {
+  for (const reserved of ['skip_consent', 'require_pkce']) {
     if (reserved in metadata) {
       throw new errors.InvalidClientMetadata(`${reserved} is set by an administrator, not at registration`);
     }

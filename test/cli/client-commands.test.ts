@@ -27,7 +27,6 @@ interface ClientJson {
   jwksKeys: number;
   idTokenSigningAlg: string;
   userinfoSigningAlg: string | null;
-  accessTokenFormat: 'opaque' | 'jwt';
 }
 
 const APP = 'http://127.0.0.1:9';
@@ -169,7 +168,6 @@ describe('gatehouse client', () => {
     pkce: 'optional',
     idTokenSigningAlg: 'ES256',
     userinfoSigningAlg: 'ES256',
-    accessTokenFormat: 'jwt',
     frontchannelLogoutUri: `${APP}/fc`,
     redirectUris: [`${APP}/cb`],
   };
@@ -182,7 +180,7 @@ describe('gatehouse client', () => {
       ['client', 'create', '--id', 'keyed', '--name', 'Keyed', '--redirect-uri', `${APP}/cb`]
         .concat(['--auth-method', 'private_key_jwt', '--jwks', jwksFile, '--pkce', 'optional'])
         .concat(['--id-token-signing-alg', 'ES256', '--userinfo-signing-alg', 'ES256'])
-        .concat(['--access-token-format', 'jwt', '--frontchannel-logout-uri', `${APP}/fc`]),
+        .concat(['--frontchannel-logout-uri', `${APP}/fc`]),
       on,
     );
     expect(created).toMatchObject({ ...KEYED_SETTINGS, name: 'Keyed' });

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { AdminActionName } from '../../../notifications/admin-audit.ts';
 import { AUTH_METHODS, GRANT_TYPES } from '../../../oidc/client-service.ts';
-import { ACCESS_TOKEN_FORMATS, PKCE_POLICIES, SIGNING_ALGS } from '../../../oidc/client-settings.ts';
+import { PKCE_POLICIES, SIGNING_ALGS } from '../../../oidc/client-settings.ts';
 import type { AdminApiDeps } from '../admin-api-deps.ts';
 import { adminActor } from '../admin-auth.ts';
 import { clientJson } from '../admin-json.ts';
@@ -49,10 +49,6 @@ function protocolFields() {
     jwksUri: removable(uri).describe('Where Gatehouse fetches the keys of a private_key_jwt client.'),
     idTokenSignedResponseAlg: alg.optional(),
     userinfoSignedResponseAlg: removable(alg).describe('Unset: userinfo answers plain JSON.'),
-    accessTokenFormat: z
-      .enum(ACCESS_TOKEN_FORMATS, 'accessTokenFormat must be opaque or jwt.')
-      .optional()
-      .describe('jwt: RFC 9068 access tokens, valid until they expire even if revoked.'),
   };
 }
 
@@ -85,7 +81,6 @@ const updateBody = z
     jwksUri: fields.jwksUri,
     idTokenSignedResponseAlg: fields.idTokenSignedResponseAlg,
     userinfoSignedResponseAlg: fields.userinfoSignedResponseAlg,
-    accessTokenFormat: fields.accessTokenFormat,
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'Nothing to change.');
 
