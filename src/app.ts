@@ -1,4 +1,3 @@
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import { accountRouter } from './account/router.ts';
@@ -10,8 +9,11 @@ import { adminApiRouter } from './api/admin/router.ts';
 import { authApiRouter } from './api/auth/router.ts';
 import { logoOrigin } from './branding/branding.ts';
 import type { Gatehouse } from './container.ts';
+import { requestBody } from './http/body.ts';
 import { csrfProtection } from './http/csrf.ts';
+import { refuseUncleanUrls, requestEdge } from './http/edge.ts';
 import { errorHandler } from './http/error-handler.ts';
+import { rateLimitedRoutes, tokenEndpointLimit } from './http/rate-limit-routes.ts';
 import { requestContext } from './http/request-context.ts';
 import { noStore, pageContentSecurityPolicy, securityHeaders } from './http/security-headers.ts';
 import { requestLocale } from './i18n/request-locale.ts';
@@ -32,7 +34,9 @@ import { createMetrics } from './operations/metrics.ts';
 export function createApp(gatehouse: Gatehouse): Koa {
   const { settings, logger, host } = gatehouse;
   const app = new Koa();
-  app.proxy = settings.trustProxy;
+  // Who the client is and what the request's scheme and host are is settled by requestEdge
+  // (TRUSTED_PROXIES and ISSUER), not by Koa's all-or-nothing proxy switch.
+  app.proxy = false;
   // oidc-provider runs inside this app, so its signed cookies are signed with this app's keys;
   // they must be the provider's own cookie keys or it cannot read back what it set.
   app.keys = [cookieKey(settings.secretKey)];
@@ -41,9 +45,11 @@ export function createApp(gatehouse: Gatehouse): Koa {
 
   const metrics = createMetrics();
   app.use(requestContext(logger));
+  app.use(requestEdge({ issuer: settings.issuer, trustedProxies: settings.trustedProxies }));
   app.use(requestLocale());
   app.use(metrics.middleware);
   app.use(securityHeaders());
+  app.use(refuseUncleanUrls);
 
   for (const router of [healthRouter(gatehouse.db), metrics.router, assetsRouter(settings.branding)])
     mount(app, router);
@@ -51,15 +57,17 @@ export function createApp(gatehouse: Gatehouse): Koa {
 
   const csrf = csrfProtection({ secure: settings.issuer.startsWith('https://') });
   const guards: Guards = {
-    body: bodyParser({ enableTypes: ['form', 'json'], formLimit: '64kb', jsonLimit: '64kb' }),
+    body: requestBody(),
     csrf: csrf.verify,
   };
+  app.use(rateLimitedRoutes(gatehouse.rateLimits, gatehouse.views));
   mount(app, pagesRouter(gatehouse, guards, csrf.issue));
   mount(app, apiRouter(gatehouse, guards, csrf.issue));
   mount(app, upstreamBackchannelRouter(gatehouse, guards.body));
 
   app.use(frontChannelLogout({ host, views: gatehouse.views, issuer: settings.issuer }));
   app.use(endSessionHook({ host, notifications: gatehouse.notifications }));
+  app.use(tokenEndpointLimit(gatehouse.rateLimits));
   app.use(adapterUnitOfWork(gatehouse.db, settings.refreshTokenReuseSeconds));
   app.use(host.middleware());
   return app;

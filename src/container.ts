@@ -30,6 +30,8 @@ import { SessionService } from './oidc/session-service.ts';
 import { SigningKeyService } from './oidc/signing-keys.ts';
 import { TTL } from './oidc/ttl.ts';
 import { causeOf, createLogger, type Logger } from './operations/logger.ts';
+import { createRateLimitStore } from './rate-limits/rate-limit-store.ts';
+import { RateLimits } from './rate-limits/rate-limits.ts';
 import { createViews, type Views } from './rendering/views.ts';
 import { FirstRunSetup } from './users/first-run.ts';
 import { InvitationService } from './users/invitations.ts';
@@ -54,6 +56,8 @@ export interface Gatehouse {
   outbox: OutboxStore;
   /** The consents people gave, per user and application. */
   consents: ConsentStore;
+  /** The named rate limits (src/rate-limits/policies.ts), shared by every node. */
+  rateLimits: RateLimits;
   userManager: UserManager;
   signInManager: SignInManager;
   invitations: InvitationService;
@@ -192,6 +196,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     adminAudit: new AdminAudit(audit, logger),
     outbox: new OutboxStore(db),
     consents,
+    rateLimits: createRateLimits(foundation),
     userManager,
     signInManager: new SignInManager(userManager, notifications, sessions),
     invitations,
@@ -273,4 +278,14 @@ function defaultEmailSender(settings: Settings, db: Database, logger: Logger): E
   return settings.smtpUrl
     ? createSmtpSender(settings.smtpUrl, settings.mailFrom)
     : createOutboxSender(db, logger);
+}
+
+/** Each limit that starts refusing is logged and audited once, not once per refused request. */
+function createRateLimits({ db, settings, logger, audit }: Foundation): RateLimits {
+  return new RateLimits(createRateLimitStore(db), settings.rateLimits, ({ limit, ip }) => {
+    logger.warn({ limit, ip }, 'rate limit reached; refusing with 429');
+    audit.write({ type: 'RateLimited', ip, details: { limit } }).catch((err: unknown) => {
+      logger.error({ err }, 'could not write the audit event');
+    });
+  });
 }

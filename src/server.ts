@@ -28,7 +28,10 @@ export async function startServer(
   host.startKeyRefresh(settings.keysRefreshIntervalSeconds, (err) =>
     logger.warn({ err }, 'signing key refresh failed'),
   );
-  const stopMaintenance = startMaintenance(gatehouse.db, settings.purgeIntervalSeconds, logger);
+  const stopMaintenance = startMaintenance(gatehouse.db, settings.purgeIntervalSeconds, logger, {
+    rateLimitKeys: () => gatehouse.rateLimits.purge(),
+    auditEvents: () => gatehouse.audit.purgeOlderThan(settings.auditRetentionDays),
+  });
   const stopRevalidation = gatehouse.external.revalidation.start(settings.upstreamRevalidateSeconds);
 
   let stopping: Promise<void> | undefined;

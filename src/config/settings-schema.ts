@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { securitySettingsSchema } from './security-settings.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -75,7 +76,9 @@ export const settingsSchema = z.object({
     ),
   TRUST_PROXY: bool
     .default(false)
-    .describe('Honour `X-Forwarded-*` headers from a TLS-terminating reverse proxy.'),
+    .describe(
+      'Deprecated: use TRUSTED_PROXIES. `true` without TRUSTED_PROXIES trusts proxies on loopback and private networks.',
+    ),
   SMTP_URL: z
     .url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' })
     .optional()
@@ -207,6 +210,7 @@ export const settingsSchema = z.object({
     .max(200)
     .optional()
     .describe('An email address or URL that error pages offer people who are stuck.'),
+  ...securitySettingsSchema,
 });
 
 export type SettingsInput = z.input<typeof settingsSchema>;

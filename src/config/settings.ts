@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { productionRefusal, readSecuritySettings, type SecuritySettings } from './security-settings.ts';
 import { settingsSchema as schema } from './settings-schema.ts';
 
 /**
  * Every setting Gatehouse reads from the environment, validated in one place. Nothing else in
  * `src/` reads `process.env`; everything receives a `Settings` object.
  */
-export interface Settings {
+export interface Settings extends SecuritySettings {
   nodeEnv: 'development' | 'production' | 'test';
   /** Listen port. Default 3000. */
   port: number;
@@ -138,6 +139,9 @@ export function loadSettings(env: Env = process.env): Settings {
   }
   const s = parsed.data;
   const dataDir = resolve(s.DATA_DIR);
+  const secretKey = s.SECRET_KEY ?? developmentSecretKey(s.NODE_ENV, dataDir);
+  const refusal = productionRefusal(s, s.ISSUER ?? `http://localhost:${s.PORT}`);
+  if (refusal) throw new SettingsError(refusal);
   return {
     nodeEnv: s.NODE_ENV,
     port: s.PORT,
@@ -149,7 +153,7 @@ export function loadSettings(env: Env = process.env): Settings {
     cacheTtlSeconds: s.CACHE_TTL_SECONDS,
     refreshTokenReuseSeconds: s.REFRESH_TOKEN_REUSE_SECONDS,
     dataDir,
-    secretKey: s.SECRET_KEY ?? developmentSecretKey(s.NODE_ENV, dataDir),
+    secretKey,
     trustProxy: s.TRUST_PROXY,
     smtpUrl: s.SMTP_URL,
     mailFrom: s.MAIL_FROM,
@@ -187,6 +191,7 @@ export function loadSettings(env: Env = process.env): Settings {
       primaryColor: s.PRIMARY_COLOR.toLowerCase(),
       supportContact: s.SUPPORT_CONTACT,
     },
+    ...readSecuritySettings(s),
   };
 }
 

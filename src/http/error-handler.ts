@@ -62,8 +62,11 @@ export function wantsJson(ctx: Context): boolean {
   return ctx.path.startsWith('/api/') || ctx.accepts('html', 'json') === 'json';
 }
 
-function respond(ctx: Context, views: Views, error: AppError): void {
+/** Answers `error` as JSON for APIs or as the error page for people, with Retry-After when known. */
+export function respond(ctx: Context, views: Views, error: AppError): void {
   ctx.status = error.status;
+  const retryAfter = error.details?.retryAfterSeconds;
+  if (typeof retryAfter === 'number') ctx.set('Retry-After', String(retryAfter));
   if (wantsJson(ctx)) {
     ctx.body = {
       error: error.code,

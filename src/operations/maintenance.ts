@@ -6,14 +6,23 @@ import type { Logger } from './logger.ts';
  * Periodic clean-up of expired rows. Every node runs it; the batched deletes are idempotent, so two
  * nodes purging at once only share the work.
  */
-export function startMaintenance(db: Database, intervalSeconds: number, logger: Logger): () => void {
+export function startMaintenance(
+  db: Database,
+  intervalSeconds: number,
+  logger: Logger,
+  /** More purges, by name, each answering how many rows it deleted (rate-limit keys, old audit events). */
+  more: Record<string, () => Promise<number>> = {},
+): () => void {
   const run = async () => {
     try {
-      const payloads = await purgeExpiredPayloads(db);
-      const tokens = await db('one_time_tokens')
-        .where('expires_at', '<', db.raw("now() - interval '7 days'"))
-        .delete();
-      if (payloads || tokens) logger.info({ payloads, tokens }, 'purged expired rows');
+      const purged: Record<string, number> = {
+        payloads: await purgeExpiredPayloads(db),
+        tokens: await db('one_time_tokens')
+          .where('expires_at', '<', db.raw("now() - interval '7 days'"))
+          .delete(),
+      };
+      for (const [name, purge] of Object.entries(more)) purged[name] = await purge();
+      if (Object.values(purged).some((n) => n > 0)) logger.info(purged, 'purged expired rows');
     } catch (err) {
       logger.warn({ err }, 'purge of expired rows failed; will retry');
     }

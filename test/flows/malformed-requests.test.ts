@@ -74,7 +74,7 @@ const userinfoRows: Row[] = [
 const endSessionRows: Row[] = [
   { name: 'undecodable id_token_hint', method: 'GET', path: '/session/end?id_token_hint=not.a.jwt', status: 400, says: 'invalid_request' },
   { name: 'unknown client_id', method: 'GET', path: '/session/end?client_id=nobody', status: 400, says: 'invalid_client' },
-  { name: 'NUL in client_id', method: 'GET', path: '/session/end?client_id=a%00b', status: 400, says: 'invalid_client' },
+  { name: 'NUL in client_id', method: 'GET', path: '/session/end?client_id=a%00b', status: 400, says: 'not allowed' },
   { name: 'NUL in state', method: 'GET', path: '/session/end?state=%00', status: 400, says: 'not allowed' },
   { name: 'POST (only GET is offered)', path: '/session/end', type: FORM, body: 'state=x', status: 404 },
   { name: 'confirm: wrong xsrf', path: '/session/end/confirm', type: FORM, body: 'xsrf=forged&logout=yes', status: 400, says: 'invalid_request' },
@@ -89,15 +89,16 @@ const authorize = `/auth?client_id=webapp&response_type=code&redirect_uri=${TEST
 const authRows: Row[] = [
   { name: 'no parameters', method: 'GET', path: '/auth', status: 400, says: 'missing required parameter' },
   { name: 'repeated client_id', method: 'GET', path: '/auth?client_id=webapp&client_id=other', status: 400, says: 'must not be provided twice' },
-  { name: 'invalid UTF-8 client_id', method: 'GET', path: '/auth?client_id=%ff%fe', status: 400, says: 'client is invalid' },
-  { name: 'NUL in client_id', method: 'GET', path: '/auth?client_id=a%00b', status: 400, says: 'client is invalid' },
+  // Refused at the edge, before any route (issue 10): no route can store or look up such text.
+  { name: 'invalid UTF-8 client_id', method: 'GET', path: '/auth?client_id=%ff%fe', status: 400, says: 'not allowed' },
+  { name: 'NUL in client_id', method: 'GET', path: '/auth?client_id=a%00b', status: 400, says: 'not allowed' },
+  { name: 'NUL in state', method: 'GET', path: '/auth?client_id=webapp&state=%00', status: 400, says: 'not allowed' },
   { name: 'URL of 20 kB', method: 'GET', path: `/auth?x=${'a'.repeat(20_000)}`, status: 431 },
   { name: 'POST (only GET is offered)', path: '/auth', type: FORM, body: 'client_id=webapp', status: 404 },
 ];
 /** Errors that may go back to the registered redirect_uri do so: 303 there, with `error`. */
 // biome-ignore format: a table reads best one request per line
 const authRedirectRows: Array<[string, string, string]> = [
-  ['NUL in state', `${authorize}&state=%00`, 'invalid_request'],
   ['max_age that is not a number', `${authorize}&max_age=soon`, 'invalid_request'],
   ['an unknown prompt', `${authorize}&prompt=maybe`, 'invalid_request'],
   ['unsupported response_type', authorize.replace('response_type=code', 'response_type=token'), 'unsupported_response_type'],
@@ -128,13 +129,13 @@ const interactionFieldRows: Row[] = [
   { name: 'consent: repeated decision', path: '/interaction/{uid}/consent', type: FORM, body: 'decision=allow&decision=deny', as: 'browser+csrf', status: 400 },
   { name: 'page: unknown uid', method: 'GET', path: '/interaction/nope', status: 400, says: 'expired' },
   { name: 'page: no cookies', method: 'GET', path: '/interaction/{uid}', status: 400, says: 'expired' },
-  { name: 'page: undecodable uid', method: 'GET', path: '/interaction/%E0%A4%A', status: 400 },
+  { name: 'page: undecodable uid', method: 'GET', path: '/interaction/%E0%A4%A', status: 400, says: 'not allowed' },
 ];
 
 // biome-ignore format: a table reads best one request per line
 const setupRows: Row[] = [
   { name: 'unknown token', method: 'GET', path: '/setup/nope', status: 400, says: 'not valid any more' },
-  { name: 'NUL in the token', method: 'GET', path: '/setup/a%00b', status: 400, says: 'not valid any more' },
+  { name: 'NUL in the token', method: 'GET', path: '/setup/a%00b', status: 400, says: 'not allowed' },
   { name: 'no CSRF token', path: '/setup/{setup}', type: FORM, body: 'email=a@example.com', as: 'browser', status: 403 },
   { name: 'text body', path: '/setup/{setup}', type: 'text/plain', body: 'hi', as: 'browser+csrf', status: 415 },
   { name: 'invalid JSON', path: '/setup/{setup}', type: JSON_TYPE, body: '{', as: 'browser+csrf', status: 400, says: 'not valid JSON' },

@@ -6,6 +6,7 @@ import { loadSettings, type Settings } from '../../src/config/settings.ts';
 import { createContainer, type Gatehouse } from '../../src/container.ts';
 import type { Configure } from '../../src/extensions.ts';
 import { createLogger } from '../../src/operations/logger.ts';
+import { RATE_LIMIT_NAMES } from '../../src/rate-limits/policies.ts';
 import { type RunningServer, startServer } from '../../src/server.ts';
 
 export const TEST_SECRET_KEY = 'test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -25,7 +26,17 @@ export interface StartOptions {
   port?: number;
   env?: Record<string, string>;
   configure?: Configure;
+  /**
+   * Keep the production rate limits. Otherwise every limit is raised far above what a test sends
+   * (still counted, through the same code): a test file signs in, fails and resets from one address
+   * far more often than a person would.
+   */
+  productionRateLimits?: boolean;
 }
+
+const GENEROUS_RATE_LIMITS = Object.fromEntries(
+  RATE_LIMIT_NAMES.map((name) => [`RATE_LIMIT_${name}`, '100000/60']),
+);
 
 /** A real Gatehouse on a loopback port, in this process, with the same wiring as `gatehouse serve`. */
 export async function startGatehouse(options: StartOptions = {}): Promise<TestGatehouse> {
@@ -42,6 +53,7 @@ export async function startGatehouse(options: StartOptions = {}): Promise<TestGa
     ALLOW_PRIVATE_NETWORK_FETCH: 'true',
     // Keeps failed sign-ins quick in tests; the timing tests set their own.
     USER_MINIMUM_FAILED_LOGIN_DURATION_MS: '100',
+    ...(options.productionRateLimits ? {} : GENEROUS_RATE_LIMITS),
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
     ...options.env,
   });

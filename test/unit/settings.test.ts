@@ -96,9 +96,66 @@ describe('loadSettings', () => {
     expect(attempt).toThrow(SettingsError);
     expect(attempt).toThrow(/^SECRET_KEY: required when NODE_ENV=production/);
     expect(readdirSync(dataDir)).toEqual([]);
-    expect(loadSettings({ NODE_ENV: 'production', DATA_DIR: dataDir, SECRET_KEY: SECRET }).secretKey).toBe(
-      SECRET,
-    );
+    expect(loadSettings({ ...PRODUCTION, DATA_DIR: dataDir }).secretKey).toBe(SECRET);
+  });
+
+  // Issue 10: production starts only with https, real email delivery, no private-network fetches and
+  // an external database, unless the operator opts in to each by name.
+  const PRODUCTION = {
+    NODE_ENV: 'production',
+    SECRET_KEY: SECRET,
+    ISSUER: 'https://id.example.com',
+    SMTP_URL: 'smtp://mail.example.com',
+    DATABASE_URL: 'postgres://db.example.com/gatehouse',
+  };
+  it.each([
+    [
+      'an http:// issuer',
+      { ISSUER: 'http://id.example.com' },
+      /^ISSUER: must be an https:\/\/ URL/,
+      'http-issuer',
+    ],
+    ['no SMTP_URL', { SMTP_URL: undefined }, /^SMTP_URL: required when NODE_ENV=production/, undefined],
+    [
+      'private-network fetches',
+      { ALLOW_PRIVATE_NETWORK_FETCH: 'true' },
+      /^ALLOW_PRIVATE_NETWORK_FETCH: /,
+      'private-network-fetch',
+    ],
+    [
+      'the embedded database',
+      { DATABASE_URL: undefined },
+      /^DATABASE_URL: required when NODE_ENV=production/,
+      'embedded-database',
+    ],
+  ])('refuses %s in production, unless opted in', (_, change, message, optIn) => {
+    const env = { ...PRODUCTION, DATA_DIR: dataDir, ...change };
+    expect(() => loadSettings(env)).toThrow(message);
+    const allowed = optIn ? { ALLOW_IN_PRODUCTION: optIn } : { EMAIL_DELIVERY: 'outbox' };
+    expect(loadSettings({ ...env, ...allowed }).nodeEnv).toBe('production');
+  });
+
+  it('reads TRUSTED_PROXIES, maps the deprecated TRUST_PROXY to private networks, refuses nonsense', () => {
+    expect(load({}).trustedProxies).toEqual([]);
+    expect(load({ TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.7' }).trustedProxies).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+    ]);
+    const legacy = load({ TRUST_PROXY: 'true' });
+    expect(legacy.trustedProxies).toEqual(['loopback', 'linklocal', 'uniquelocal']);
+    expect(legacy.startupWarnings.join(' ')).toMatch(/TRUST_PROXY is deprecated/);
+    expect(() => load({ TRUSTED_PROXIES: '10.0.0.0/99' })).toThrow(/^TRUSTED_PROXIES: /);
+  });
+
+  it('has a setting per rate limit: count/seconds or off', () => {
+    expect(load({}).rateLimits.SIGN_IN_FAILURES_PER_IP).toEqual({ limit: 20, windowSeconds: 600 });
+    const tuned = load({
+      RATE_LIMIT_SIGN_IN_FAILURES_PER_IP: '5/60',
+      RATE_LIMIT_TOKEN_ENDPOINT_PER_CLIENT: 'off',
+    });
+    expect(tuned.rateLimits.SIGN_IN_FAILURES_PER_IP).toEqual({ limit: 5, windowSeconds: 60 });
+    expect(tuned.rateLimits.TOKEN_ENDPOINT_PER_CLIENT).toBeNull();
+    expect(() => load({ RATE_LIMIT_EMAIL_CODE_PER_IP: 'lots' })).toThrow(/^RATE_LIMIT_EMAIL_CODE_PER_IP: /);
   });
 
   it('generates a development secret once, private to its owner, and keeps it across starts', () => {

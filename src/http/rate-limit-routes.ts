@@ -1,0 +1,155 @@
+import type { Context, Middleware } from 'koa';
+import type { RateLimitName } from '../rate-limits/policies.ts';
+import { RateLimitedError, type RateLimits } from '../rate-limits/rate-limits.ts';
+import type { Views } from '../rendering/views.ts';
+import { parseBodyAhead } from './body.ts';
+import { respond } from './error-handler.ts';
+
+/** What a limit counts a request by: the client's address, or a field of the form or JSON body. */
+type Subject = { ip: true } | { field: string };
+
+interface Limit {
+  name: RateLimitName;
+  by: Subject;
+  /** Count only refused attempts (a 4xx answer): a failed sign-in, not a successful one. */
+  failuresOnly?: boolean;
+}
+
+interface Rule {
+  methods: readonly string[];
+  path: RegExp;
+  limits: readonly Limit[];
+}
+
+const BY_IP = { ip: true } as const;
+const POST = ['POST'] as const;
+const ANY = ['GET', 'POST'] as const;
+
+/**
+ * Which requests each named limit (../rate-limits/policies.ts) applies to: every way to guess a
+ * password, a second factor or a link token, to make Gatehouse send email, and every upstream return.
+ */
+const RULES: readonly Rule[] = [
+  {
+    methods: POST,
+    path: /^\/(interaction\/[^/]+\/login|api\/auth\/login)$/,
+    limits: [
+      { name: 'SIGN_IN_FAILURES_PER_IP', by: BY_IP, failuresOnly: true },
+      { name: 'SIGN_IN_PER_ACCOUNT', by: { field: 'email' } },
+      { name: 'SIGN_IN_PER_ACCOUNT', by: { field: 'username' } },
+    ],
+  },
+  {
+    methods: POST,
+    path: /^\/(interaction\/[^/]+\/two-factor(\/enrol)?|api\/auth\/two-factor\/verify|account\/two-factor\/(authenticator|email\/confirm))$/,
+    limits: [{ name: 'TWO_FACTOR_PER_IP', by: BY_IP }],
+  },
+  {
+    methods: POST,
+    path: /^\/(interaction\/[^/]+\/two-factor\/send|api\/auth\/two-factor\/send|account\/two-factor\/email)$/,
+    limits: [{ name: 'EMAIL_CODE_PER_IP', by: BY_IP }],
+  },
+  {
+    methods: POST,
+    path: /^\/(reset-password|api\/auth\/request-password-reset)$/,
+    limits: [
+      { name: 'PASSWORD_RESET_PER_IP', by: BY_IP },
+      { name: 'PASSWORD_RESET_PER_EMAIL', by: { field: 'email' } },
+    ],
+  },
+  {
+    methods: ANY,
+    path: /^\/(invite|reset-password\/complete|setup\/[^/]+|api\/auth\/(verify-invite|set-invited-user-password|set-password))$/,
+    limits: [{ name: 'LINK_REDEMPTION_PER_IP', by: BY_IP }],
+  },
+  {
+    methods: ANY,
+    path: /^\/(external\/[^/]+\/(callback|backchannel-logout)|interaction\/[^/]+\/external\/[^/]+\/callback|logout\/upstream-callback)$/,
+    limits: [{ name: 'EXTERNAL_CALLBACK_PER_IP', by: BY_IP }],
+  },
+];
+
+/**
+ * Applies the rate limits to the routes they protect, before the route runs. A refusal is a 429 with
+ * `Retry-After`: the error page for people, `{ error, message }` for APIs.
+ */
+export function rateLimitedRoutes(limits: RateLimits, views: Views): Middleware {
+  return async (ctx, next) => {
+    const rule = ruleFor(ctx);
+    if (!rule) return next();
+    const failureLimits = rule.limits.filter((l) => l.failuresOnly);
+    try {
+      for (const limit of rule.limits) await applyBefore(ctx, limits, limit);
+    } catch (error) {
+      if (!(error instanceof RateLimitedError)) throw error;
+      return respond(ctx, views, error);
+    }
+    if (failureLimits.length === 0) return next();
+    let failed = false;
+    try {
+      await next();
+      failed = ctx.status >= 400 && ctx.status < 500;
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      if (failed) for (const limit of failureLimits) await limits.hit(limit.name, ctx.ip, ctx.ip);
+    }
+  };
+}
+
+function ruleFor(ctx: Context): Rule | undefined {
+  // A reset link opened by GET carries its token: that is a redemption too.
+  if (ctx.method === 'GET' && ctx.path === '/reset-password' && ctx.query.token !== undefined) {
+    return { methods: ANY, path: /./, limits: [{ name: 'LINK_REDEMPTION_PER_IP', by: BY_IP }] };
+  }
+  return RULES.find((r) => r.methods.includes(ctx.method) && r.path.test(ctx.path));
+}
+
+async function applyBefore(ctx: Context, limits: RateLimits, limit: Limit): Promise<void> {
+  if ('ip' in limit.by) {
+    if (limit.failuresOnly) return limits.check(limit.name, ctx.ip, ctx.ip);
+    return limits.consume(limit.name, ctx.ip, ctx.ip);
+  }
+  const body = await parseBodyAhead(ctx);
+  const value = body?.[limit.by.field];
+  if (typeof value !== 'string' || !value.trim()) return;
+  await limits.consume(limit.name, value.trim(), ctx.ip);
+}
+
+/** The client a token request is for: from HTTP Basic credentials, else (unknown yet) its address. */
+export function tokenEndpointLimit(limits: RateLimits): Middleware {
+  return async (ctx, next) => {
+    if (ctx.method !== 'POST' || ctx.path !== '/token') return next();
+    const clientId = basicClientId(ctx.get('authorization'));
+    try {
+      await limits.consume(
+        'TOKEN_ENDPOINT_PER_CLIENT',
+        clientId ? `client:${clientId}` : `ip:${ctx.ip}`,
+        ctx.ip,
+      );
+    } catch (error) {
+      if (!(error instanceof RateLimitedError)) throw error;
+      ctx.status = 429;
+      ctx.set('Retry-After', String(error.retryAfterSeconds));
+      ctx.set('Cache-Control', 'no-store');
+      // The token endpoint's own error shape (RFC 6749 §5.2).
+      ctx.body = { error: 'rate_limited', error_description: 'too many token requests; retry later' };
+      return;
+    }
+    await next();
+  };
+}
+
+function basicClientId(authorization: string): string | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
+  if (!match?.[1]) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  try {
+    return decodeURIComponent(decoded.slice(0, colon).replaceAll('+', ' '));
+  } catch {
+    return undefined;
+  }
+}

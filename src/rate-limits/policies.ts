@@ -1,0 +1,52 @@
+/**
+ * Every rate limit of Gatehouse, in one place: what it counts, per what, and its default. Each has a
+ * setting `RATE_LIMIT_<NAME>` (`<count>/<seconds>`, or `off`), so an operator can tune any of them.
+ *
+ * The defaults leave room for people (a typo, a second email, an office behind one address) and
+ * stop scripted guessing long before it can succeed: together with lockout (5 wrong passwords per
+ * account) and 128-bit link tokens, guessing stays hopeless.
+ */
+export const RATE_LIMIT_POLICIES = {
+  /** Failed password sign-ins from one address (password spraying across many accounts). */
+  SIGN_IN_FAILURES_PER_IP: { limit: 20, windowSeconds: 600, per: 'ip' },
+  /** Password sign-in attempts for one account, from anywhere. */
+  SIGN_IN_PER_ACCOUNT: { limit: 10, windowSeconds: 300, per: 'account' },
+  /** Second-factor code attempts from one address. */
+  TWO_FACTOR_PER_IP: { limit: 30, windowSeconds: 300, per: 'ip' },
+  /** "Send me a code" emails from one address. */
+  EMAIL_CODE_PER_IP: { limit: 10, windowSeconds: 600, per: 'ip' },
+  /** Password-reset requests for one email address (each sends an email). */
+  PASSWORD_RESET_PER_EMAIL: { limit: 3, windowSeconds: 3600, per: 'account' },
+  /** Password-reset requests from one address. */
+  PASSWORD_RESET_PER_IP: { limit: 10, windowSeconds: 3600, per: 'ip' },
+  /** Invitation, reset and first-run link redemptions (opening or submitting one) from one address. */
+  LINK_REDEMPTION_PER_IP: { limit: 30, windowSeconds: 600, per: 'ip' },
+  /** Returns from upstream providers (sign-in, logout, back-channel logout) from one address. */
+  EXTERNAL_CALLBACK_PER_IP: { limit: 60, windowSeconds: 300, per: 'ip' },
+  /** Token endpoint requests per client (from the Basic credentials; per address without them). */
+  TOKEN_ENDPOINT_PER_CLIENT: { limit: 600, windowSeconds: 60, per: 'client' },
+} as const satisfies Record<string, RateLimitPolicy>;
+
+export interface RateLimitPolicy {
+  limit: number;
+  windowSeconds: number;
+  per: 'ip' | 'account' | 'client';
+}
+
+export type RateLimitName = keyof typeof RATE_LIMIT_POLICIES;
+
+/** The limits in force: a policy's count and window, or null when its setting says `off`. */
+export type RateLimitSettings = Record<RateLimitName, { limit: number; windowSeconds: number } | null>;
+
+export const RATE_LIMIT_NAMES = Object.keys(RATE_LIMIT_POLICIES) as RateLimitName[];
+
+/** `20/600` (20 per 600 seconds) or `off`; undefined when the value is neither. */
+export function parseRateLimit(value: string): { limit: number; windowSeconds: number } | null | undefined {
+  if (value.trim().toLowerCase() === 'off') return null;
+  const match = /^\s*(\d{1,7})\s*\/\s*(\d{1,6})\s*s?\s*$/.exec(value);
+  if (!match) return undefined;
+  const limit = Number(match[1]);
+  const windowSeconds = Number(match[2]);
+  if (limit < 1 || windowSeconds < 1 || windowSeconds > 86_400) return undefined;
+  return { limit, windowSeconds };
+}
