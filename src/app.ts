@@ -11,6 +11,7 @@ import { logoOrigin } from './branding/branding.ts';
 import type { Gatehouse } from './container.ts';
 import { requestBody } from './http/body.ts';
 import { csrfProtection } from './http/csrf.ts';
+import { providerOutage } from './http/database-outage.ts';
 import { refuseUncleanUrls, requestEdge } from './http/edge.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { rateLimitedRoutes, tokenEndpointLimit } from './http/rate-limit-routes.ts';
@@ -44,7 +45,7 @@ export function createApp(gatehouse: Gatehouse): Koa {
   app.silent = true;
 
   const metrics = createMetrics();
-  app.use(requestContext(logger));
+  app.use(requestContext(logger, gatehouse.availability));
   app.use(requestEdge({ issuer: settings.issuer, trustedProxies: settings.trustedProxies }));
   app.use(requestLocale());
   app.use(metrics.middleware);
@@ -60,7 +61,7 @@ export function createApp(gatehouse: Gatehouse): Koa {
     body: requestBody(),
     csrf: csrf.verify,
   };
-  app.use(rateLimitedRoutes(gatehouse.rateLimits, gatehouse.views));
+  app.use(rateLimitedRoutes(gatehouse.rateLimits, gatehouse.views, gatehouse.availability));
   mount(app, pagesRouter(gatehouse, guards, csrf.issue));
   mount(app, apiRouter(gatehouse, guards, csrf.issue));
   mount(app, upstreamBackchannelRouter(gatehouse, guards.body));
@@ -68,6 +69,7 @@ export function createApp(gatehouse: Gatehouse): Koa {
   app.use(frontChannelLogout({ host, views: gatehouse.views, issuer: settings.issuer }));
   app.use(endSessionHook({ host, notifications: gatehouse.notifications }));
   app.use(tokenEndpointLimit(gatehouse.rateLimits));
+  app.use(providerOutage(gatehouse.views));
   app.use(adapterUnitOfWork(gatehouse.db, settings.refreshTokenReuseSeconds));
   app.use(host.middleware());
   return app;
@@ -93,7 +95,7 @@ function pagesRouter(gatehouse: Gatehouse, guards: Guards, issueCsrf: Middleware
   const { host, views } = gatehouse;
   const pages = new Router();
   pages.use(
-    errorHandler(views),
+    errorHandler(views, gatehouse.availability),
     pageContentSecurityPolicy(logoOrigin(gatehouse.settings.branding)),
     issueCsrf,
   );
@@ -122,7 +124,7 @@ function pagesRouter(gatehouse: Gatehouse, guards: Guards, issueCsrf: Middleware
 /** The JSON APIs: JSON errors, never cached, the XSRF cookie for JavaScript callers. */
 function apiRouter(gatehouse: Gatehouse, guards: Guards, issueCsrf: Middleware): Router {
   const api = new Router();
-  api.use(errorHandler(gatehouse.views), noStore(), issueCsrf);
+  api.use(errorHandler(gatehouse.views, gatehouse.availability), noStore(), issueCsrf);
   for (const router of [authApiRouter(gatehouse, guards), adminApiRouter(gatehouse, guards)]) {
     api.use(router.routes(), router.allowedMethods());
   }

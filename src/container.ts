@@ -1,6 +1,7 @@
 import { brandFrom, logoOrigin } from './branding/branding.ts';
 import type { Settings } from './config/settings.ts';
 import { deriveKey, SecretBox } from './crypto/secret-box.ts';
+import { DatabaseAvailability } from './db/availability.ts';
 import { ChangeFeed } from './db/change-feed.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrateLatest } from './db/migrations.ts';
@@ -58,6 +59,8 @@ export interface Gatehouse {
   consents: ConsentStore;
   /** The named rate limits (src/rate-limits/policies.ts), shared by every node. */
   rateLimits: RateLimits;
+  /** Whether the database answers; says so in the log once per outage. */
+  availability: DatabaseAvailability;
   userManager: UserManager;
   signInManager: SignInManager;
   invitations: InvitationService;
@@ -96,7 +99,18 @@ export async function createContainer(
     await options.configure?.(builder);
     const audit = createAuditStore(db);
     const notifications = new NotificationBus(logger, audit);
-    const gatehouse = await assemble({ settings, logger, db, url, close, builder, notifications, audit });
+    const availability = new DatabaseAvailability(db, logger);
+    const gatehouse = await assemble({
+      settings,
+      logger,
+      db,
+      url,
+      close,
+      builder,
+      notifications,
+      audit,
+      availability,
+    });
     // Gatehouse's own handlers first, then the extensions' in the order they registered them.
     registerFederatedLogout(notifications, {
       external: gatehouse.external,
@@ -123,6 +137,7 @@ interface Foundation {
   builder: GatehouseBuilder;
   notifications: NotificationBus;
   audit: AuditStore;
+  availability: DatabaseAvailability;
 }
 
 async function assemble(foundation: Foundation): Promise<Gatehouse> {
@@ -197,6 +212,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     outbox: new OutboxStore(db),
     consents,
     rateLimits: createRateLimits(foundation),
+    availability: foundation.availability,
     userManager,
     signInManager: new SignInManager(userManager, notifications, sessions),
     invitations,
@@ -223,6 +239,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     }),
     async close() {
       host.stop();
+      foundation.availability.stop();
       await changes.stop();
       await close();
     },
@@ -231,7 +248,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
 
 /** oidc-provider, which reads accounts straight from the user store and knows no service. */
 function createProviderHost(
-  { settings, logger, db }: Foundation,
+  foundation: Foundation,
   parts: {
     views: Views;
     keys: SigningKeyService;
@@ -240,6 +257,7 @@ function createProviderHost(
     consents: ConsentStore;
   },
 ): Promise<ProviderHost> {
+  const { settings, logger, db } = foundation;
   const adapter = createAdapterFactory(db, parts.clientStore, {
     refreshTokenReuseSeconds: settings.refreshTokenReuseSeconds,
   });
@@ -254,7 +272,11 @@ function createProviderHost(
     onProvider: (provider) => {
       includeSidForFrontChannel(provider);
       logProviderRefusals(provider, logger);
-      provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server error'));
+      provider.on('server_error', (ctx, err) => {
+        // An outage is logged once (DatabaseAvailability) and answered 503 by providerOutage().
+        if (foundation.availability.report(err)) ctx.state.databaseUnavailable = true;
+        else logger.error({ err }, 'oidc-provider server error');
+      });
       provider.on('backchannel.error', (_client, err, _uri, _sub, sid) =>
         logger.warn({ err: String(err), cause: causeOf(err), sid }, 'back-channel logout delivery failed'),
       );
@@ -275,7 +297,7 @@ function recordSessionActivity(host: ProviderHost, sessions: SessionService, log
 }
 
 function defaultEmailSender(settings: Settings, db: Database, logger: Logger): EmailSender {
-  return settings.smtpUrl
+  return settings.smtpUrl && settings.emailDelivery === 'smtp'
     ? createSmtpSender(settings.smtpUrl, settings.mailFrom)
     : createOutboxSender(db, logger);
 }

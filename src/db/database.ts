@@ -19,12 +19,14 @@ export interface OpenDatabase {
  * joined here (src/db/embedded/). Either way the rest of Gatehouse gets the same `pg` pool.
  */
 export async function openDatabase(
-  settings: Pick<Settings, 'databaseUrl' | 'dataDir'> & Partial<Pick<Settings, 'databasePoolMax'>>,
+  settings: Pick<Settings, 'databaseUrl' | 'dataDir'> &
+    Partial<Pick<Settings, 'databasePoolMax'>> &
+    Partial<DatabaseTimeouts>,
   logger?: Logger,
 ): Promise<OpenDatabase> {
   const poolMax = settings.databasePoolMax ?? 10;
   if (settings.databaseUrl) {
-    const db = createDatabase(settings.databaseUrl, logger, poolMax);
+    const db = createDatabase(settings.databaseUrl, logger, { ...settings, poolMax });
     return { db, embedded: false, url: settings.databaseUrl, close: () => db.destroy() };
   }
   // Loaded on demand: a deployment on external PostgreSQL never touches the embedded binaries.
@@ -33,7 +35,7 @@ export async function openDatabase(
   const cluster = await EmbeddedCluster.open({ dataDir: settings.dataDir });
   const lease = await joinCluster(cluster);
   logger?.debug({ started: lease.started, pgdata: cluster.pgdata }, 'embedded PostgreSQL joined');
-  const db = createDatabase(lease.url, logger, poolMax);
+  const db = createDatabase(lease.url, logger, { ...settings, poolMax });
   return {
     db,
     embedded: true,
@@ -45,13 +47,36 @@ export async function openDatabase(
   };
 }
 
-/** A knex pool on PostgreSQL through `pg`. */
-export function createDatabase(databaseUrl: string, logger?: Logger, poolMax = 10): Database {
+export interface DatabaseTimeouts {
+  /** Waiting for a connection (a new one, or a free one from the pool). */
+  dbConnectTimeoutMs: number;
+  /** PostgreSQL's statement_timeout; the client gives up one second later if no answer comes at all. */
+  dbStatementTimeoutMs: number;
+}
+
+/**
+ * A knex pool on PostgreSQL through `pg`. Nothing waits forever: not for a connection, not for a
+ * statement, not for a server that stopped answering (the client-side query_timeout).
+ */
+export function createDatabase(
+  databaseUrl: string,
+  logger?: Logger,
+  options: Partial<DatabaseTimeouts> & { poolMax?: number } = {},
+): Database {
   const log = logger ? knexLog(logger) : undefined;
+  const connectMs = options.dbConnectTimeoutMs ?? 5000;
+  const statementMs = options.dbStatementTimeoutMs ?? 15_000;
   return knex({
     client: 'pg',
-    connection: databaseUrl,
-    pool: { min: 0, max: poolMax },
+    connection: {
+      connectionString: databaseUrl,
+      connectionTimeoutMillis: connectMs,
+      statement_timeout: statementMs,
+      query_timeout: statementMs + 1000,
+      keepAlive: true,
+    },
+    acquireConnectionTimeout: connectMs,
+    pool: { min: 0, max: options.poolMax ?? 10 },
     ...(log ? { log } : {}),
   });
 }

@@ -33,6 +33,10 @@ export const ERROR_CATALOG = {
   upstream_unavailable: { status: 502, message: 'The sign-in provider is not available right now.' },
   external_login_failed: { status: 400, message: 'Signing in with that provider did not work.' },
   internal: { status: 500, message: 'Something went wrong on our side.' },
+  service_unavailable: {
+    status: 503,
+    message: 'Gatehouse cannot reach its database right now. Try again in a moment.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

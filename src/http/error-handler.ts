@@ -1,4 +1,5 @@
 import type { Context, Middleware } from 'koa';
+import { type DatabaseAvailability, RETRY_AFTER_SECONDS } from '../db/availability.ts';
 import { AppError, ERROR_CATALOG, type ErrorCode } from '../errors/app-error.ts';
 import type { Views } from '../rendering/views.ts';
 
@@ -6,11 +7,12 @@ import type { Views } from '../rendering/views.ts';
  * Turns every error from our own routes into a clear 4xx, or a 500 without details. JSON callers
  * (the APIs) get `{ error, message }`; people get the error page.
  */
-export function errorHandler(views: Views): Middleware {
+export function errorHandler(views: Views, availability?: DatabaseAvailability): Middleware {
   return async (ctx, next) => {
     try {
       await next();
     } catch (error) {
+      if (availability?.report(error)) return respond(ctx, views, databaseUnavailable());
       const appError = toAppError(error);
       if (appError.status >= 500) {
         ctx.state.log?.error({ err: error }, 'unhandled error');
@@ -18,6 +20,11 @@ export function errorHandler(views: Views): Middleware {
       respond(ctx, views, appError);
     }
   };
+}
+
+/** 503 with Retry-After: the database is away (DatabaseAvailability has logged it, once). */
+export function databaseUnavailable(): AppError {
+  return new AppError('service_unavailable', undefined, { retryAfterSeconds: RETRY_AFTER_SECONDS });
 }
 
 export function toAppError(error: unknown): AppError {

@@ -1,9 +1,10 @@
 import type { Context, Middleware } from 'koa';
+import type { DatabaseAvailability } from '../db/availability.ts';
 import type { RateLimitName } from '../rate-limits/policies.ts';
 import { RateLimitedError, type RateLimits } from '../rate-limits/rate-limits.ts';
 import type { Views } from '../rendering/views.ts';
 import { parseBodyAhead } from './body.ts';
-import { respond } from './error-handler.ts';
+import { databaseUnavailable, respond } from './error-handler.ts';
 
 /** What a limit counts a request by: the client's address, or a field of the form or JSON body. */
 type Subject = { ip: true } | { field: string };
@@ -73,7 +74,11 @@ const RULES: readonly Rule[] = [
  * Applies the rate limits to the routes they protect, before the route runs. A refusal is a 429 with
  * `Retry-After`: the error page for people, `{ error, message }` for APIs.
  */
-export function rateLimitedRoutes(limits: RateLimits, views: Views): Middleware {
+export function rateLimitedRoutes(
+  limits: RateLimits,
+  views: Views,
+  availability: DatabaseAvailability,
+): Middleware {
   return async (ctx, next) => {
     const rule = ruleFor(ctx);
     if (!rule) return next();
@@ -81,8 +86,9 @@ export function rateLimitedRoutes(limits: RateLimits, views: Views): Middleware 
     try {
       for (const limit of rule.limits) await applyBefore(ctx, limits, limit);
     } catch (error) {
-      if (!(error instanceof RateLimitedError)) throw error;
-      return respond(ctx, views, error);
+      if (error instanceof RateLimitedError) return respond(ctx, views, error);
+      if (availability.report(error)) return respond(ctx, views, databaseUnavailable());
+      throw error;
     }
     if (failureLimits.length === 0) return next();
     let failed = false;
@@ -129,7 +135,9 @@ export function tokenEndpointLimit(limits: RateLimits): Middleware {
         ctx.ip,
       );
     } catch (error) {
-      if (!(error instanceof RateLimitedError)) throw error;
+      // Any other failure (the database away) is the provider's to answer, in the token endpoint's
+      // shape: it meets the same failure at once, and providerOutage makes that a 503.
+      if (!(error instanceof RateLimitedError)) return next();
       ctx.status = 429;
       ctx.set('Retry-After', String(error.retryAfterSeconds));
       ctx.set('Cache-Control', 'no-store');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadSettings, type Settings } from '../../src/config/settings.ts';
 import { createContainer, type Gatehouse } from '../../src/container.ts';
 import type { Configure } from '../../src/extensions.ts';
+import type { DestinationStream } from 'pino';
 import { createLogger } from '../../src/operations/logger.ts';
 import { RATE_LIMIT_NAMES } from '../../src/rate-limits/policies.ts';
 import { type RunningServer, startServer } from '../../src/server.ts';
@@ -32,6 +33,8 @@ export interface StartOptions {
    * far more often than a person would.
    */
   productionRateLimits?: boolean;
+  /** Where the JSON log goes (at LOG_LEVEL); by default nowhere unless TEST_LOG_LEVEL says. */
+  logStream?: DestinationStream;
 }
 
 const GENEROUS_RATE_LIMITS = Object.fromEntries(
@@ -58,7 +61,7 @@ export async function startGatehouse(options: StartOptions = {}): Promise<TestGa
     ...options.env,
   });
   const gatehouse = await createContainer(settings, {
-    logger: createLogger(settings),
+    logger: createLogger(settings, options.logStream),
     ...(options.configure ? { configure: options.configure } : {}),
   });
   let running: RunningServer;

@@ -21,22 +21,26 @@ export function createSmtpSender(smtpUrl: string, from: string): EmailSender & {
 }
 
 /**
- * Without SMTP, messages go to the `outbox` table and the log, so a development install can still
- * read its invitations and reset links.
+ * Without SMTP, messages wait in the `outbox` table (the admin API lists them) for an operator or
+ * another system to deliver. The log says that one is waiting and where, never what it says: the
+ * body carries single-use links and codes, and logs travel further than the database.
  */
 export function createOutboxSender(db: Database, logger: Logger): EmailSender {
   return {
     async send(emailType: EmailType, message: EmailMessage) {
-      await db('outbox').insert({
-        email_type: emailType,
-        to: message.to,
-        subject: message.subject,
-        text: message.text,
-        html: message.html,
-      });
+      const [row] = await db('outbox')
+        .insert({
+          email_type: emailType,
+          to: message.to,
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+        })
+        .returning('id');
+      const outboxId = Number(typeof row === 'object' ? row.id : row);
       logger.info(
-        { emailType, to: message.to, subject: message.subject, text: message.text },
-        'email kept in the outbox (SMTP_URL is not set)',
+        { emailType, to: message.to, outboxId },
+        'email waiting in the outbox table (EMAIL_DELIVERY=outbox)',
       );
     },
   };
