@@ -10,9 +10,12 @@ export type { Logger };
  * without it pretty exactly when the output is a terminal. The server logs to stdout; the command
  * passes stderr so that its own output (`--json`) stays parseable.
  */
+/** stdout, stderr, a file, or any writable (tests collect the log to search it). */
+export type LogDestination = NodeJS.WritableStream & { isTTY?: boolean };
+
 export function createLogger(
   settings: Pick<Settings, 'logLevel'> & Partial<Pick<Settings, 'logFormat'>>,
-  destination?: NodeJS.WriteStream,
+  destination?: LogDestination,
 ): Logger {
   const options: pino.LoggerOptions = {
     level: settings.logLevel,
@@ -38,7 +41,7 @@ export function createLogger(
 }
 
 /** pino-pretty in this thread (no worker), so the last line is written before the process exits. */
-function prettyStream(out: NodeJS.WriteStream): DestinationStream {
+function prettyStream(out: LogDestination): DestinationStream {
   return pretty({
     destination: out,
     colorize: Boolean(out.isTTY),

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { loadSettings, type Settings } from '../../src/config/settings.ts';
 import { createContainer, type Gatehouse } from '../../src/container.ts';
 import type { Configure } from '../../src/extensions.ts';
-import type { DestinationStream } from 'pino';
-import { createLogger } from '../../src/operations/logger.ts';
+import { createLogger, type LogDestination } from '../../src/operations/logger.ts';
 import { RATE_LIMIT_NAMES } from '../../src/rate-limits/policies.ts';
 import { type RunningServer, startServer } from '../../src/server.ts';
 
@@ -34,7 +33,7 @@ export interface StartOptions {
    */
   productionRateLimits?: boolean;
   /** Where the JSON log goes (at LOG_LEVEL); by default nowhere unless TEST_LOG_LEVEL says. */
-  logStream?: DestinationStream;
+  logStream?: LogDestination;
 }
 
 const GENEROUS_RATE_LIMITS = Object.fromEntries(
