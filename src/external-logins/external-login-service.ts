@@ -5,6 +5,7 @@ import type { InvitationService } from '../users/invitations.ts';
 import type { User } from '../users/user.ts';
 import type { UserManager } from '../users/user-manager.ts';
 import { autoLinkDecision, type ExternalSignIn, notLinked, refusal } from './auto-link-policy.ts';
+import { emailDomain, isAllowedEmailDomain } from './email-domain.ts';
 import type { ExternalLogin, ExternalLoginStore } from './external-login-store.ts';
 import type { ExternalProvider } from './external-provider.ts';
 import { GroupOverage, type UpstreamGroupSync } from './group-mapping.ts';
@@ -175,11 +176,8 @@ export class ExternalLoginService {
         `${provider.displayName} has not verified your email address, so it cannot be linked automatically.`,
       );
     }
-    const domain = identity.email.split('@')[1]?.toLowerCase() ?? '';
-    if (
-      auto.allowedEmailDomains.length &&
-      !auto.allowedEmailDomains.map((d) => d.toLowerCase()).includes(domain)
-    ) {
+    if (!isAllowedEmailDomain(identity.email, auto.allowedEmailDomains)) {
+      const domain = emailDomain(identity.email) ?? 'that address';
       return refusal('domain_not_allowed', `Accounts from ${domain} cannot sign in here.`);
     }
     const existing = await manager.findByEmail(identity.email);

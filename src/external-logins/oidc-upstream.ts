@@ -129,7 +129,10 @@ export class OidcUpstream implements UpstreamProtocol {
       throw new InvalidLogoutToken(`logout token rejected: ${String(err)}`);
     });
     const events = payload.events as Record<string, unknown> | undefined;
-    if (!events || typeof events[BACKCHANNEL_EVENT] !== 'object')
+    // The event's value must be a JSON object (OpenID Back-Channel Logout §2.4); typeof null is
+    // 'object' too, and `{"…backchannel-logout": null}` was once accepted.
+    const event = events?.[BACKCHANNEL_EVENT];
+    if (event === null || typeof event !== 'object' || Array.isArray(event))
       throw new InvalidLogoutToken('missing the back-channel logout event');
     if ('nonce' in payload) throw new InvalidLogoutToken('a logout token must not carry a nonce');
     if (typeof payload.sid !== 'string' && typeof payload.sub !== 'string')

@@ -1,6 +1,7 @@
 import type { User } from '../users/user.ts';
 import type { UserManager } from '../users/user-manager.ts';
 import { autoLinkDecision } from './auto-link-policy.ts';
+import { emailDomain, isAllowedEmailDomain } from './email-domain.ts';
 import type { ExternalLoginStore } from './external-login-store.ts';
 import type { ExternalProvider } from './external-provider.ts';
 
@@ -53,11 +54,8 @@ export async function previewSignIn(
       'The upstream has not verified the email (email_verified is not true).',
     );
   }
-  const domain = identity.email.split('@')[1]?.toLowerCase() ?? '';
-  if (
-    auto.allowedEmailDomains.length &&
-    !auto.allowedEmailDomains.map((d) => d.toLowerCase()).includes(domain)
-  ) {
+  if (!isAllowedEmailDomain(identity.email, auto.allowedEmailDomains)) {
+    const domain = emailDomain(identity.email) ?? `"${identity.email}" (not one address)`;
     return refuse(
       'domain_not_allowed',
       `${domain} is not one of the allowed domains (${auto.allowedEmailDomains.join(', ')}).`,

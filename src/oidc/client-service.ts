@@ -14,6 +14,7 @@ import {
 import type { ClientStore, StoredClient } from './client-store.ts';
 import { isBuiltInClient } from './console-client.ts';
 import { pointsToPrivateNetwork } from './private-network-guard.ts';
+import { ADMIN_SCOPE } from './scopes.ts';
 
 export {
   AUTH_METHODS,
@@ -122,6 +123,7 @@ export class ClientService {
         'A public client always uses PKCE; only a confidential one may skip it.',
       );
     }
+    refuseMachineRightsForPublicClients(metadata);
     await this.refusePrivateFetches(metadata, before);
     try {
       // oidc-provider's own schema check: the same rules it applies when the client is used.
@@ -165,6 +167,35 @@ function refuseBuiltIn(clientId: string): void {
     throw new AppError(
       'conflict',
       `"${clientId}" is Gatehouse's built-in client; it cannot be changed or deleted.`,
+    );
+  }
+}
+
+/**
+ * client_credentials and the admin scope need a client that authenticates (RFC 6749 §4.4): a public
+ * client so registered got admin API tokens with no secret at all. The admin scope is for machine
+ * tokens only, so it is refused beside the grants that carry a person's sign-in.
+ */
+function refuseMachineRightsForPublicClients(metadata: ClientMetadata): void {
+  const grants = (metadata.grant_types as string[] | undefined) ?? [];
+  const scopes = typeof metadata.scope === 'string' ? metadata.scope.split(' ') : [];
+  if (isPublic(metadata) && grants.includes('client_credentials')) {
+    throw new AppError(
+      'invalid_input',
+      'client_credentials needs a confidential client (one with a secret).',
+    );
+  }
+  if (!scopes.includes(ADMIN_SCOPE)) return;
+  if (isPublic(metadata)) {
+    throw new AppError(
+      'invalid_input',
+      `The ${ADMIN_SCOPE} scope needs a confidential client (one with a secret).`,
+    );
+  }
+  if (grants.some((g) => g === 'authorization_code' || g === 'refresh_token')) {
+    throw new AppError(
+      'invalid_input',
+      `The ${ADMIN_SCOPE} scope is for machine clients: register it with client_credentials only, not with a person's sign-in.`,
     );
   }
 }

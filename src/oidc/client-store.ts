@@ -4,6 +4,7 @@ import type { ChangeFeed } from '../db/change-feed.ts';
 import type { Database } from '../db/database.ts';
 import { TtlCache } from '../db/ttl-cache.ts';
 import { consoleClientMetadata, isBuiltInClient } from './console-client.ts';
+import { enforcedRegistration } from './scopes.ts';
 
 export interface StoredClient {
   clientId: string;
@@ -79,7 +80,11 @@ export function createClientStore(
     const row: ClientRow | undefined = await db('clients').where({ client_id: clientId }).first();
     if (!row) return undefined;
     const secret = row.client_secret_encrypted ? box.decrypt(row.client_secret_encrypted) : undefined;
-    return { ...metadataOf(row), client_id: row.client_id, ...(secret ? { client_secret: secret } : {}) };
+    return enforcedRegistration({
+      ...metadataOf(row),
+      client_id: row.client_id,
+      ...(secret ? { client_secret: secret } : {}),
+    });
   };
   const toClient = (row: ClientRow): StoredClient => ({
     clientId: row.client_id,

@@ -19,6 +19,7 @@ import { createLoadExistingGrant } from './first-party-grants.ts';
 import { buildInteractionPolicy } from './interaction-policy.ts';
 import { createProviderFetch } from './private-network-guard.ts';
 import { registrationFeatures } from './registration.ts';
+import { ALL_SCOPES } from './scopes.ts';
 import { TTL } from './ttl.ts';
 
 type Features = NonNullable<Configuration['features']>;
@@ -95,7 +96,7 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
      * registration names the scope explicitly (oidc-provider lets a client without a scope list
      * request any scope listed here). Without a resource indicator the token stays opaque.
      */
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'groups', 'gatehouse:admin'],
+    scopes: ALL_SCOPES,
     /** Every node derives the same cookie keys from SECRET_KEY, so any node can read any cookie. */
     cookies: {
       keys: [cookieKey(settings.secretKey)],

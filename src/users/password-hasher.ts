@@ -21,10 +21,14 @@ export interface PasswordHasher {
 export function createPasswordHasher(): PasswordHasher {
   let dummy: Promise<string> | undefined;
   return {
-    hash: (password) => argon2.hash(password, ARGON2_OPTIONS),
+    // NFC: "é" typed as one code point on one keyboard and as e + accent on another is one password.
+    hash: (password) => argon2.hash(password.normalize('NFC'), ARGON2_OPTIONS),
     async verify(hash, password) {
       try {
-        return await argon2.verify(hash, password);
+        const normalised = password.normalize('NFC');
+        if (await argon2.verify(hash, normalised)) return true;
+        // Hashes made before passwords were normalised hold the text as it was typed.
+        return normalised !== password && (await argon2.verify(hash, password));
       } catch {
         // A malformed stored hash is a failed verification, not a crash of the sign-in.
         return false;
@@ -32,7 +36,7 @@ export function createPasswordHasher(): PasswordHasher {
     },
     async verifyAgainstDummy(password) {
       dummy ??= argon2.hash('gatehouse-timing-equaliser', ARGON2_OPTIONS);
-      await argon2.verify(await dummy, password);
+      await argon2.verify(await dummy, password.normalize('NFC'));
       return false;
     },
   };

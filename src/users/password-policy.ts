@@ -18,10 +18,12 @@ export function isCommonPassword(password: string): boolean {
  */
 export function passwordRuleViolations(password: string, rules: PasswordSettings): string[] {
   const errors: string[] = [];
-  if (password.length < rules.requiredLength) {
+  // Characters as people count them: code points of the NFC form, not UTF-16 units ("😀" is one).
+  const length = [...password.normalize('NFC')].length;
+  if (length < rules.requiredLength) {
     errors.push(`The password must be at least ${rules.requiredLength} characters long.`);
   }
-  if (password.length > MAX_PASSWORD_LENGTH) {
+  if (length > MAX_PASSWORD_LENGTH) {
     errors.push(`The password must be at most ${MAX_PASSWORD_LENGTH} characters long.`);
   }
   if (rules.requireNonLetterOrDigit && !/[^\p{L}\p{N}]/u.test(password)) {

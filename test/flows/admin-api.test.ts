@@ -160,8 +160,9 @@ describe('/api/admin/v1', () => {
       ['PATCH', `/users/${adminId}`, { groups: 'admin' }, 400, /groups/],
       ['PATCH', '/users/00000000-0000-4000-8000-000000000000', { name: 'x' }, 404, /No such user/],
       ['GET', '/users/not-a-uuid', undefined, 404, /No such user/],
-      ['DELETE', '/users/%00', undefined, 404, /No such user/],
-      ['PATCH', '/users/%00', { name: 'x' }, 404, /No such user/],
+      // A NUL in the address is refused at the edge, before any route (issue 10).
+      ['DELETE', '/users/%00', undefined, 400, /not allowed/],
+      ['PATCH', '/users/%00', { name: 'x' }, 400, /not allowed/],
       ['PATCH', `/users/${adminId}`, { name: 'a\u0000b' }, 400, /not allowed/],
       ['POST', '/users/00000000-0000-4000-8000-000000000000/unlock', {}, 404, /No such user/],
       [

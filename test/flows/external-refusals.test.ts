@@ -63,6 +63,8 @@ describe('external sign-ins that are refused, edited or need more', () => {
         verified('u-grouped', 'grouped@example.com', 'Greta Group'),
         verified('u-vetoed', 'vetoed@example.com'),
         verified('u-elsewhere', 'someone@elsewhere.org'),
+        // Issue 10: split at the first @ this read as example.com; mail for it goes to evil.test.
+        verified('u-two-ats', 'x@example.com@evil.test'),
         verified('u-sync', 'sync@example.com', 'Sam Before'),
         verified('u-tf', 'tf@example.com'),
       ],
@@ -153,6 +155,12 @@ describe('external sign-ins that are refused, edited or need more', () => {
     expect(textOf(page)).toContain('Accounts from elsewhere.org cannot sign in here');
     expect(await isAuthenticated(browser)).toBe(false);
     expect(await gh.gatehouse.userManager.findByEmail('someone@elsewhere.org')).toBeUndefined();
+
+    const twoAts = new Browser();
+    const bypass = await viaUpstream(twoAts, 'u-two-ats');
+    expect(bypass.page.status).toBe(403);
+    expect(await isAuthenticated(twoAts)).toBe(false);
+    expect(await gh.gatehouse.userManager.findByEmail('x@example.com@evil.test')).toBeUndefined();
   });
 
   it('with syncProfile force, updates name and email from the upstream at the next sign-in', async () => {

@@ -116,6 +116,9 @@ describe('back-channel logout from the upstream provider', () => {
       'issued an hour ago': await logoutToken({ iat: Math.floor(Date.now() / 1000) - 3600 }),
       'issued an hour from now': await logoutToken({ iat: Math.floor(Date.now() / 1000) + 3600 }),
       'without the logout event': await logoutToken({ events: {} }),
+      // Issue 10: typeof null is 'object', and this one was accepted.
+      'with a null logout event': await logoutToken({ events: { [BACKCHANNEL_EVENT]: null } }),
+      'with a logout event that is a list': await logoutToken({ events: { [BACKCHANNEL_EVENT]: [] } }),
     };
     for (const [what, token] of Object.entries(bad)) {
       const answer = await post(token);

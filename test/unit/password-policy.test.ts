@@ -32,6 +32,16 @@ describe('password policy', () => {
     expect(check('zq8!vk#2m', { requiredLength: 12 })[0]).toContain('at least 12 characters');
   });
 
+  it('counts characters as code points of the NFC form, not UTF-16 units (issue 10)', () => {
+    // Five emoji are ten UTF-16 units but five characters: too short.
+    expect(check('😀😀😀😀😀')[0]).toContain('at least 10 characters');
+    // 256 emoji are 512 units but 256 characters: allowed.
+    expect(check('😀🌵'.repeat(128))).toEqual([]);
+    // "é" as e + combining accent is one character after NFC: ten of them make ten.
+    expect(check('e\u0301'.repeat(5) + 'zqvkw')).toEqual([]);
+    expect(check('e\u0301'.repeat(4) + 'zqvkw')[0]).toContain('at least 10 characters');
+  });
+
   it('refuses one that is too long', () => {
     expect(check('x'.repeat(257))).toEqual(['The password must be at most 256 characters long.']);
   });
