@@ -44,7 +44,7 @@ export function createApp(gatehouse: Gatehouse): Koa {
   // Errors are logged where they are handled; Koa's default handler would print stack traces.
   app.silent = true;
 
-  const metrics = createMetrics();
+  const metrics = createMetrics({ token: settings.metricsToken });
   app.use(requestContext(logger, gatehouse.availability));
   app.use(requestEdge({ issuer: settings.issuer, trustedProxies: settings.trustedProxies }));
   app.use(requestLocale());

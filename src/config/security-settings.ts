@@ -55,13 +55,6 @@ export const securitySettingsSchema = {
     .describe(
       `With NODE_ENV=production, lets the start go ahead despite: ${PRODUCTION_OPT_INS.join(', ')} (comma-separated). Each is refused otherwise.`,
     ),
-  MANAGEMENT_PORT: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(65535)
-    .optional()
-    .describe('Serve /metrics, /healthz and /readyz on this port only (as Keycloak does), not on PORT.'),
   METRICS_TOKEN: z
     .string()
     .min(16, 'must be at least 16 characters')
@@ -99,7 +92,6 @@ export interface SecuritySettings {
   trustedProxies: string[];
   emailDelivery: 'smtp' | 'outbox';
   allowInProduction: ProductionOptIn[];
-  managementPort: number | undefined;
   metricsToken: string | undefined;
   dbConnectTimeoutMs: number;
   dbStatementTimeoutMs: number;
@@ -133,7 +125,6 @@ export function readSecuritySettings(s: Parsed): SecuritySettings {
     emailDelivery: (s.EMAIL_DELIVERY as 'smtp' | 'outbox' | undefined) ?? (s.SMTP_URL ? 'smtp' : 'outbox'),
     allowInProduction:
       typeof s.ALLOW_IN_PRODUCTION === 'string' ? (list(s.ALLOW_IN_PRODUCTION) as ProductionOptIn[]) : [],
-    managementPort: s.MANAGEMENT_PORT as number | undefined,
     metricsToken: s.METRICS_TOKEN as string | undefined,
     dbConnectTimeoutMs: s.DB_CONNECT_TIMEOUT_MS as number,
     dbStatementTimeoutMs: s.DB_STATEMENT_TIMEOUT_MS as number,

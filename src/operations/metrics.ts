@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
@@ -9,7 +10,7 @@ export interface Metrics {
 }
 
 /** Prometheus metrics: process defaults and one request histogram labelled by route, not by raw path. */
-export function createMetrics(): Metrics {
+export function createMetrics(options: { token?: string | undefined } = {}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const duration = new Histogram({
@@ -32,7 +33,17 @@ export function createMetrics(): Metrics {
     }
   };
   const router = new Router();
+  const expected = options.token ? Buffer.from(`Bearer ${options.token}`) : undefined;
   router.get('/metrics', async (ctx) => {
+    // METRICS_TOKEN: the metrics tell an outsider a lot (routes, error rates, load), so they can be
+    // kept for the scraper that holds the token.
+    const given = Buffer.from(ctx.get('authorization'));
+    if (expected && (given.length !== expected.length || !timingSafeEqual(given, expected))) {
+      ctx.status = 401;
+      ctx.set('WWW-Authenticate', 'Bearer realm="gatehouse-metrics"');
+      ctx.body = { error: 'unauthenticated', message: 'Send Authorization: Bearer <METRICS_TOKEN>.' };
+      return;
+    }
     ctx.type = registry.contentType;
     ctx.body = await registry.metrics();
   });

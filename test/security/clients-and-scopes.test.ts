@@ -116,17 +116,4 @@ describe('clients and scopes', () => {
     expect(claims.active).toBe(true);
     expect(claims.scope).not.toContain('gatehouse:admin');
   });
-
-  it('enforces the registered token endpoint auth method', async () => {
-    const created = await admin.call('POST', '/clients', {
-      clientId: 'basic-only',
-      grants: ['client_credentials'],
-      authMethod: 'client_secret_basic',
-    });
-    const secret = String(created.json.secret);
-    const viaPost = await token(`grant_type=client_credentials&client_id=basic-only&client_secret=${secret}`);
-    expect(viaPost.status).toBe(401);
-    expect(await viaPost.json()).toMatchObject({ error: 'invalid_client' });
-    expect((await token('grant_type=client_credentials', basic('basic-only', secret))).status).toBe(200);
-  });
 });
