@@ -71,7 +71,8 @@ describe('rate limits shared by every node', () => {
     const audited = await a.gatehouse.db('audit_events').where({ type: 'RateLimited' });
     expect(audited.filter((e) => e.details.limit === 'SIGN_IN_FAILURES_PER_IP')).toHaveLength(1);
     expect(audited[0]?.ip).toBe('127.0.0.1');
-  });
+    // Thirty sequential sign-ins, each an argon2 verification and a failure delay.
+  }, 120_000);
 
   it('answers guessing of invitation and reset link tokens with 429s', async () => {
     const statuses: number[] = [];
