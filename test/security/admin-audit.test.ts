@@ -110,5 +110,6 @@ describe('admin actions are audited with their actor', () => {
     for (const event of byCli) expect(event.actor).toEqual({ kind: 'cli', id: userInfo().username });
     expect(byCli.find((e) => e.details.action === 'user.create')?.details.target?.id).toBe(made.id);
     expect(JSON.stringify(events)).not.toMatch(/cli chosen pass/);
-  });
+    // Two real command processes, each loading the whole program (~10-15 s each on a busy machine).
+  }, 120_000);
 });
