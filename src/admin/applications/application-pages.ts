@@ -16,6 +16,12 @@ import {
 
 const choices = { grantChoices: GRANT_CHOICES, authMethodChoices: AUTH_METHOD_CHOICES };
 
+/** A posted form shown again: `grants` is always a list for the template's checkboxes. */
+function asForm(body: Record<string, unknown>): Record<string, unknown> {
+  const grants = body.grants;
+  return { ...body, grants: Array.isArray(grants) ? grants : typeof grants === 'string' ? [grants] : [] };
+}
+
 /** GET /admin/applications */
 export function showApplications(deps: AdminDeps) {
   return async (ctx: Context): Promise<void> => {
@@ -52,7 +58,7 @@ function renderApplication(
     'applications/form.njk',
     {
       client,
-      form,
+      form: asForm(form),
       builtIn: isBuiltInClient(client.clientId),
       updated: when(new Date(client.updatedAt)),
       ...choices,
@@ -87,7 +93,7 @@ export function createApplication(deps: AdminDeps) {
         ctx,
         deps.views,
         'applications/form.njk',
-        { form: body, isNew: true, error: error.message, ...choices },
+        { form: asForm(body), isNew: true, error: error.message, ...choices },
         error.status,
       );
     }
