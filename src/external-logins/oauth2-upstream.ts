@@ -68,6 +68,10 @@ export class OAuth2Upstream implements UpstreamProtocol {
     return undefined;
   }
 
+  async issuerOf(provider: ExternalProvider): Promise<string> {
+    return provider.issuer;
+  }
+
   async hasEndSession(): Promise<boolean> {
     return false;
   }

@@ -78,6 +78,10 @@ export class OidcUpstream implements UpstreamProtocol {
     });
   }
 
+  async issuerOf(provider: ExternalProvider): Promise<string> {
+    return (await this.#configs.get(provider)).serverMetadata().issuer;
+  }
+
   async hasEndSession(provider: ExternalProvider): Promise<boolean> {
     return Boolean((await this.#configs.get(provider)).serverMetadata().end_session_endpoint);
   }

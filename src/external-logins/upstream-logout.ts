@@ -5,6 +5,7 @@ import type { Logger } from '../operations/logger.ts';
 import type { OneTimeTokenStore } from '../users/one-time-token-store.ts';
 import type { ExternalLogins } from './external-logins.ts';
 import type { ExternalProvider } from './external-provider.ts';
+import type { ExternalSession } from './external-session-store.ts';
 
 import { MAX_LOGOUT_TOKEN_AGE_SECONDS } from './oidc-upstream.ts';
 import { InvalidLogoutToken } from './upstream-protocol.ts';
@@ -40,6 +41,31 @@ export class UpstreamLogout {
       sid: typeof claims.sid === 'string' ? claims.sid : undefined,
       sub: typeof claims.sid === 'string' ? undefined : claims.sub,
     });
+    const ended = await this.#endRecords(records);
+    this.#deps.logger.info({ alias: provider.alias, ended }, 'upstream back-channel logout');
+    return ended;
+  }
+
+  /**
+   * OpenID Connect Front-Channel Logout 1.0, for upstreams that only do that (Entra ID): the
+   * browser loads our URL in a hidden frame with `iss` and `sid`. The sid is the upstream's
+   * unguessable session id, and iss must be this upstream's issuer; a request without them ends
+   * nothing (a third-party frame carries no cookie of ours to go by).
+   */
+  async receiveFrontChannel(
+    provider: ExternalProvider,
+    params: { iss?: string; sid?: string },
+  ): Promise<number> {
+    if (!params.sid || !params.iss) throw new InvalidLogoutToken('iss and sid are required');
+    const issuer = await this.#deps.external.protocols.for(provider).issuerOf(provider);
+    if (params.iss !== issuer) throw new InvalidLogoutToken('iss is not this upstream');
+    const records = await this.#deps.external.sessions.matching(provider.alias, { sid: params.sid });
+    const ended = await this.#endRecords(records);
+    this.#deps.logger.info({ alias: provider.alias, ended }, 'upstream front-channel logout');
+    return ended;
+  }
+
+  async #endRecords(records: ExternalSession[]): Promise<number> {
     let ended = 0;
     for (const record of records) {
       const session = record.sessionUid
@@ -51,7 +77,6 @@ export class UpstreamLogout {
       }
       await this.#deps.external.sessions.delete(record.id);
     }
-    this.#deps.logger.info({ alias: provider.alias, ended }, 'upstream back-channel logout');
     return ended;
   }
 

@@ -62,6 +62,8 @@ export interface UpstreamProtocol {
   ): Promise<Revalidation>;
   /** Whether the upstream can end its own session (federated logout). */
   hasEndSession(provider: ExternalProvider): Promise<boolean>;
+  /** The issuer the upstream names itself by (its discovery document's, or the configured URL). */
+  issuerOf(provider: ExternalProvider): Promise<string>;
 }
 
 export class InvalidLogoutToken extends Error {

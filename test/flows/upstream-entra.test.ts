@@ -1,6 +1,7 @@
 import type * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExternalProviderInput } from '../../src/external-logins/external-provider.ts';
+import { ApiClient } from '../support/api-client.ts';
 import { Browser, textOf } from '../support/browser.ts';
 import { type EntraLikeOp, startEntraLike } from '../support/entra-like-op.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
@@ -152,5 +153,77 @@ describe('an Entra ID upstream', () => {
     const { page, finish } = await signInThroughUpstream(new Browser(), config, entra, 'e-big');
     expect((await finish(page)).claims()).toMatchObject({ groups: ['ops', 'staff'] });
     await useOptions({});
+  });
+});
+
+describe('an Entra ID upstream that signs out over the front channel', () => {
+  let db: TestDatabase;
+  let gh: TestGatehouse;
+  let entra: EntraLikeOp;
+  let config: oidc.Configuration;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    gh = await startGatehouse({ databaseUrl: db.url });
+    entra = await startEntraLike({
+      gatehouseIssuer: gh.issuer,
+      alias: 'entra',
+      users: [{ sub: 'e-fay', upn: 'fay@contoso.com', xms_edov: true }],
+    });
+    await registerUpstream(gh, entra, {
+      options: { preset: 'entra', autoLink: { mode: 'link-and-create', matchClaim: 'upn' } },
+    });
+    config = await registerTestApp(gh);
+  });
+  afterAll(async () => {
+    await gh?.stop();
+    await entra?.close();
+    await db?.drop();
+  });
+
+  const isAuthenticated = async (browser: Browser) =>
+    (await new ApiClient(browser, gh.issuer).get('/api/auth/is-authenticated')).json.isAuthenticated;
+
+  it('ends the Gatehouse session when Entra loads the front-channel logout URL with iss and sid', async () => {
+    const browser = new Browser();
+    const { page, finish } = await signInThroughUpstream(browser, config, entra, 'e-fay');
+    await finish(page);
+    expect(await isAuthenticated(browser)).toBe(true);
+
+    // A wrong issuer or a missing sid ends nothing.
+    const forged = await new Browser().visit(
+      `${gh.issuer}/external/entra/frontchannel-logout?iss=${encodeURIComponent('https://evil.example')}&sid=x`,
+    );
+    expect(forged.status).toBe(400);
+    expect(await isAuthenticated(browser)).toBe(true);
+
+    // Entra's iframe runs in its own page: no cookie of ours comes along.
+    const [loaded] = await entra.frontChannelLogout(new Browser(), 'e-fay');
+    expect(loaded?.status).toBe(200);
+    expect(loaded?.headers.get('cache-control')).toBe('no-store');
+    expect(loaded?.headers.get('content-security-policy')).toContain(`frame-ancestors ${entra.issuer}`);
+    expect(await isAuthenticated(browser)).toBe(false);
+  });
+
+  it('sends logout_hint (Entra’s login_hint claim) and id_token_hint to the end-session endpoint', async () => {
+    const browser = new Browser();
+    const { page, finish } = await signInThroughUpstream(browser, config, entra, 'e-fay');
+    await finish(page);
+    // The upstream session record is tied to the new Gatehouse session by an event handler that
+    // runs beside the response; a person does not sign out within those milliseconds, a test can.
+    const fay = await gh.gatehouse.userManager.findByEmail('fay@contoso.com');
+    for (let i = 0; i < 50; i++) {
+      const bound = await gh.gatehouse
+        .db('external_sessions')
+        .where({ user_id: fay?.id })
+        .whereNotNull('session_uid');
+      if (bound.length > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const out = await new ApiClient(browser, gh.issuer).post('/api/auth/logout', {});
+    const url = new URL(String(out.json.signOutRedirectUrl));
+    expect(url.origin + url.pathname).toBe(`${entra.issuer}/session/end`);
+    expect(url.searchParams.get('logout_hint')).toBe('O.hint-e-fay');
+    expect(url.searchParams.get('id_token_hint')).toBeTruthy();
   });
 });

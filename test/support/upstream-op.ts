@@ -5,6 +5,8 @@ import Provider, { type ClientAuthMethod, type Configuration, type JWKS } from '
 import type { Browser, Page } from './browser.ts';
 import { memoryAdapter, UPSTREAM_PAGES, UPSTREAM_TTL, upstreamInteraction } from './upstream-interactions.ts';
 
+const SID_ONLY_SINK = 'backchannel-sink';
+
 export interface UpstreamUser {
   sub: string;
   email?: string;
@@ -80,12 +82,13 @@ export async function startUpstream(options: UpstreamOptions): Promise<UpstreamO
         redirect_uris: [callback],
         post_logout_redirect_uris: [`${options.gatehouseIssuer}/logout/upstream-callback`],
         grant_types: ['authorization_code', 'refresh_token'],
-        ...(options.backchannel === false
-          ? {}
-          : {
-              backchannel_logout_uri: `${options.gatehouseIssuer}/external/${options.alias}/backchannel-logout`,
-              backchannel_logout_session_required: true,
-            }),
+        // Without back-channel delivery to Gatehouse (Entra), the ID token still carries `sid`, as
+        // Entra's does: the registration points at a sink of the upstream's own.
+        backchannel_logout_uri:
+          options.backchannel === false
+            ? `${issuer}/${SID_ONLY_SINK}`
+            : `${options.gatehouseIssuer}/external/${options.alias}/backchannel-logout`,
+        backchannel_logout_session_required: true,
         ...(options.tokenEndpointAuthMethod
           ? { token_endpoint_auth_method: options.tokenEndpointAuthMethod }
           : {}),
@@ -140,6 +143,10 @@ export async function startUpstream(options: UpstreamOptions): Promise<UpstreamO
   });
   const handle = provider.callback();
   server.on('request', (req, res) => {
+    if (req.url === `/${SID_ONLY_SINK}`) {
+      res.writeHead(200).end();
+      return;
+    }
     const extra = options.extraRoutes?.(req, res, provider) ?? Promise.resolve(false);
     extra
       .then(async (handled) => {

@@ -4,6 +4,7 @@ import type { Gatehouse } from '../../container.ts';
 import { LogoutContinuations } from '../../external-logins/logout-continuations.ts';
 import { UpstreamLogout } from '../../external-logins/upstream-logout.ts';
 import { backchannelLogoutReceiver } from './backchannel-logout.ts';
+import { frontchannelLogoutReceiver } from './frontchannel-logout.ts';
 import { startInvitationWithProvider, startLink } from './start-round-trips.ts';
 import { upstreamCallback } from './upstream-callback.ts';
 import { upstreamLogoutCallback } from './upstream-logout-callback.ts';
@@ -41,6 +42,10 @@ export function upstreamBackchannelRouter(gatehouse: Gatehouse, body: Middleware
     '/external/:alias/backchannel-logout',
     body,
     backchannelLogoutReceiver({ external: gatehouse.external, upstreamLogout }),
+  );
+  router.get(
+    '/external/:alias/frontchannel-logout',
+    frontchannelLogoutReceiver({ external: gatehouse.external, upstreamLogout }),
   );
   return router;
 }
