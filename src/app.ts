@@ -67,7 +67,7 @@ export function createApp(gatehouse: Gatehouse): Koa {
   mount(app, upstreamBackchannelRouter(gatehouse, guards.body));
 
   app.use(frontChannelLogout({ host, views: gatehouse.views, issuer: settings.issuer }));
-  app.use(endSessionHook({ host, notifications: gatehouse.notifications }));
+  app.use(endSessionHook({ host, sessions: gatehouse.sessions }));
   app.use(tokenEndpointLimit(gatehouse.rateLimits));
   app.use(providerOutage(gatehouse.views));
   app.use(adapterUnitOfWork(gatehouse.db, settings.refreshTokenReuseSeconds));
@@ -103,6 +103,7 @@ function pagesRouter(gatehouse: Gatehouse, guards: Guards, issueCsrf: Middleware
     host,
     views,
     signInManager: gatehouse.signInManager,
+    signIn: gatehouse.signIn,
     twoFactor: gatehouse.twoFactor,
     external: gatehouse.external,
     consents: gatehouse.consents,

@@ -34,6 +34,7 @@ import { causeOf, createLogger, type Logger } from './operations/logger.ts';
 import { createRateLimitStore } from './rate-limits/rate-limit-store.ts';
 import { RateLimits } from './rate-limits/rate-limits.ts';
 import { createViews, type Views } from './rendering/views.ts';
+import { SignInPipeline } from './sign-in/sign-in-pipeline.ts';
 import { FirstRunSetup } from './users/first-run.ts';
 import { InvitationService } from './users/invitations.ts';
 import { createOneTimeTokenStore, type OneTimeTokenStore } from './users/one-time-token-store.ts';
@@ -63,6 +64,8 @@ export interface Gatehouse {
   availability: DatabaseAvailability;
   userManager: UserManager;
   signInManager: SignInManager;
+  /** Where every way in ends: account rules, second factor, amr/acr, the success notification. */
+  signIn: SignInPipeline;
   invitations: InvitationService;
   passwordReset: PasswordResetService;
   sessions: SessionService;
@@ -158,7 +161,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
   const keys = new SigningKeyService(db, box, TTL.IdToken + 15 * 60, changes);
   const consents = new ConsentStore(db);
   const host = await createProviderHost(foundation, { views, keys, users, clientStore, consents });
-  const sessions = new SessionService(host, db, logger);
+  const sessions = new SessionService(host, db, logger, notifications);
   recordSessionActivity(host, sessions, logger);
   const userDeps: UserManagerDeps = {
     users,
@@ -176,6 +179,14 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
   );
   const flowDeps = { userManager, tokens, email, notifications, issuer: settings.issuer };
   const invitations = new InvitationService({ ...flowDeps, ttlSeconds: settings.inviteTtlSeconds });
+  const twoFactor = new TwoFactorService({
+    ...flowDeps,
+    store: new TwoFactorStore(db, box),
+    recoveryKey: deriveKey(settings.secretKey, 'recovery-codes'),
+    issuerName: 'Gatehouse',
+    requiredGroups: settings.twoFactorRequiredGroups,
+    emailCodeTtlSeconds: 10 * 60,
+  });
   const external = createExternalLogins({
     settings,
     db,
@@ -187,7 +198,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     declared: builder.externalProviders,
     changes,
     sessions: {
-      endAllFor: (userId) => sessions.endAllFor(userId),
+      endAllFor: (userId, options) => sessions.endAllFor(userId, options),
       exists: async (uid) => Boolean(await host.provider.Session.findByUid(uid)),
     },
   });
@@ -214,7 +225,14 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     rateLimits: createRateLimits(foundation),
     availability: foundation.availability,
     userManager,
-    signInManager: new SignInManager(userManager, notifications, sessions),
+    signInManager: new SignInManager(userManager, notifications),
+    signIn: new SignInPipeline({
+      userManager,
+      twoFactor,
+      invitations,
+      external: external.service,
+      notifications,
+    }),
     invitations,
     external,
     passwordReset: new PasswordResetService({
@@ -229,14 +247,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     host,
     tokens,
     setup: new FirstRunSetup(tokens, userManager, settings.issuer),
-    twoFactor: new TwoFactorService({
-      ...flowDeps,
-      store: new TwoFactorStore(db, box),
-      recoveryKey: deriveKey(settings.secretKey, 'recovery-codes'),
-      issuerName: 'Gatehouse',
-      requiredGroups: settings.twoFactorRequiredGroups,
-      emailCodeTtlSeconds: 10 * 60,
-    }),
+    twoFactor,
     async close() {
       host.stop();
       foundation.availability.stop();

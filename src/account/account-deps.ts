@@ -13,6 +13,7 @@ export type AccountDeps = Pick<
   | 'external'
   | 'signInManager'
   | 'consents'
+  | 'signIn'
 >;
 
 /** Body parsing and CSRF verification, in that order, for every form POST. */

@@ -1,10 +1,11 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { AppError } from '../errors/app-error.ts';
 import { actorOf } from '../http/actor.ts';
+import { startBrowserSession } from '../http/browser-session.ts';
 import { inviteCookie } from '../http/invite-cookie.ts';
 import { localLoginAllowed } from '../http/local-login-guard.ts';
 import { parseBody } from '../http/validation.ts';
-import { ACR } from '../oidc/acr.ts';
 import type { User } from '../users/user.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { linkPage, renderPage, requireToken, servedOverHttps } from './page.ts';
@@ -59,20 +60,19 @@ export function acceptInvite(deps: AccountDeps) {
   return linkPage(deps, 'invite', async (ctx) => {
     const token = requireToken(cookie.get(ctx));
     const input = parseBody(ctx, inviteForm);
+    const invited = await deps.invitations.verify(token);
     const outcome = await submitNewPassword(input, () =>
-      deps.invitations.accept(token, { password: input.password, actor: actorOf(ctx) }),
+      deps.signIn.complete(invited, [{ method: 'pwd' }], {
+        actor: actorOf(ctx),
+        invitation: { token, browserToken: token, password: input.password },
+      }),
     );
-    if (!outcome.ok) {
-      return renderInviteForm(ctx, deps, await deps.invitations.verify(token), outcome.problems);
-    }
-    const user = outcome.value;
+    if (!outcome.ok) return renderInviteForm(ctx, deps, invited, outcome.problems);
+    const signIn = outcome.value;
+    if (signIn.status === 'refused') throw new AppError('token_invalid');
     cookie.clear(ctx);
-    await deps.signInManager.signInBrowser(ctx, user, {
-      amr: ['pwd'],
-      acr: ACR.singleFactor,
-      remember: false,
-      method: 'password',
-    });
-    renderPage(ctx, deps, 'invite-done.njk', { user });
+    // An invitee who must enrol a second factor does so at their first sign-in, not signed in here.
+    if (signIn.status === 'complete') await startBrowserSession(ctx, deps.sessions, signIn, false);
+    renderPage(ctx, deps, 'invite-done.njk', { user: signIn.user, signedIn: signIn.status === 'complete' });
   });
 }

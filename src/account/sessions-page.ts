@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { actorOf } from '../http/actor.ts';
 import { findSignedIn, requireSignedIn } from '../http/current-session.ts';
 import { parseBody } from '../http/validation.ts';
 import type { AccountDeps } from './account-deps.ts';
@@ -51,10 +52,10 @@ export function endSession(deps: AccountDeps) {
     const { user, session } = await requireSignedIn(ctx, deps);
     const { session: uid } = parseBody(ctx, z.object({ session: z.string().max(64) }));
     if (uid === session.uid) {
-      await deps.sessions.end(ctx, session);
+      await deps.sessions.end(ctx, session, { reason: 'user', actor: actorOf(ctx, user.id) });
       return ctx.redirect('/');
     }
-    await deps.sessions.endByUid(user.id, uid);
+    await deps.sessions.endByUid(user.id, uid, { reason: 'revoked', actor: actorOf(ctx, user.id) });
     ctx.status = 303;
     ctx.redirect('/account/sessions?notice=ended');
   };

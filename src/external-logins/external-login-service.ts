@@ -37,7 +37,11 @@ export class ExternalLoginService {
     this.#deps = deps;
   }
 
-  /** `accessToken` lets group mapping follow Entra's overage to Microsoft Graph. */
+  /**
+   * Resolves the upstream identity to a local account (link, auto-link, auto-create). Whether it
+   * may sign in (`ExternalLogin` handlers, account state, second factor) is the sign-in
+   * pipeline's decision. `accessToken` lets group mapping follow Entra's overage to Microsoft Graph.
+   */
   async signIn(
     provider: ExternalProvider,
     identity: UpstreamIdentity,
@@ -46,8 +50,6 @@ export class ExternalLoginService {
   ): Promise<ExternalSignIn> {
     const resolved = await this.#resolve(provider, identity, actor);
     if (!resolved.ok) return resolved;
-    const refusal = await this.#askExternalLoginHandlers(provider, identity, resolved.user, actor);
-    if (refusal) return { ok: false, reason: 'refused', message: refusal };
     let user =
       provider.options.syncProfile === 'force'
         ? await this.#syncProfile(resolved.user, identity)
@@ -243,30 +245,6 @@ export class ExternalLoginService {
     if (user.status === 'invited') user = await manager.acceptInvitation(user.id, { actor });
     await this.#attach(user, provider, identity, actor);
     return { ok: true, user };
-  }
-
-  async #askExternalLoginHandlers(
-    provider: ExternalProvider,
-    identity: UpstreamIdentity,
-    user: User,
-    actor?: Actor,
-  ) {
-    let refusedReason: string | undefined;
-    await this.#deps.notifications.publish(
-      'ExternalLogin',
-      { affectedUserId: user.id, actor },
-      {
-        providerAlias: provider.alias,
-        claims: identity.claims,
-        get refusedReason() {
-          return refusedReason;
-        },
-        refuse(reason: string) {
-          refusedReason = reason;
-        },
-      },
-    );
-    return refusedReason;
   }
 
   async #attach(

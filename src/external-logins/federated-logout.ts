@@ -21,7 +21,8 @@ export interface FederatedLogoutDeps {
  */
 export function registerFederatedLogout(bus: NotificationBus, deps: FederatedLogoutDeps): void {
   bus.on('UserLogoutSuccess', async (notification) => {
-    if (!notification.sessionUid) return;
+    // Only a person signing out has a browser to send upstream.
+    if (!notification.sessionUid || notification.reason !== 'user') return;
     const { external } = deps;
     const record = await external.sessions.forSession(notification.sessionUid);
     const provider = record ? await external.registry.find(record.providerAlias) : undefined;

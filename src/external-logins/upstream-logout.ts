@@ -72,7 +72,7 @@ export class UpstreamLogout {
         ? await this.#deps.host.provider.Session.findByUid(record.sessionUid)
         : undefined;
       if (session) {
-        await this.#deps.sessions.end(undefined, session);
+        await this.#deps.sessions.end(undefined, session, { reason: 'upstream' });
         ended++;
       }
       await this.#deps.external.sessions.delete(record.id);

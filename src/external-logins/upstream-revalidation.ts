@@ -1,4 +1,5 @@
 import type { NotificationBus } from '../notifications/notification-bus.ts';
+import type { LogoutReason } from '../notifications/notification-types.ts';
 import type { Logger } from '../operations/logger.ts';
 import type { UserManager } from '../users/user-manager.ts';
 import type { ExternalSession, ExternalSessionStore } from './external-session-store.ts';
@@ -10,8 +11,8 @@ const BATCH = 50;
 
 /** How the domain ends sessions, declared here and given by the composition root. */
 export interface SessionPort {
-  /** Ends every session and grant of the user; answers how many sessions ended. */
-  endAllFor(userId: string): Promise<number>;
+  /** Ends every session and grant of the user, announcing each; answers how many sessions ended. */
+  endAllFor(userId: string, options?: { reason?: LogoutReason }): Promise<number>;
   exists(sessionUid: string): Promise<boolean>;
 }
 
@@ -110,16 +111,12 @@ export class UpstreamRevalidation {
   }
 
   async #deprovision(record: ExternalSession, reason: string): Promise<void> {
-    const ended = await this.#deps.sessions.endAllFor(record.userId);
+    // The one sign-out path announces every session that ends (UserLogoutSuccess, reason upstream).
+    const ended = await this.#deps.sessions.endAllFor(record.userId, { reason: 'upstream' });
     await this.#deps.store.deleteFor(record.userId, record.providerAlias);
     this.#deps.logger.warn(
       { alias: record.providerAlias, userId: record.userId, ended, reason },
       'the upstream refused the user: their sessions and grants ended',
-    );
-    await this.#deps.notifications.publish(
-      'UserLogoutSuccess',
-      { affectedUserId: record.userId },
-      { signOutRedirectUrl: undefined, sessionUid: record.sessionUid ?? undefined, returnTo: undefined },
     );
   }
 }

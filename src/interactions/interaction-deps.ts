@@ -2,6 +2,7 @@ import type { ExternalLogins } from '../external-logins/external-logins.ts';
 import type { ConsentStore } from '../oidc/consent-store.ts';
 import type { ProviderHost } from '../oidc/provider-host.ts';
 import type { Views } from '../rendering/views.ts';
+import type { SignInPipeline } from '../sign-in/sign-in-pipeline.ts';
 import type { SignInManager } from '../users/sign-in-manager.ts';
 import type { TwoFactorService } from '../users/two-factor/two-factor-service.ts';
 
@@ -10,6 +11,7 @@ export interface InteractionDeps {
   host: ProviderHost;
   views: Views;
   signInManager: SignInManager;
+  signIn: SignInPipeline;
   twoFactor: TwoFactorService;
   external: ExternalLogins;
   consents: ConsentStore;

@@ -4,7 +4,7 @@ import { actorOf } from '../http/actor.ts';
 import { parseBody } from '../http/validation.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { type InteractionDetails, loadInteraction } from './load-interaction.ts';
-import { continueAfterFirstFactor } from './second-factor/complete-sign-in.ts';
+import { continueSignIn } from './second-factor/complete-sign-in.ts';
 
 /** One message for unknown user, wrong password, locked and disabled, so none can be told apart. */
 export const FAILED_SIGN_IN_MESSAGE = 'The email address or password is incorrect.';
@@ -49,12 +49,15 @@ export function submitLogin(deps: InteractionDeps) {
       await renderLogin(ctx, deps, details, { email: input.email, error: FAILED_SIGN_IN_MESSAGE });
       return;
     }
-    await continueAfterFirstFactor(ctx, deps, details, {
+    const refusal = await continueSignIn(ctx, deps, details, {
       user: result.user,
-      amr: ['pwd'],
-      method: 'password',
+      factors: [{ method: 'pwd' }],
       // Without "keep me signed in" the session cookie ends with the browser, as in Keycloak.
       remember: input.remember === 'on',
     });
+    if (refusal) {
+      ctx.status = 400;
+      await renderLogin(ctx, deps, details, { email: input.email, error: FAILED_SIGN_IN_MESSAGE });
+    }
   };
 }

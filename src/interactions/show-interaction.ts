@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { AppError } from '../errors/app-error.ts';
 import { pauseAutoRedirect, SIGNED_OUT_COOKIE } from '../external-logins/signed-out-marker.ts';
 import { TWO_FACTOR_STEP_UP } from '../oidc/interaction-policy.ts';
+import { factorsOfSession } from '../sign-in/factors.ts';
 import { renderConsent } from './consent.ts';
 import { pendingLink, renderConfirmLink } from './external/confirm-link.ts';
 import { redirectToUpstream } from './external/start-external.ts';
@@ -60,7 +61,12 @@ async function stepUpOf(
   if (!user) return undefined;
   const requirement = await deps.twoFactor.requirement(user, { forced: true });
   if (requirement === 'none') return undefined;
-  return { accountId, amr: ['pwd'], remember: true, mode: requirement, method: 'password' };
+  // The factors the session was made with (an upstream's alias from its session record), so that
+  // amr, acr and the success notification say how the user really signed in.
+  const uid = details.session?.uid;
+  const upstream = uid ? await deps.external.sessions.forSession(uid) : undefined;
+  const factors = factorsOfSession(details.session?.amr, upstream?.providerAlias);
+  return { accountId, factors, remember: true, mode: requirement };
 }
 
 /**

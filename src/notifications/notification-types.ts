@@ -27,6 +27,9 @@ export interface NotificationBase {
   performedBy?: Principal | undefined;
 }
 
+/** `revoked`: the user ended this session from another one (their sessions page). */
+export type LogoutReason = 'user' | 'revoked' | 'upstream' | 'admin' | 'credentials';
+
 export type LoginFailureReason =
   | 'unknown_user'
   | 'wrong_password'
@@ -59,6 +62,13 @@ export interface NotificationPayloads {
    */
   UserLogoutSuccess: {
     signOutRedirectUrl: string | undefined;
+    /**
+     * Why the session ended: the user signed out (`user`, through Gatehouse or an application) or
+     * ended it from another session (`revoked`), the upstream signed them out, an administrator
+     * ended it, or their credentials changed.
+     * Only the first has a browser waiting for `signOutRedirectUrl`.
+     */
+    readonly reason: LogoutReason;
     /** The Gatehouse session that ended. */
     readonly sessionUid: string | undefined;
     /** Where the browser goes once everything is signed out (the application's post-logout URI). */

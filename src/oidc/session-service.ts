@@ -1,9 +1,12 @@
 import type { Context } from 'koa';
 import type { Session } from 'oidc-provider';
 import type { Database } from '../db/database.ts';
+import type { NotificationBus } from '../notifications/notification-bus.ts';
+import type { Actor, LogoutReason, Notification } from '../notifications/notification-types.ts';
 import { causeOf, type Logger } from '../operations/logger.ts';
 import type { ProviderHost } from './provider-host.ts';
 import { describeDevice, SessionActivityStore } from './session-activity.ts';
+import { TTL } from './ttl.ts';
 
 /** A browser session as its owner and administrators see it. */
 export interface ActiveSession {
@@ -17,7 +20,12 @@ export interface ActiveSession {
   clientIds: string[];
 }
 
-import { TTL } from './ttl.ts';
+export interface SignOut {
+  reason: LogoutReason;
+  actor?: Actor | undefined;
+  /** Where the browser goes once everything is signed out (an application's post-logout URI). */
+  returnTo?: string | undefined;
+}
 
 export interface SessionLogin {
   accountId: string;
@@ -37,12 +45,14 @@ export class SessionService {
   readonly #db: Database;
   readonly #logger: Logger;
   readonly #activity: SessionActivityStore;
+  readonly #notifications: NotificationBus;
 
-  constructor(host: ProviderHost, db: Database, logger: Logger) {
+  constructor(host: ProviderHost, db: Database, logger: Logger, notifications: NotificationBus) {
     this.#host = host;
     this.#db = db;
     this.#logger = logger;
     this.#activity = new SessionActivityStore(db);
+    this.#notifications = notifications;
   }
 
   /** Notes that the session was used from this request's address and browser. */
@@ -77,11 +87,11 @@ export class SessionService {
   }
 
   /** Ends one session of a user, found by its uid; false when there is no such session of theirs. */
-  async endByUid(accountId: string, uid: string): Promise<boolean> {
+  async endByUid(accountId: string, uid: string, how: SignOut = { reason: 'admin' }): Promise<boolean> {
     if (!/^[\w-]{1,64}$/.test(uid)) return false;
     const session = await this.#host.provider.Session.findByUid(uid);
     if (!session || session.accountId !== accountId) return false;
-    await this.end(undefined, session);
+    await this.end(undefined, session, how);
     return true;
   }
 
@@ -119,8 +129,36 @@ export class SessionService {
     return session.exp ? Math.max(0, session.exp - Math.floor(Date.now() / 1000)) : 0;
   }
 
-  /** Ends one session: the applications in it hear of it over the back channel, its grants go. */
-  async end(ctx: Context | undefined, session: Session): Promise<void> {
+  /**
+   * The one sign-out path: ends one session (the applications in it hear of it over the back
+   * channel, its grants go) and publishes `UserLogoutSuccess`, whose handlers may set where the
+   * browser goes next. Every way out ends here, or in `announceEnded` when oidc-provider ended the
+   * session itself (RP-initiated logout).
+   */
+  async end(
+    ctx: Context | undefined,
+    session: Session,
+    how: SignOut,
+  ): Promise<Notification<'UserLogoutSuccess'>> {
+    const { accountId, uid } = session;
+    await this.#endQuietly(ctx, session);
+    return this.announceEnded(accountId, uid, how);
+  }
+
+  /** Publishes `UserLogoutSuccess` for a session that has ended. */
+  announceEnded(
+    accountId: string | undefined,
+    sessionUid: string | undefined,
+    how: SignOut,
+  ): Promise<Notification<'UserLogoutSuccess'>> {
+    return this.#notifications.publish(
+      'UserLogoutSuccess',
+      { affectedUserId: accountId, actor: how.actor },
+      { signOutRedirectUrl: undefined, sessionUid, returnTo: how.returnTo, reason: how.reason },
+    );
+  }
+
+  async #endQuietly(ctx: Context | undefined, session: Session): Promise<void> {
     await this.#notifyApplications(session);
     const grantIds = Object.entries(session.authorizations ?? {})
       .filter(([, a]) => a.grantId && !a.persistsLogout)
@@ -143,7 +181,7 @@ export class SessionService {
    */
   async endAllFor(
     accountId: string,
-    options: { exceptSessionId?: string | undefined } = {},
+    options: { exceptSessionId?: string | undefined; reason?: LogoutReason; actor?: Actor } = {},
   ): Promise<number> {
     const provider = this.#host.provider;
     const rows: Array<{ id: string }> = await this.#db('oidc_payloads')
@@ -161,7 +199,7 @@ export class SessionService {
         );
         continue;
       }
-      await this.end(undefined, session);
+      await this.end(undefined, session, { reason: options.reason ?? 'credentials', actor: options.actor });
       ended++;
     }
     await this.#db('oidc_payloads')

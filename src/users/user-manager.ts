@@ -1,7 +1,8 @@
+import type { Knex } from 'knex';
 import type { LockoutSettings, PasswordSettings } from '../config/settings.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { NotificationBus } from '../notifications/notification-bus.ts';
-import type { Actor } from '../notifications/notification-types.ts';
+import type { Actor, LogoutReason } from '../notifications/notification-types.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { passwordRuleViolations } from './password-policy.ts';
 import { isLockedOut, type User } from './user.ts';
@@ -14,7 +15,10 @@ import type { UserChanges, UserSearch, UserStore } from './user-store.ts';
  */
 export interface SessionRevoker {
   /** Ends every session of the user except `exceptSessionId`; returns how many ended. */
-  endAllFor(userId: string, options?: { exceptSessionId?: string | undefined }): Promise<number>;
+  endAllFor(
+    userId: string,
+    options?: { exceptSessionId?: string | undefined; reason?: LogoutReason; actor?: Actor | undefined },
+  ): Promise<number>;
 }
 
 export interface UserManagerDeps {
@@ -25,6 +29,9 @@ export interface UserManagerDeps {
   passwords: PasswordSettings;
   lockout: LockoutSettings;
 }
+
+/** What one credential attempt came to; `locked` also covers an attempt on a locked account. */
+export type AccessAttempt = 'ok' | 'wrong' | 'locked';
 
 export interface PasswordValidationResult {
   ok: boolean;
@@ -131,19 +138,27 @@ export class UserManager {
       )
       .catch(rethrowEmailTaken);
     if (!updated) throw new AppError('not_found', 'No such user.');
-    if (groupsChanged || disabled) await this.deps.sessions.endAllFor(id);
+    if (groupsChanged || disabled) await this.deps.sessions.endAllFor(id, { reason: 'admin' });
     return updated;
+  }
+
+  /** An administrator signs the user out everywhere (each ended session is announced). */
+  async endSessions(id: string, actor?: Actor): Promise<number> {
+    await this.requireUser(id);
+    return this.deps.sessions.endAllFor(id, { reason: 'admin', actor });
   }
 
   async deleteUser(id: string): Promise<void> {
     // Looked up first: an id that is no user (or not even a UUID) reached the session query below.
     await this.requireUser(id);
-    await this.deps.sessions.endAllFor(id);
+    await this.deps.sessions.endAllFor(id, { reason: 'admin' });
     if (!(await this.users.delete(id))) throw new AppError('not_found', 'No such user.');
   }
 
-  async checkPassword(user: User, password: string): Promise<boolean> {
-    const hash = await this.users.passwordHashOf(user);
+  async checkPassword(user: User, password: string, trx?: Knex.Transaction): Promise<boolean> {
+    const hash = trx
+      ? await this.users.withTransaction(trx).findPasswordHash(user.id)
+      : await this.users.passwordHashOf(user);
     if (!hash) return this.deps.hasher.verifyAgainstDummy(password);
     return this.deps.hasher.verify(hash, password);
   }
@@ -216,21 +231,53 @@ export class UserManager {
     return isLockedOut(user);
   }
 
-  /** Counts a failed sign-in; announces `UserLocked` when this one locks the account. */
-  async accessFailed(user: User, actor?: Actor): Promise<void> {
+  /**
+   * One attempt at a credential (a password or a second-factor code), decided under the user's
+   * row lock: attempts on one account run one after another against the current count, so
+   * parallel guesses cannot all be evaluated before the lockout. `verify` runs even on a locked
+   * account, so that a locked account answers as slowly as any other. A wrong answer counts and
+   * may lock; a right one changes nothing: the count is reset only when the whole sign-in is
+   * complete (`resetAccessFailedCount`, called by the sign-in pipeline).
+   */
+  async attemptAccess(
+    user: User,
+    verify: (trx: Knex.Transaction, locked: boolean) => Promise<boolean>,
+    actor?: Actor,
+  ): Promise<AccessAttempt> {
     const { maxFailedAccessAttempts, durationSeconds } = this.deps.lockout;
-    const { lockedNow } = await this.users.registerFailedAttempt(
-      user.id,
-      maxFailedAccessAttempts,
-      durationSeconds,
-    );
-    if (lockedNow) await this.notifications.publish('UserLocked', { affectedUserId: user.id, actor }, {});
+    const outcome = await this.users.withAttemptLock(user.id, async (state, store, trx) => {
+      const locked = isLockedOut(state);
+      const valid = await verify(trx, locked);
+      if (locked) return 'locked' as const;
+      if (valid) return 'ok' as const;
+      const { lockedNow } = await store.registerFailedAttempt(
+        user.id,
+        maxFailedAccessAttempts,
+        durationSeconds,
+      );
+      return lockedNow ? ('locked-now' as const) : ('wrong' as const);
+    });
+    if (outcome === 'locked-now') {
+      await this.notifications.publish('UserLocked', { affectedUserId: user.id, actor }, {});
+      return 'wrong';
+    }
+    return outcome ?? 'locked';
   }
 
+  /** Counts one failed attempt without a credential to check (e.g. a refused current password). */
+  async accessFailed(user: User, actor?: Actor): Promise<void> {
+    await this.attemptAccess(user, async () => false, actor);
+  }
+
+  /** The whole sign-in succeeded: the failure count starts again (and a lapsed lockout is lifted). */
   async resetAccessFailedCount(user: User, actor?: Actor): Promise<void> {
-    if (user.failedCount === 0) return;
-    await this.users.resetFailedAttempts(user.id);
-    await this.notifications.publish('UserResetAccessFailedCount', { affectedUserId: user.id, actor }, {});
+    if (user.lockoutEnd !== null) {
+      await this.unlockUser(user.id, actor);
+      return;
+    }
+    if (await this.users.resetFailedAttempts(user.id)) {
+      await this.notifications.publish('UserResetAccessFailedCount', { affectedUserId: user.id, actor }, {});
+    }
   }
 
   async unlockUser(userId: string, actor?: Actor): Promise<void> {

@@ -47,6 +47,11 @@ export interface UserSearch {
   limit: number;
 }
 
+export interface AttemptState {
+  failedCount: number;
+  lockoutEnd: Date | null;
+}
+
 export interface UserStore {
   findById(id: string): Promise<User | undefined>;
   findByEmail(email: string): Promise<User | undefined>;
@@ -75,7 +80,18 @@ export interface UserStore {
     maxAttempts: number,
     lockoutSeconds: number,
   ): Promise<{ lockedNow: boolean }>;
-  resetFailedAttempts(id: string): Promise<void>;
+  /**
+   * Runs one sign-in attempt (password or second factor) holding the user's row lock, so attempts
+   * on the same account are decided one after another against the row as it is now: parallel
+   * attempts cannot all pass a limit that each of them read before the others counted.
+   * `work` gets the current lockout state and a store bound to the same transaction.
+   */
+  withAttemptLock<T>(
+    id: string,
+    work: (state: AttemptState, store: UserStore, trx: Knex.Transaction) => Promise<T>,
+  ): Promise<T | undefined>;
+  /** Clears the failure count; true when there was one to clear. */
+  resetFailedAttempts(id: string): Promise<boolean>;
   setLockoutEnd(id: string, end: Date | null): Promise<void>;
   withTransaction(trx: Knex.Transaction): UserStore;
 }
@@ -193,8 +209,24 @@ export function createUserStore(db: Database | Knex.Transaction): UserStore {
       const row = (result as { rows: Array<{ locked_now: boolean }> }).rows[0];
       return { lockedNow: row?.locked_now ?? false };
     },
+    async withAttemptLock(id, work) {
+      if (!isUuid(id)) return undefined;
+      const run = async (trx: Knex.Transaction) => {
+        const row = await trx<UserRow>('users')
+          .where({ id })
+          .forUpdate()
+          .first('failed_count', 'lockout_end');
+        if (!row) return undefined;
+        const state = { failedCount: row.failed_count, lockoutEnd: row.lockout_end };
+        return work(state, createUserStore(trx), trx);
+      };
+      // The holder needs no other connection (the attempt's reads and writes use `trx`), so the
+      // attempts queued behind it only wait for one verification each.
+      return db.transaction(run);
+    },
     async resetFailedAttempts(id) {
-      await users().where({ id }).update({ failed_count: 0 });
+      const changed = await users().where({ id }).where('failed_count', '>', 0).update({ failed_count: 0 });
+      return changed > 0;
     },
     async setLockoutEnd(id, end) {
       await users()

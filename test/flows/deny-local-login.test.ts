@@ -33,7 +33,7 @@ describe('DenyLocalLogin: one provider turns local passwords off everywhere', ()
       gatehouseIssuer: gh.issuer,
       alias: 'corp',
       users: [
-        { sub: 'u-ivy', email: 'ivy.upstream@corp.example', email_verified: true, name: 'Ivy Upstream' },
+        { sub: 'u-ivy', email: INVITEE, email_verified: true, name: 'Ivy Upstream' },
         { sub: 'u-lee', email: LEE.email, email_verified: true },
       ],
     });

@@ -102,6 +102,10 @@ describe('back-channel logout from the upstream provider', () => {
     await expect(oidc.refreshTokenGrant(config, tokens.refresh_token ?? '')).rejects.toMatchObject({
       error: 'invalid_grant',
     });
+    // The ended session is announced like any other sign-out.
+    const user = await gh.gatehouse.userManager.findByEmail(ANN.email);
+    const logouts = await gh.gatehouse.audit.list({ affectedUserId: user?.id, type: 'UserLogoutSuccess' });
+    expect(logouts.map((e) => e.details.reason)).toContain('upstream');
   });
 
   it('refuses forged, mis-addressed, nonce-carrying and stale logout tokens with 400, ending nothing', async () => {

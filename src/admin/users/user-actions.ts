@@ -75,13 +75,13 @@ export const USER_ACTIONS: Record<string, Action> = {
   },
   async 'end-session'(ctx, deps, id) {
     const { session } = parseBody(ctx, z.object({ session: z.string().max(64) }));
-    if (!(await deps.sessions.endByUid(id, session)))
+    if (!(await deps.sessions.endByUid(id, session, { reason: 'admin', actor: actorFor(ctx) })))
       throw new AppError('not_found', 'That session has already ended.');
     return 'session-ended';
   },
   async 'end-sessions'(ctx, deps, id) {
     refuseSelf(ctx, id);
-    await deps.sessions.endAllFor(id);
+    await deps.sessions.endAllFor(id, { reason: 'admin', actor: actorFor(ctx) });
     return 'sessions-ended';
   },
 };

@@ -6,6 +6,7 @@ export type AuthApiDeps = Pick<
   | 'settings'
   | 'sessions'
   | 'signInManager'
+  | 'signIn'
   | 'userManager'
   | 'invitations'
   | 'passwordReset'

@@ -2,9 +2,9 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../../errors/app-error.ts';
 import { actorOf } from '../../http/actor.ts';
+import { startBrowserSession } from '../../http/browser-session.ts';
 import { inviteCookie } from '../../http/invite-cookie.ts';
 import { parseBody } from '../../http/validation.ts';
-import { ACR } from '../../oidc/acr.ts';
 import type { AuthApiDeps } from './auth-api-deps.ts';
 import { userJson } from './user-json.ts';
 
@@ -41,14 +41,19 @@ export function setInvitedUserPassword(deps: AuthApiDeps) {
     const token = cookie.get(ctx);
     if (!token) throw new AppError('unauthenticated', 'Open the link from your invitation email first.');
     const { password } = parseBody(ctx, passwordBody);
-    const user = await deps.invitations.accept(token, { password, actor: actorOf(ctx) });
-    cookie.clear(ctx);
-    await deps.signInManager.signInBrowser(ctx, user, {
-      amr: ['pwd'],
-      acr: ACR.singleFactor,
-      remember: false,
-      method: 'password',
+    const invited = await deps.invitations.verify(token);
+    const outcome = await deps.signIn.complete(invited, [{ method: 'pwd' }], {
+      actor: actorOf(ctx),
+      invitation: { token, browserToken: token, password },
     });
-    ctx.body = userJson(user);
+    if (outcome.status === 'refused') throw new AppError('token_invalid');
+    cookie.clear(ctx);
+    // An invitee who must enrol a second factor does so at their first sign-in on the sign-in page.
+    if (outcome.status === 'complete') await startBrowserSession(ctx, deps.sessions, outcome, false);
+    ctx.body = {
+      ...userJson(outcome.user),
+      signedIn: outcome.status === 'complete',
+      ...(outcome.status === 'second_factor' ? { twoFactorEnrolmentRequired: true } : {}),
+    };
   };
 }

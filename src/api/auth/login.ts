@@ -2,8 +2,8 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../../errors/app-error.ts';
 import { actorOf } from '../../http/actor.ts';
+import { startBrowserSession } from '../../http/browser-session.ts';
 import { parseBody } from '../../http/validation.ts';
-import { ACR } from '../../oidc/acr.ts';
 import type { AuthApiDeps } from './auth-api-deps.ts';
 import { twoFactorCookie } from './two-factor-cookie.ts';
 import { userJson } from './user-json.ts';
@@ -23,29 +23,24 @@ export function login(deps: AuthApiDeps) {
     const input = parseBody(ctx, loginBody);
     const result = await deps.signInManager.passwordSignIn(input.username, input.password, actorOf(ctx));
     if (!result.ok) throw new AppError('invalid_credentials');
-    const { user } = result;
-    const requirement = await deps.twoFactor.requirement(user);
-    if (requirement === 'enrol') throw new AppError('two_factor_enrolment_required');
-    if (requirement === 'verify') {
+    const outcome = await deps.signIn.complete(result.user, [{ method: 'pwd' }], { actor: actorOf(ctx) });
+    if (outcome.status === 'refused') throw new AppError('invalid_credentials');
+    if (outcome.status === 'second_factor') {
+      // The API cannot enrol a second factor: that happens on the sign-in page.
+      if (outcome.mode === 'enrol') throw new AppError('two_factor_enrolment_required');
       twoFactorCookie(deps.settings.issuer.startsWith('https://')).set(ctx, {
-        userId: user.id,
+        userId: outcome.user.id,
         remember: input.rememberMe,
       });
-      await deps.signInManager.requiresVerification(user, actorOf(ctx));
       ctx.status = 402;
       ctx.body = {
         error: 'two_factor_required',
         message: 'Enter the code from your second factor.',
-        providers: await deps.twoFactor.enabledProviders(user),
+        providers: await deps.twoFactor.enabledProviders(outcome.user),
       };
       return;
     }
-    await deps.signInManager.signInBrowser(ctx, user, {
-      amr: ['pwd'],
-      acr: ACR.singleFactor,
-      remember: input.rememberMe,
-      method: 'password',
-    });
-    ctx.body = userJson(user);
+    await startBrowserSession(ctx, deps.sessions, outcome, input.rememberMe);
+    ctx.body = userJson(outcome.user);
   };
 }

@@ -15,14 +15,11 @@ export function logout(deps: AuthApiDeps) {
       ctx.body = { signOutRedirectUrl: null };
       return;
     }
-    const accountId = session.accountId;
-    await deps.sessions.end(ctx, session);
+    const notification = await deps.sessions.end(ctx, session, {
+      reason: 'user',
+      actor: actorOf(ctx, session.accountId),
+    });
     markSignedOut(ctx);
-    const notification = await deps.notifications.publish(
-      'UserLogoutSuccess',
-      { affectedUserId: accountId, actor: actorOf(ctx, accountId) },
-      { signOutRedirectUrl: undefined, sessionUid: session.uid, returnTo: undefined },
-    );
     ctx.body = { signOutRedirectUrl: notification.signOutRedirectUrl ?? null };
   };
 }

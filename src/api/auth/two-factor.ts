@@ -2,8 +2,9 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../../errors/app-error.ts';
 import { actorOf } from '../../http/actor.ts';
+import { startBrowserSession } from '../../http/browser-session.ts';
 import { parseBody } from '../../http/validation.ts';
-import { ACR } from '../../oidc/acr.ts';
+import type { CompletedFactor } from '../../sign-in/factors.ts';
 import type { User } from '../../users/user.ts';
 import type { AuthApiDeps } from './auth-api-deps.ts';
 import { twoFactorCookie } from './two-factor-cookie.ts';
@@ -54,14 +55,14 @@ export function verifyTwoFactorCode(deps: AuthApiDeps) {
     const outcome = await deps.twoFactor.verify(user, input.provider, input.code, actorOf(ctx));
     if (!outcome.ok) throw new AppError('invalid_input', 'The code is not right.');
     twoFactorCookie(deps.settings.issuer.startsWith('https://')).clear(ctx);
-    await deps.signInManager.signInBrowser(ctx, user, {
-      amr: ['pwd', 'otp', 'mfa'],
-      acr: ACR.multiFactor,
-      remember,
-      method: 'password',
-    });
+    const second: CompletedFactor =
+      outcome.provider === 'totp' ? { method: 'otp' } : { method: outcome.provider };
+    const signedIn = await deps.signIn.complete(user, [{ method: 'pwd' }, second], { actor: actorOf(ctx) });
+    if (signedIn.status !== 'complete')
+      throw new AppError('unauthenticated', 'Sign in with your password first.');
+    await startBrowserSession(ctx, deps.sessions, signedIn, remember);
     ctx.body = {
-      ...userJson(user),
+      ...userJson(signedIn.user),
       ...(outcome.remainingRecoveryCodes === undefined
         ? {}
         : { remainingRecoveryCodes: outcome.remainingRecoveryCodes }),

@@ -8,7 +8,7 @@ import { parseBody } from '../../http/validation.ts';
 import type { User } from '../../users/user.ts';
 import type { InteractionDeps } from '../interaction-deps.ts';
 import { type InteractionDetails, loadInteraction } from '../load-interaction.ts';
-import { continueAfterFirstFactor } from '../second-factor/complete-sign-in.ts';
+import { continueSignIn } from '../second-factor/complete-sign-in.ts';
 
 /**
  * An upstream identity that matches an existing account with another way in (or one in a
@@ -89,15 +89,17 @@ export function submitConfirmLink(deps: InteractionDeps) {
       actorOf(ctx, user.id),
     );
     if (!result.ok) throw new AppError('forbidden', result.message);
-    await continueAfterFirstFactor(ctx, deps, details, {
+    const refusal = await continueSignIn(ctx, deps, details, {
       user: result.user,
-      amr: ['fed', 'pwd'],
-      method: 'external',
-      providerAlias: provider.alias,
+      factors: [
+        { method: 'fed', providerAlias: provider.alias, bypassTwoFactor: provider.options.bypassTwoFactor },
+        { method: 'pwd' },
+      ],
       remember: false,
+      upstream: { provider, identity: pending.identity },
       externalSessionId: pending.externalSessionId,
-      bypassTwoFactor: provider.options.bypassTwoFactor,
     });
+    if (refusal) throw new AppError('forbidden', refusal.message);
   };
 }
 

@@ -10,7 +10,7 @@ import { causeOf } from '../../operations/logger.ts';
 import type { InteractionDeps } from '../interaction-deps.ts';
 import { type InteractionDetails, loadInteraction } from '../load-interaction.ts';
 import { renderLogin } from '../login.ts';
-import { continueAfterFirstFactor } from '../second-factor/complete-sign-in.ts';
+import { continueSignIn } from '../second-factor/complete-sign-in.ts';
 import { askToConfirmLink } from './confirm-link.ts';
 
 /**
@@ -61,20 +61,21 @@ export function completeExternalSignIn(deps: InteractionDeps) {
       renderRefusal(ctx, deps, details, provider, result.message);
       return;
     }
-    await continueAfterFirstFactor(ctx, deps, details, {
+    const refusal = await continueSignIn(ctx, deps, details, {
       user: result.user,
-      amr: ['fed'],
-      method: 'external',
-      providerAlias: provider.alias,
+      factors: [
+        { method: 'fed', providerAlias: provider.alias, bypassTwoFactor: provider.options.bypassTwoFactor },
+      ],
       remember: false,
+      upstream: { provider, identity: completed.identity },
       externalSessionId: await recordUpstreamSession(
         deps.external.sessions,
         provider,
         result.user.id,
         completed,
       ),
-      bypassTwoFactor: provider.options.bypassTwoFactor,
     });
+    if (refusal) renderRefusal(ctx, deps, details, provider, refusal.message);
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import type { CompletedFactor } from '../../sign-in/factors.ts';
 import type { InteractionDetails } from '../load-interaction.ts';
 
 /**
@@ -8,18 +9,17 @@ import type { InteractionDetails } from '../load-interaction.ts';
  */
 export interface PendingSecondFactor {
   accountId: string;
-  amr: string[];
+  /** What this sign-in has completed so far; the sign-in pipeline derives amr/acr from it. */
+  factors: CompletedFactor[];
   remember: boolean;
   /** `verify` a factor the user has, or `enrol` one first (mandatory or asked for by the client). */
   mode: 'verify' | 'enrol';
-  /** How the first factor was given, for the success notification. */
-  method: 'password' | 'external';
-  providerAlias?: string | undefined;
   /** The upstream session record to bind to the Gatehouse session once it exists. */
   externalSessionId?: number | undefined;
   /**
    * Set once the second factor is done but a page stands between it and the application (new
-   * recovery codes to save, or how many are left); only "continue" remains.
+   * recovery codes to save, or how many are left); only "continue" remains. `factors` then
+   * includes the second factor.
    */
   satisfied?: boolean;
 }
@@ -30,7 +30,7 @@ export function pendingSecondFactor(details: InteractionDetails): PendingSecondF
   const pending = (details.result as Record<string, unknown> | undefined)?.[KEY] as
     | PendingSecondFactor
     | undefined;
-  return pending?.accountId ? pending : undefined;
+  return pending?.accountId && Array.isArray(pending.factors) ? pending : undefined;
 }
 
 export async function savePendingSecondFactor(

@@ -3,10 +3,12 @@ import { z } from 'zod';
 import { AppError } from '../../errors/app-error.ts';
 import { actorOf } from '../../http/actor.ts';
 import { parseBody } from '../../http/validation.ts';
+import type { CompletedFactor } from '../../sign-in/factors.ts';
+import type { TwoFactorProvider } from '../../users/two-factor/two-factor-service.ts';
 import type { User } from '../../users/user.ts';
 import type { InteractionDeps } from '../interaction-deps.ts';
 import { type InteractionDetails, loadInteraction } from '../load-interaction.ts';
-import { finishWithSecondFactor } from './complete-sign-in.ts';
+import { continueSignIn } from './complete-sign-in.ts';
 import { type PendingSecondFactor, pendingSecondFactor, savePendingSecondFactor } from './pending.ts';
 
 export async function renderSecondFactor(
@@ -57,9 +59,10 @@ export function submitSecondFactor(deps: InteractionDeps) {
       });
       return;
     }
+    const factors = [...pending.factors, secondFactorOf(outcome.provider)];
     if (outcome.remainingRecoveryCodes !== undefined) {
       // A recovery code was spent: say how many are left before going on, so nobody runs out unaware.
-      await savePendingSecondFactor(ctx, deps.host.provider, { ...pending, satisfied: true });
+      await savePendingSecondFactor(ctx, deps.host.provider, { ...pending, factors, satisfied: true });
       ctx.type = 'html';
       ctx.set('Cache-Control', 'no-store');
       ctx.body = deps.views.render('interactions/recovery-code-used.njk', {
@@ -69,7 +72,7 @@ export function submitSecondFactor(deps: InteractionDeps) {
       });
       return;
     }
-    await finishWithSecondFactor(ctx, deps.host.provider, deps, pending, user);
+    await finishWithSecondFactor(ctx, deps, details, { ...pending, factors }, user);
   };
 }
 
@@ -105,7 +108,14 @@ export function confirmEnrolment(deps: InteractionDeps) {
       await renderSecondFactor(ctx, deps, details, pending, { error: error.message });
       return;
     }
-    await savePendingSecondFactor(ctx, deps.host.provider, { ...pending, mode: 'verify', satisfied: true });
+    // A confirmed authenticator code is the second factor of this sign-in.
+    const factors: CompletedFactor[] = [...pending.factors, { method: 'otp' }];
+    await savePendingSecondFactor(ctx, deps.host.provider, {
+      ...pending,
+      factors,
+      mode: 'verify',
+      satisfied: true,
+    });
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.views.render('interactions/recovery-codes.njk', {
@@ -119,10 +129,27 @@ export function confirmEnrolment(deps: InteractionDeps) {
 /** POST /interaction/:uid/two-factor/continue — after the recovery codes were shown. */
 export function continueAfterEnrolment(deps: InteractionDeps) {
   return async (ctx: Context): Promise<void> => {
-    const { pending } = await loadPending(ctx, deps, 'verify');
+    const { details, pending } = await loadPending(ctx, deps, 'verify');
     if (!pending.satisfied) throw new AppError('interaction_expired');
-    await finishWithSecondFactor(ctx, deps.host.provider, deps, pending, await requireUser(deps, pending));
+    await finishWithSecondFactor(ctx, deps, details, pending, await requireUser(deps, pending));
   };
+}
+
+function secondFactorOf(provider: TwoFactorProvider): CompletedFactor {
+  if (provider === 'totp') return { method: 'otp' };
+  return { method: provider };
+}
+
+/** Every factor is in: the pipeline decides the rest; a refusal here means the sign-in is void. */
+async function finishWithSecondFactor(
+  ctx: Context,
+  deps: InteractionDeps,
+  details: InteractionDetails,
+  pending: PendingSecondFactor,
+  user: User,
+): Promise<void> {
+  const refusal = await continueSignIn(ctx, deps, details, { ...pending, user });
+  if (refusal) throw new AppError('interaction_expired', refusal.message);
 }
 
 async function loadPending(ctx: Context, deps: InteractionDeps, mode: PendingSecondFactor['mode']) {

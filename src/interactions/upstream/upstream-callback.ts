@@ -6,12 +6,12 @@ import type { ExternalProvider } from '../../external-logins/external-provider.t
 import { recordUpstreamSession } from '../../external-logins/external-session-store.ts';
 import type { CompletedRoundTrip } from '../../external-logins/upstream-round-trip.ts';
 import { actorOf } from '../../http/actor.ts';
+import { startBrowserSession } from '../../http/browser-session.ts';
 import { inviteCookie } from '../../http/invite-cookie.ts';
-import { ACR } from '../../oidc/acr.ts';
 
 type CallbackDeps = Pick<
   Gatehouse,
-  'external' | 'sessions' | 'userManager' | 'views' | 'signInManager' | 'settings'
+  'external' | 'sessions' | 'userManager' | 'views' | 'signIn' | 'invitations' | 'settings'
 >;
 
 /**
@@ -72,26 +72,31 @@ async function completeInvitation(
   request: AuthRequest,
   done: CompletedRoundTrip,
 ) {
-  const user = await deps.external.service.acceptInvitation(
-    request.inviteToken ?? '',
-    provider,
-    done.identity,
-    actorOf(ctx),
+  const cookie = inviteCookie(deps.settings.issuer.startsWith('https://'));
+  const token = request.inviteToken ?? '';
+  const invited = await deps.invitations.verify(token);
+  const outcome = await deps.signIn.complete(
+    invited,
+    [{ method: 'fed', providerAlias: provider.alias, bypassTwoFactor: provider.options.bypassTwoFactor }],
+    {
+      actor: actorOf(ctx),
+      upstream: { provider, identity: done.identity },
+      // The round trip's state names the invitation; this browser's cookie must name the same one.
+      invitation: { token, browserToken: cookie.get(ctx) },
+    },
   );
+  if (outcome.status === 'refused') throw new AppError('forbidden', outcome.message);
   // The partial sign-in of the invitee ends here, as it does when a password is chosen.
-  inviteCookie(deps.settings.issuer.startsWith('https://')).clear(ctx);
-  const session = await deps.signInManager.signInBrowser(ctx, user, {
-    amr: ['fed'],
-    acr: ACR.singleFactor,
-    remember: false,
-    method: 'external',
-    providerAlias: provider.alias,
-  });
-  const recordId = await recordUpstreamSession(deps.external.sessions, provider, user.id, done);
-  await deps.external.sessions.bind(recordId, session.uid);
+  cookie.clear(ctx);
+  if (outcome.status === 'complete') {
+    const session = await startBrowserSession(ctx, deps.sessions, outcome, false);
+    const recordId = await recordUpstreamSession(deps.external.sessions, provider, outcome.user.id, done);
+    await deps.external.sessions.bind(recordId, session.uid);
+  }
   ctx.type = 'html';
   ctx.body = deps.views.render('external/invitation-accepted.njk', {
     provider: provider.displayName,
-    email: user.email,
+    email: outcome.user.email,
+    signedIn: outcome.status === 'complete',
   });
 }

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import type { Knex } from 'knex';
 import QRCode from 'qrcode';
 import { AppError } from '../../errors/app-error.ts';
 import type { EmailService } from '../../notifications/email/email-service.ts';
@@ -144,16 +145,19 @@ export class TwoFactorService {
     });
   }
 
-  /** Checks a second-factor code at sign-in. A wrong one counts as a failed access attempt. */
+  /**
+   * Checks a second-factor code at sign-in, as one access attempt under the user's row lock (see
+   * `UserManager.attemptAccess`): a wrong one counts towards lockout, and on a locked account no
+   * code is checked or used up.
+   */
   async verify(user: User, provider: TwoFactorProvider, code: string, actor?: Actor): Promise<VerifyOutcome> {
-    const manager = this.#deps.userManager;
     const enabled = await this.enabledProviders(user);
-    const ok =
-      !manager.isLockedOut(user) && enabled.includes(provider) && (await this.#check(user, provider, code));
-    if (!ok) {
-      await manager.accessFailed(user, actor);
-      return { ok: false };
-    }
+    const attempt = await this.#deps.userManager.attemptAccess(
+      user,
+      async (trx, locked) => !locked && enabled.includes(provider) && this.#check(user, provider, code, trx),
+      actor,
+    );
+    if (attempt !== 'ok') return { ok: false };
     if (provider !== 'recovery') return { ok: true, provider };
     const remaining = await this.#deps.store.remainingRecoveryCodes(user.id);
     await this.#deps.notifications.publish(
@@ -208,24 +212,29 @@ export class TwoFactorService {
     return this.#deps.store.remainingRecoveryCodes(user.id);
   }
 
-  async #check(user: User, provider: TwoFactorProvider, code: string): Promise<boolean> {
-    if (provider === 'email') return this.#redeemEmailCode(user, code);
+  /** Inside the attempt's transaction, so that the lock holder needs no second connection. */
+  async #check(
+    user: User,
+    provider: TwoFactorProvider,
+    code: string,
+    trx: Knex.Transaction,
+  ): Promise<boolean> {
+    const store = this.#deps.store.withTransaction(trx);
+    if (provider === 'email')
+      return this.#redeemEmailCode(user, code, this.#deps.tokens.withTransaction(trx));
     if (provider === 'recovery') {
-      return this.#deps.store.useRecoveryCode(
-        user.id,
-        hashRecoveryCode(this.#deps.recoveryKey, user.id, code),
-      );
+      return store.useRecoveryCode(user.id, hashRecoveryCode(this.#deps.recoveryKey, user.id, code));
     }
-    const totp = (await this.#deps.store.list(user.id)).find((r) => r.provider === 'totp' && r.confirmed);
+    const totp = (await store.list(user.id)).find((r) => r.provider === 'totp' && r.confirmed);
     if (!totp?.secret) return false;
     const step = await verifyTotp(totp.secret, code.trim(), totp.lastUsedStep);
-    return step !== undefined && (await this.#deps.store.claimStep(user.id, step));
+    return step !== undefined && (await store.claimStep(user.id, step));
   }
 
-  async #redeemEmailCode(user: User, code: string): Promise<boolean> {
+  async #redeemEmailCode(user: User, code: string, tokens = this.#deps.tokens): Promise<boolean> {
     const trimmed = code.trim();
     if (!/^\d{6}$/.test(trimmed)) return false;
-    return (await this.#deps.tokens.redeem('two_factor_email', emailCodeToken(user, trimmed))) !== undefined;
+    return (await tokens.redeem('two_factor_email', emailCodeToken(user, trimmed))) !== undefined;
   }
 
   async #afterEnabled(

@@ -28,6 +28,11 @@ export class TwoFactorStore {
     this.#box = box;
   }
 
+  /** The same store inside a transaction (a sign-in attempt holding the user's row lock). */
+  withTransaction(trx: Database): TwoFactorStore {
+    return new TwoFactorStore(trx, this.#box);
+  }
+
   async list(userId: string): Promise<TwoFactorRecord[]> {
     const rows: Row[] = await this.#db('user_two_factor').where({ user_id: userId });
     return rows.map((r) => ({

@@ -1,0 +1,64 @@
+import type { LoginFailureReason } from '../notifications/notification-types.ts';
+import type { User } from '../users/user.ts';
+import { authenticationLevel, type CompletedFactor } from './factors.ts';
+import { DEFAULT_STEPS } from './steps.ts';
+import type { SignInAttempt, SignInContext, SignInOutcome, SignInPipelineDeps, SignInStep } from './types.ts';
+
+export type { InvitationClaim, SignInContext, SignInOutcome, SignInStep } from './types.ts';
+
+/**
+ * Where every way in ends (password page, JSON API, second factor, invitation by password or
+ * upstream, upstream sign-in, step-up), as Kratos's PostLoginHook: the named steps run in order
+ * and any of them may stop the sign-in; when none does, the sign-in is complete — the failure
+ * count starts again, the sign-in is recorded and announced, and `amr`/`acr` come from the factors
+ * actually completed. No route decides any of this itself. Later rules (rate limits, access per
+ * application, group mapping) are steps added to `steps`.
+ */
+export class SignInPipeline {
+  readonly steps: SignInStep[];
+  readonly #deps: SignInPipelineDeps;
+
+  constructor(deps: SignInPipelineDeps, steps: SignInStep[] = DEFAULT_STEPS) {
+    this.#deps = deps;
+    this.steps = [...steps];
+  }
+
+  async complete(user: User, factors: CompletedFactor[], context: SignInContext): Promise<SignInOutcome> {
+    const fresh = await this.#deps.userManager.findById(user.id);
+    if (!fresh) return this.#refuse(user.id, context, 'unknown_user', 'The account does not exist.');
+    const attempt: SignInAttempt = { user: fresh, factors, context };
+    for (const step of this.steps) {
+      const stop = await step.run(attempt, this.#deps);
+      if (stop?.status === 'refused')
+        return this.#refuse(attempt.user.id, context, stop.reason, stop.message);
+      if (stop) return stop;
+    }
+    return this.#finish(attempt);
+  }
+
+  async #finish({ user, factors, context }: SignInAttempt): Promise<SignInOutcome> {
+    const level = authenticationLevel(factors);
+    await this.#deps.userManager.resetAccessFailedCount(user, context.actor);
+    await this.#deps.userManager.recordSignIn(user);
+    await this.#deps.notifications.publish(
+      'UserLoginSuccess',
+      { affectedUserId: user.id, actor: context.actor },
+      { method: level.method, providerAlias: level.providerAlias },
+    );
+    return { status: 'complete', user, ...level };
+  }
+
+  async #refuse(
+    userId: string,
+    context: SignInContext,
+    reason: LoginFailureReason,
+    message: string,
+  ): Promise<SignInOutcome> {
+    await this.#deps.notifications.publish(
+      'UserLoginFailed',
+      { affectedUserId: userId, actor: context.actor },
+      { reason },
+    );
+    return { status: 'refused', reason, message };
+  }
+}

@@ -1,0 +1,132 @@
+import { timingSafeEqual } from 'node:crypto';
+import { AppError } from '../errors/app-error.ts';
+import type { LoginFailureReason } from '../notifications/notification-types.ts';
+import { isSecondFactor, upstreamOf } from './factors.ts';
+import type { SignInAttempt, SignInOutcome, SignInStep } from './types.ts';
+
+const refused = (reason: LoginFailureReason, message: string): SignInOutcome => ({
+  status: 'refused',
+  reason,
+  message,
+});
+
+/** Disabled, locked, or invited without completing the invitation: no sign-in, by any way in. */
+export const accountState: SignInStep = {
+  name: 'account-state',
+  async run({ user, context }, deps) {
+    if (user.status === 'disabled')
+      return refused('disabled', 'This account is disabled. Ask an administrator.');
+    if (user.status === 'invited' && !context.invitation) {
+      return refused('not_approved', 'Accept your invitation from the email first.');
+    }
+    if (deps.userManager.isLockedOut(user)) {
+      return refused('locked', 'This account is locked for a while after too many failed attempts.');
+    }
+    return undefined;
+  },
+};
+
+/** Umbraco's OnExternalLogin: every upstream sign-in asks the `ExternalLogin` handlers first. */
+export const externalLoginDecision: SignInStep = {
+  name: 'external-login',
+  async run({ user, context }, deps) {
+    if (!context.upstream) return undefined;
+    const { provider, identity } = context.upstream;
+    let refusedReason: string | undefined;
+    await deps.notifications.publish(
+      'ExternalLogin',
+      { affectedUserId: user.id, actor: context.actor },
+      {
+        providerAlias: provider.alias,
+        claims: identity.claims,
+        get refusedReason() {
+          return refusedReason;
+        },
+        refuse(reason: string) {
+          refusedReason = reason;
+        },
+      },
+    );
+    return refusedReason ? refused('refused', refusedReason) : undefined;
+  },
+};
+
+/**
+ * An invitation is completed by the browser that opened the link, for the invited account, and,
+ * upstream, by an identity with the invited address (verified, when the provider demands it) in an
+ * allowed domain. Then the invitee is approved (and the upstream identity linked).
+ */
+export const invitation: SignInStep = {
+  name: 'invitation',
+  async run(attempt, deps) {
+    const claim = attempt.context.invitation;
+    if (!claim) return undefined;
+    if (!claim.browserToken || !sameToken(claim.browserToken, claim.token)) {
+      return refused('refused', 'Finish accepting the invitation in the browser where you opened its link.');
+    }
+    const invited = await deps.invitations.verify(claim.token).catch(() => undefined);
+    if (invited?.id !== attempt.user.id) return refused('refused', new AppError('token_invalid').message);
+    const upstream = attempt.context.upstream;
+    const problem = upstream ? upstreamInvitationProblem(invited, upstream) : undefined;
+    if (problem) return refused('refused', problem);
+    attempt.user = upstream
+      ? await deps.external.acceptInvitation(
+          claim.token,
+          upstream.provider,
+          upstream.identity,
+          attempt.context.actor,
+        )
+      : await deps.invitations.accept(claim.token, {
+          password: claim.password,
+          actor: attempt.context.actor,
+        });
+    return undefined;
+  },
+};
+
+function upstreamInvitationProblem(
+  invited: { email: string },
+  { provider, identity }: NonNullable<SignInAttempt['context']['upstream']>,
+): string | undefined {
+  const email = identity.email?.trim().toLowerCase() ?? '';
+  if (email !== invited.email.trim().toLowerCase()) {
+    return `Your ${provider.displayName} account has another email address than the one invited (${invited.email}).`;
+  }
+  if (provider.options.autoLink.requireVerifiedEmail && !identity.emailVerified) {
+    return `${provider.displayName} has not verified your email address.`;
+  }
+  const allowed = provider.options.autoLink.allowedEmailDomains.map((d) => d.toLowerCase());
+  const domain = email.split('@')[1] ?? '';
+  if (allowed.length && !allowed.includes(domain)) return `Accounts from ${domain} cannot sign in here.`;
+  return undefined;
+}
+
+function sameToken(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * The second factor: asked for when the account has one, must be enrolled when the user's group
+ * or the application (`acr_values=2`) demands one, and skipped only for an upstream trusted to
+ * have done it (`bypassTwoFactor`).
+ */
+export const secondFactor: SignInStep = {
+  name: 'second-factor',
+  async run({ user, factors, context }, deps) {
+    if (factors.some(isSecondFactor)) return undefined;
+    if (upstreamOf(factors)?.bypassTwoFactor) return undefined;
+    const mode = await deps.twoFactor.requirement(user, { forced: context.twoFactorDemanded });
+    if (mode === 'none') return undefined;
+    await deps.notifications.publish(
+      'UserLoginRequiresVerification',
+      { affectedUserId: user.id, actor: context.actor },
+      {},
+    );
+    return { status: 'second_factor', user, mode, factors };
+  },
+};
+
+/** In this order: who may sign in at all, then what upstream handlers say, then the invitation, then 2FA. */
+export const DEFAULT_STEPS: SignInStep[] = [accountState, externalLoginDecision, invitation, secondFactor];

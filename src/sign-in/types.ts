@@ -1,0 +1,54 @@
+import type { ExternalLoginService, UpstreamIdentity } from '../external-logins/external-login-service.ts';
+import type { ExternalProvider } from '../external-logins/external-provider.ts';
+import type { NotificationBus } from '../notifications/notification-bus.ts';
+import type { Actor, LoginFailureReason } from '../notifications/notification-types.ts';
+import type { InvitationService } from '../users/invitations.ts';
+import type { TwoFactorService } from '../users/two-factor/two-factor-service.ts';
+import type { User } from '../users/user.ts';
+import type { UserManager } from '../users/user-manager.ts';
+import type { AuthenticationLevel, CompletedFactor } from './factors.ts';
+
+/** An invitee completing their invitation with this sign-in (by password or upstream). */
+export interface InvitationClaim {
+  /** The invitation token this sign-in carries (the form's cookie, or the upstream round trip's state). */
+  token: string;
+  /** The invitation cookie of the browser finishing the sign-in: the same browser must finish it. */
+  browserToken: string | undefined;
+  /** The password the invitee chose, when accepting by password. */
+  password?: string | undefined;
+}
+
+export interface SignInContext {
+  actor: Actor;
+  /** The application asked for two factors (`acr_values=2`). */
+  twoFactorDemanded?: boolean;
+  /** What the upstream said, on the first pass of an upstream sign-in (for `ExternalLogin`). */
+  upstream?: { provider: ExternalProvider; identity: UpstreamIdentity } | undefined;
+  invitation?: InvitationClaim | undefined;
+}
+
+export type SignInOutcome =
+  | ({ status: 'complete'; user: User } & AuthenticationLevel)
+  | { status: 'second_factor'; user: User; mode: 'verify' | 'enrol'; factors: CompletedFactor[] }
+  | { status: 'refused'; reason: LoginFailureReason; message: string };
+
+/** One sign-in as the steps see it; a step may replace the user (an accepted invitee is active). */
+export interface SignInAttempt {
+  user: User;
+  factors: CompletedFactor[];
+  context: SignInContext;
+}
+
+export interface SignInPipelineDeps {
+  userManager: UserManager;
+  twoFactor: TwoFactorService;
+  invitations: InvitationService;
+  external: ExternalLoginService;
+  notifications: NotificationBus;
+}
+
+/** One named rule of the sign-in pipeline: nothing to say (go on), or how the sign-in stops. */
+export interface SignInStep {
+  readonly name: string;
+  run(attempt: SignInAttempt, deps: SignInPipelineDeps): Promise<SignInOutcome | undefined>;
+}

@@ -1,0 +1,189 @@
+import type * as oidc from 'openid-client';
+import { generate } from 'otplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { User } from '../../src/users/user.ts';
+import { ApiClient } from '../support/api-client.ts';
+import { Browser, textOf } from '../support/browser.ts';
+import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { registerTestApp, startAuthorization, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
+import { registerUpstream, signInThroughUpstream, throughUpstream } from '../support/upstream-flow.ts';
+import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
+
+const PASSWORD = 'correct horse battery';
+const WRONG = 'not the password at all';
+
+/**
+ * The attacks and mistakes of issue 9's "Why", each from the outside over real HTTP: every way in
+ * ends in the one sign-in pipeline, and failures are counted atomically.
+ */
+describe('every way in passes the same checks', () => {
+  let db: TestDatabase;
+  let gh: TestGatehouse;
+  let corp: UpstreamOp;
+  let config: oidc.Configuration;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    gh = await startGatehouse({
+      databaseUrl: db.url,
+      env: { TWO_FACTOR_REQUIRED_GROUPS: 'secure', LOCKOUT_DURATION_SECONDS: '600' },
+    });
+    corp = await startUpstream({
+      gatehouseIssuer: gh.issuer,
+      alias: 'corp',
+      users: [
+        { sub: 'u-ivy', email: 'ivy@example.com', email_verified: true },
+        { sub: 'u-other', email: 'someone.else@example.com', email_verified: true },
+        { sub: 'u-sam', email: 'sam@example.com', email_verified: true },
+      ],
+    });
+    await registerUpstream(gh, corp, {
+      displayName: 'Corp ID',
+      options: { bypassTwoFactor: true, autoLink: { autoLinkExternalAccount: true } },
+    });
+    config = await registerTestApp(gh);
+  });
+  afterAll(async () => {
+    await gh?.stop();
+    await corp?.close();
+    await db?.drop();
+  });
+
+  async function withTotp(email: string): Promise<{ user: User; secret: string }> {
+    const user = await gh.gatehouse.userManager.createUser({ email, password: PASSWORD });
+    const { secret } = await gh.gatehouse.twoFactor.beginTotp(user);
+    await gh.gatehouse.twoFactor.confirmTotp(user, await generate({ secret }));
+    return { user, secret };
+  }
+
+  /** A TOTP code the server has not seen yet (the next step's: ±1 step of drift is accepted). */
+  const nextCode = (secret: string) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+
+  it('an invitee who must use two factors is not signed in by accepting, and enrols at the first sign-in', async () => {
+    const { link } = await gh.gatehouse.invitations.invite({ email: 'sec@example.com', groups: ['secure'] });
+    const browser = new Browser();
+    const api = new ApiClient(browser, gh.issuer);
+    const token = new URL(link).searchParams.get('token') ?? '';
+    expect((await api.post('/api/auth/verify-invite', { token })).status).toBe(200);
+    const accepted = await api.post('/api/auth/set-invited-user-password', { password: PASSWORD });
+    expect(accepted.status).toBe(200);
+    expect(accepted.json).toMatchObject({ signedIn: false, twoFactorEnrolmentRequired: true });
+    expect((await api.get('/api/auth/is-authenticated')).json).toEqual({ isAuthenticated: false });
+
+    // The application gets no tokens from that browser: a sign-in, then the enrolment page.
+    const started = await startAuthorization(browser, config);
+    expect(started.page.location ?? '').not.toMatch(new RegExp(`^${TEST_REDIRECT_URI}`));
+    const posted = await browser.submit(started.page, 'form[action$="/login"]', {
+      email: 'sec@example.com',
+      password: PASSWORD,
+    });
+    const next = await browser.follow(posted, (url) => url.startsWith(TEST_REDIRECT_URI));
+    expect(textOf(next)).toContain('authenticator');
+    expect(next.body).toContain('/two-factor/enrol');
+  });
+
+  it('an upstream invitation round trip finished in another browser signs nobody in', async () => {
+    const { link } = await gh.gatehouse.invitations.invite({ email: 'ivy@example.com' });
+    const invitee = new Browser();
+    const invitePage = await invitee.visit(link);
+    const toUpstream = await invitee.submit(invitePage, 'form[action="/invite/external/corp"]');
+
+    const attacker = new Browser();
+    const done = await throughUpstream(attacker, corp, toUpstream, 'u-ivy');
+    expect(done.status).toBe(403);
+    expect(textOf(done)).toContain('browser where you opened');
+    const api = new ApiClient(attacker, gh.issuer);
+    expect((await api.get('/api/auth/is-authenticated')).json).toEqual({ isAuthenticated: false });
+    expect((await gh.gatehouse.userManager.findByEmail('ivy@example.com'))?.status).toBe('invited');
+  });
+
+  it('an upstream invitation is refused for an upstream account with another address', async () => {
+    const { link } = await gh.gatehouse.invitations.invite({ email: 'inv2@example.com' });
+    const invitee = new Browser();
+    const invitePage = await invitee.visit(link);
+    const toUpstream = await invitee.submit(invitePage, 'form[action="/invite/external/corp"]');
+    const done = await throughUpstream(invitee, corp, toUpstream, 'u-other');
+    expect(done.status).toBe(403);
+    expect(textOf(done)).toContain('another email address');
+    expect((await gh.gatehouse.userManager.findByEmail('inv2@example.com'))?.status).toBe('invited');
+  });
+
+  it('step-up after an upstream sign-in reports fed+otp and an external sign-in', async () => {
+    const { user, secret } = await withTotp('sam@example.com');
+    const browser = new Browser();
+    const first = await signInThroughUpstream(browser, config, corp, 'u-sam');
+    const firstTokens = await first.finish(first.page);
+    expect(firstTokens.claims()).toMatchObject({ acr: '1', amr: ['fed'] });
+
+    const stepUp = await startAuthorization(browser, config, { acr_values: '2' });
+    const posted = await browser.submit(stepUp.page, 'form[action$="/two-factor"]', {
+      provider: 'totp',
+      code: await nextCode(secret),
+    });
+    const tokens = await stepUp.finish(posted);
+    expect(tokens.claims()).toMatchObject({ acr: '2', amr: ['fed', 'otp', 'mfa'] });
+    const [last] = await gh.gatehouse.audit.list({ affectedUserId: user.id, type: 'UserLoginSuccess' });
+    expect(last?.details).toMatchObject({ method: 'external', providerAlias: 'corp' });
+  });
+
+  it('a right password does not reset the count while the second factor is pending', async () => {
+    const { user } = await withTotp('guess@example.com');
+    const api = new ApiClient(new Browser(), gh.issuer);
+    const login = () => api.post('/api/auth/login', { username: user.email, password: PASSWORD });
+    const wrongCode = () =>
+      api.post('/api/auth/two-factor/verify', { provider: 'recovery', code: 'AAAA-BBBB' });
+    expect((await login()).status).toBe(402);
+    for (let i = 0; i < 4; i++) expect((await wrongCode()).status).toBe(400);
+    expect((await login()).status).toBe(402);
+    expect((await wrongCode()).status).toBe(400);
+    // Five wrong codes in all: the account is locked, the right password no longer gets in.
+    expect((await login()).status).toBe(400);
+    expect(
+      gh.gatehouse.userManager.isLockedOut((await gh.gatehouse.userManager.findById(user.id)) as User),
+    ).toBe(true);
+  });
+
+  it('24 wrong passwords and the right one in parallel: at most five are evaluated, the right one is refused', async () => {
+    const user = await gh.gatehouse.userManager.createUser({
+      email: 'burst@example.com',
+      password: PASSWORD,
+    });
+    const clients = await Promise.all(
+      Array.from({ length: 25 }, async () => {
+        const api = new ApiClient(new Browser(), gh.issuer);
+        await api.xsrfToken();
+        return api;
+      }),
+    );
+    const answers = await Promise.all(
+      clients.map((api, i) =>
+        api.post('/api/auth/login', { username: user.email, password: i === 24 ? PASSWORD : WRONG }),
+      ),
+    );
+    expect(answers[24]?.status).toBe(400);
+    const failures = await gh.gatehouse.audit.list({ affectedUserId: user.id, type: 'UserLoginFailed' });
+    const evaluated = failures.filter((f) => f.details.reason === 'wrong_password');
+    expect(evaluated.length).toBeLessThanOrEqual(5);
+    expect(failures).toHaveLength(25);
+  });
+
+  it('16 wrong TOTP codes and the right one in parallel: the right one does not sign in', async () => {
+    const { user, secret } = await withTotp('totp-burst@example.com');
+    const api = new ApiClient(new Browser(), gh.issuer);
+    expect((await api.post('/api/auth/login', { username: user.email, password: PASSWORD })).status).toBe(
+      402,
+    );
+    const right = await nextCode(secret);
+    const wrong = String((Number(right) + 1) % 1_000_000).padStart(6, '0');
+    const answers = await Promise.all(
+      Array.from({ length: 17 }, (_, i) =>
+        api.post('/api/auth/two-factor/verify', { provider: 'totp', code: i === 16 ? right : wrong }),
+      ),
+    );
+    expect(answers[16]?.status).toBe(400);
+    expect((await api.get('/api/auth/is-authenticated')).json).toEqual({ isAuthenticated: false });
+    const fresh = await gh.gatehouse.userManager.findById(user.id);
+    expect(fresh && gh.gatehouse.userManager.isLockedOut(fresh)).toBe(true);
+  });
+});
