@@ -7,6 +7,7 @@ import { type Database, openDatabase } from './db/database.ts';
 import { migrateLatest } from './db/migrations.ts';
 import { type Configure, GatehouseBuilder, loadExtensions } from './extensions.ts';
 import { bindExternalSessions, createExternalLogins } from './external-logins/assemble.ts';
+import { AuthRequestStore } from './external-logins/auth-request-store.ts';
 import type { ExternalLogins } from './external-logins/external-logins.ts';
 import { registerFederatedLogout } from './external-logins/federated-logout.ts';
 import { LogoutContinuations } from './external-logins/logout-continuations.ts';
@@ -25,12 +26,14 @@ import { type ClientStore, createClientStore } from './oidc/client-store.ts';
 import { buildProviderConfiguration } from './oidc/configuration.ts';
 import { ConsentStore } from './oidc/consent-store.ts';
 import { createAdapterFactory } from './oidc/knex-adapter.ts';
+import { OidcPayloadStore } from './oidc/payload-store.ts';
 import { ProviderHost } from './oidc/provider-host.ts';
 import { logProviderRefusals } from './oidc/provider-logging.ts';
 import { SessionService } from './oidc/session-service.ts';
 import { SigningKeyService } from './oidc/signing-keys.ts';
 import { TTL } from './oidc/ttl.ts';
 import { causeOf, createLogger, type Logger } from './operations/logger.ts';
+import type { ExpiringTable } from './operations/maintenance.ts';
 import { createRateLimitStore } from './rate-limits/rate-limit-store.ts';
 import { RateLimits } from './rate-limits/rate-limits.ts';
 import { createViews, type Views } from './rendering/views.ts';
@@ -77,6 +80,8 @@ export interface Gatehouse {
   host: ProviderHost;
   tokens: OneTimeTokenStore;
   setup: FirstRunSetup;
+  /** Every table whose rows expire, purged by the maintenance loop. */
+  expiring: ExpiringTable[];
   close(): Promise<void>;
 }
 
@@ -247,6 +252,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     host,
     tokens,
     setup: new FirstRunSetup(tokens, userManager, settings.issuer),
+    expiring: expiringTables(db, tokens, external),
     twoFactor,
     async close() {
       host.stop();
@@ -305,6 +311,19 @@ function recordSessionActivity(host: ProviderHost, sessions: SessionService, log
     });
   bind(host.provider);
   host.onRebuild(bind);
+}
+
+function expiringTables(db: Database, tokens: OneTimeTokenStore, external: ExternalLogins): ExpiringTable[] {
+  const payloads = new OidcPayloadStore(db);
+  const requests = new AuthRequestStore(db);
+  const continuations = new LogoutContinuations(db);
+  return [
+    { name: 'oidc_payloads', purgeExpired: () => payloads.purgeExpired() },
+    { name: 'one_time_tokens', purgeExpired: () => tokens.purgeExpired() },
+    { name: 'external_auth_requests', purgeExpired: () => requests.purgeExpired() },
+    { name: 'external_sessions', purgeExpired: () => external.sessions.purgeExpired() },
+    { name: 'logout_continuations', purgeExpired: () => continuations.purgeExpired() },
+  ];
 }
 
 function defaultEmailSender(settings: Settings, db: Database, logger: Logger): EmailSender {

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { unlinkLoginBody } from '../api/auth/unlink-login.ts';
 import { AppError } from '../errors/app-error.ts';
 import { actorOf } from '../http/actor.ts';
-import { findSignedIn } from '../http/current-session.ts';
+import { findSignedIn, requireRecentSignIn } from '../http/current-session.ts';
 import { parseBody } from '../http/validation.ts';
 import type { User } from '../users/user.ts';
 import type { AccountDeps } from './account-deps.ts';
@@ -57,6 +57,7 @@ export function unlinkFromPage(deps: AccountDeps) {
     const input = parseBody(ctx, unlinkLoginBody);
     const provider = await deps.external.registry.find(input.loginProvider);
     try {
+      requireRecentSignIn(signedIn, deps.settings.privilegedSessionMaxAgeSeconds);
       await deps.external.service.unlink(user, input.loginProvider, input.providerKey, actorOf(ctx, user.id));
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;

@@ -161,6 +161,15 @@ export const settingsSchema = z.object({
     .max(24 * 30)
     .default(72)
     .describe('Lifetime of an invitation link.'),
+  PRIVILEGED_SESSION_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 3600)
+    .default(900)
+    .describe(
+      'Turning two-factor methods on, new recovery codes, linking and unlinking providers need a sign-in at most this old.',
+    ),
   PASSWORD_RESET_TTL_MINUTES: z.coerce
     .number()
     .int()

@@ -68,6 +68,8 @@ export interface Settings extends SecuritySettings {
   lockout: LockoutSettings;
   /** Lifetime of an invitation link. Default 72 hours. */
   inviteTtlSeconds: number;
+  /** How recent a sign-in must be to change credentials without re-entering one (Kratos's privileged session). */
+  privilegedSessionMaxAgeSeconds: number;
   /** Lifetime of a password-reset link. Default 60 minutes. */
   passwordResetTtlSeconds: number;
   /** Members of these groups must use two-factor; they enrol at their next sign-in. Default none. */
@@ -177,6 +179,7 @@ export function loadSettings(env: Env = process.env): Settings {
       minimumFailedLoginMs: s.USER_MINIMUM_FAILED_LOGIN_DURATION_MS,
     },
     inviteTtlSeconds: s.INVITE_TTL_HOURS * 3600,
+    privilegedSessionMaxAgeSeconds: s.PRIVILEGED_SESSION_MAX_AGE_SECONDS,
     passwordResetTtlSeconds: s.PASSWORD_RESET_TTL_MINUTES * 60,
     twoFactorRequiredGroups: s.TWO_FACTOR_REQUIRED_GROUPS.split(',')
       .map((g) => g.trim())

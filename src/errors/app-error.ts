@@ -14,6 +14,10 @@ export const ERROR_CATALOG = {
     status: 403,
     message: 'Your account needs two-factor authentication. Sign in through the sign-in page to set it up.',
   },
+  reauthentication_required: {
+    status: 403,
+    message: 'For your security, sign in again before changing how you sign in.',
+  },
   local_login_denied: {
     status: 403,
     message: 'Signing in with a password is turned off. Use your organisation’s sign-in.',

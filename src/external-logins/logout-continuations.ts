@@ -24,6 +24,10 @@ export class LogoutContinuations {
     return state;
   }
 
+  async purgeExpired(): Promise<number> {
+    return this.#db('logout_continuations').where('expires_at', '<', this.#db.fn.now()).delete();
+  }
+
   async take(state: string): Promise<string | undefined> {
     const [row] = await this.#db('logout_continuations')
       .where({ state })

@@ -31,3 +31,14 @@ export async function requireSignedIn(ctx: Context, deps: SignedInDeps): Promise
   if (!signedIn) throw new AppError('unauthenticated');
   return signedIn;
 }
+
+/**
+ * Credential changes that re-enter no factor (turning two-factor methods on, new recovery codes,
+ * linking and unlinking) need a recent sign-in, as Kratos's privileged session: a session left
+ * open on a shared computer cannot take over the account.
+ */
+export function requireRecentSignIn(signedIn: SignedIn, maxAgeSeconds: number): void {
+  const loginTs = signedIn.session.loginTs ?? 0;
+  if (Math.floor(Date.now() / 1000) - loginTs > maxAgeSeconds)
+    throw new AppError('reauthentication_required');
+}

@@ -13,6 +13,7 @@ import {
 } from './client-settings.ts';
 import type { ClientStore, StoredClient } from './client-store.ts';
 import { isBuiltInClient } from './console-client.ts';
+import { OidcPayloadStore } from './payload-store.ts';
 import { pointsToPrivateNetwork } from './private-network-guard.ts';
 import { ADMIN_SCOPE } from './scopes.ts';
 
@@ -99,9 +100,10 @@ export class ClientService {
   async delete(clientId: string): Promise<void> {
     refuseBuiltIn(clientId);
     await this.db.transaction(async (trx) => {
-      const deleted = await trx('clients').where({ client_id: clientId }).delete();
-      if (!deleted) throw new AppError('not_found', `No client with id "${clientId}".`);
-      await trx('oidc_payloads').whereRaw("payload->>'clientId' = ?", [clientId]).delete();
+      if (!(await this.store.withTransaction(trx).delete(clientId))) {
+        throw new AppError('not_found', `No client with id "${clientId}".`);
+      }
+      await new OidcPayloadStore(trx).deleteIssuedToClient(clientId);
     });
     await this.store.changed(clientId);
   }

@@ -43,6 +43,8 @@ export interface ClientStore {
   delete(clientId: string): Promise<boolean>;
   /** Tells every node that this client changed outside the store's own writes. */
   changed(clientId: string): Promise<void>;
+  /** The same store inside a transaction (uncached; call `changed` after it commits). */
+  withTransaction(trx: Database): ClientStore;
 }
 
 export interface ClientCacheOptions {
@@ -130,6 +132,9 @@ export function createClientStore(
       const updated = (await db('clients').where({ client_id: clientId }).update(changes)) > 0;
       await changed(clientId);
       return updated;
+    },
+    withTransaction(trx) {
+      return createClientStore(trx, box, issuer);
     },
     async delete(clientId) {
       const deleted = (await db('clients').where({ client_id: clientId }).delete()) > 0;

@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import { currentScope, type PayloadRow, rowKey, uidKey } from './adapter-scope.ts';
 import type { ClientStore } from './client-store.ts';
 import { PayloadReader } from './payload-reader.ts';
+import { OidcPayloadStore } from './payload-store.ts';
 
 export interface AdapterOptions {
   /** How long a rotated refresh token may be presented again (a client that never got the answer). */
@@ -179,23 +180,7 @@ class ClientAdapter implements Adapter {
   async revokeByGrantId(): Promise<void> {}
 }
 
-/**
- * Deletes expired artefacts in batches so a large backlog never holds a long lock. Returns how many
- * rows went.
- */
-export async function purgeExpiredPayloads(db: Database, batchSize = 1000): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const deleted = await db.raw(
-      `DELETE FROM oidc_payloads WHERE ctid IN (
-         SELECT ctid FROM oidc_payloads WHERE expires_at < now() LIMIT ?)`,
-      [batchSize],
-    );
-    const count =
-      (deleted as { rowCount?: number; affectedRows?: number }).rowCount ??
-      (deleted as { affectedRows?: number }).affectedRows ??
-      0;
-    total += count;
-    if (count < batchSize) return total;
-  }
+/** Removes expired rows (see OidcPayloadStore.purgeExpired, which the maintenance loop runs). */
+export function purgeExpiredPayloads(db: Database, batchSize = 1000): Promise<number> {
+  return new OidcPayloadStore(db).purgeExpired(batchSize);
 }

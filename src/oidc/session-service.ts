@@ -4,6 +4,7 @@ import type { Database } from '../db/database.ts';
 import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { Actor, LogoutReason, Notification } from '../notifications/notification-types.ts';
 import { causeOf, type Logger } from '../operations/logger.ts';
+import { OidcPayloadStore } from './payload-store.ts';
 import type { ProviderHost } from './provider-host.ts';
 import { describeDevice, SessionActivityStore } from './session-activity.ts';
 import { TTL } from './ttl.ts';
@@ -42,14 +43,14 @@ export interface SessionLogin {
  */
 export class SessionService {
   readonly #host: ProviderHost;
-  readonly #db: Database;
+  readonly #payloads: OidcPayloadStore;
   readonly #logger: Logger;
   readonly #activity: SessionActivityStore;
   readonly #notifications: NotificationBus;
 
   constructor(host: ProviderHost, db: Database, logger: Logger, notifications: NotificationBus) {
     this.#host = host;
-    this.#db = db;
+    this.#payloads = new OidcPayloadStore(db);
     this.#logger = logger;
     this.#activity = new SessionActivityStore(db);
     this.#notifications = notifications;
@@ -63,15 +64,11 @@ export class SessionService {
 
   /** Every live session of a user, most recently seen first. */
   async listFor(accountId: string): Promise<ActiveSession[]> {
-    const [rows, activity] = await Promise.all([
-      this.#db('oidc_payloads')
-        .where({ model: 'Session' })
-        .whereRaw("payload->>'accountId' = ?", [accountId])
-        .where((q) => q.whereNull('expires_at').orWhere('expires_at', '>', new Date()))
-        .select('payload'),
+    const [payloads, activity] = await Promise.all([
+      this.#payloads.liveSessionsOf(accountId),
       this.#activity.forAccount(accountId),
     ]);
-    const sessions = (rows as Array<{ payload: SessionPayload }>).map(({ payload }) => {
+    const sessions = payloads.map((payload) => {
       const seen = activity.get(payload.uid);
       return {
         uid: payload.uid,
@@ -184,13 +181,9 @@ export class SessionService {
     options: { exceptSessionId?: string | undefined; reason?: LogoutReason; actor?: Actor } = {},
   ): Promise<number> {
     const provider = this.#host.provider;
-    const rows: Array<{ id: string }> = await this.#db('oidc_payloads')
-      .where({ model: 'Session' })
-      .whereRaw("payload->>'accountId' = ?", [accountId])
-      .select('id');
     let keptGrants: string[] = [];
     let ended = 0;
-    for (const { id } of rows) {
+    for (const id of await this.#payloads.sessionIdsOf(accountId)) {
       const session = await provider.Session.find(id);
       if (!session) continue;
       if (id === options.exceptSessionId) {
@@ -202,12 +195,7 @@ export class SessionService {
       await this.end(undefined, session, { reason: options.reason ?? 'credentials', actor: options.actor });
       ended++;
     }
-    await this.#db('oidc_payloads')
-      .whereRaw("payload->>'accountId' = ?", [accountId])
-      .whereNot({ model: 'Session' })
-      .where((q) => q.whereNull('grant_id').orWhereNotIn('grant_id', keptGrants))
-      .where((q) => q.whereNot({ model: 'Grant' }).orWhereNotIn('id', keptGrants))
-      .delete();
+    await this.#payloads.deleteIssuedToAccount(accountId, keptGrants);
     return ended;
   }
 
@@ -230,18 +218,6 @@ export class SessionService {
   }
 
   async #revokeGrants(grantIds: string[]): Promise<void> {
-    if (!grantIds.length) return;
-    await this.#db('oidc_payloads')
-      .whereIn('grant_id', grantIds)
-      .orWhere((q) => q.where({ model: 'Grant' }).whereIn('id', grantIds))
-      .delete();
+    await this.#payloads.deleteGrants(grantIds);
   }
-}
-
-interface SessionPayload {
-  uid: string;
-  loginTs?: number;
-  iat?: number;
-  exp?: number;
-  authorizations?: Record<string, unknown>;
 }

@@ -1,33 +1,41 @@
-import type { Database } from '../db/database.ts';
-import { purgeExpiredPayloads } from '../oidc/knex-adapter.ts';
 import type { Logger } from './logger.ts';
 
+/** A table whose rows expire; its store knows how to forget them. */
+export interface ExpiringTable {
+  name: string;
+  purgeExpired(): Promise<number>;
+}
+
 /**
- * Periodic clean-up of expired rows. Every node runs it; the batched deletes are idempotent, so two
- * nodes purging at once only share the work.
+ * The one periodic clean-up: every expiring table (oidc-provider's payloads, one-time tokens,
+ * upstream round trips and sessions, logout continuations) is purged by its own store. Every node
+ * runs it; the deletes are idempotent, so two nodes purging at once only share the work.
  */
 export function startMaintenance(
-  db: Database,
+  tables: ExpiringTable[],
   intervalSeconds: number,
   logger: Logger,
-  /** More purges, by name, each answering how many rows it deleted (rate-limit keys, old audit events). */
-  more: Record<string, () => Promise<number>> = {},
 ): () => void {
   const run = async () => {
-    try {
-      const purged: Record<string, number> = {
-        payloads: await purgeExpiredPayloads(db),
-        tokens: await db('one_time_tokens')
-          .where('expires_at', '<', db.raw("now() - interval '7 days'"))
-          .delete(),
-      };
-      for (const [name, purge] of Object.entries(more)) purged[name] = await purge();
-      if (Object.values(purged).some((n) => n > 0)) logger.info(purged, 'purged expired rows');
-    } catch (err) {
-      logger.warn({ err }, 'purge of expired rows failed; will retry');
+    const purged: Record<string, number> = {};
+    for (const table of tables) {
+      try {
+        const count = await table.purgeExpired();
+        if (count) purged[table.name] = count;
+      } catch (err) {
+        logger.warn({ err, table: table.name }, 'purge of expired rows failed; will retry');
+      }
     }
+    if (Object.keys(purged).length) logger.info({ purged }, 'purged expired rows');
   };
   const timer = setInterval(run, intervalSeconds * 1000);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** Runs one purge of every table now (tests, `gatehouse` commands). */
+export async function purgeAll(tables: ExpiringTable[]): Promise<Record<string, number>> {
+  const purged: Record<string, number> = {};
+  for (const table of tables) purged[table.name] = await table.purgeExpired();
+  return purged;
 }

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { AppError } from '../errors/app-error.ts';
 import type { EmailService } from '../notifications/email/email-service.ts';
 import type { NotificationBus } from '../notifications/notification-bus.ts';
@@ -50,7 +51,9 @@ export class InvitationService {
         status: 'invited',
       }));
     await this.#deps.tokens.revokeAll('invite', user.id);
-    const token = await this.#deps.tokens.issue('invite', user.id, this.#deps.ttlSeconds);
+    const token = await this.#deps.tokens.issue('invite', user.id, this.#deps.ttlSeconds, undefined, {
+      securityStamp: user.securityStamp,
+    });
     const link = `${this.#deps.issuer}/invite?token=${encodeURIComponent(token)}`;
     const inviter = actor?.performingUserId ? await manager.findById(actor.performingUserId) : undefined;
     await this.#deps.email.send({
@@ -75,7 +78,9 @@ export class InvitationService {
   async verify(token: string): Promise<User> {
     const found = await this.#deps.tokens.peek('invite', token);
     const user = found?.userId ? await this.#deps.userManager.findById(found.userId) : undefined;
-    if (user?.status !== 'invited') throw new AppError('token_invalid');
+    if (user?.status !== 'invited' || found?.securityStamp !== user.securityStamp) {
+      throw new AppError('token_invalid');
+    }
     return user;
   }
 
@@ -91,7 +96,8 @@ export class InvitationService {
       if (!check.ok)
         throw new AppError('password_rejected', check.errors.join(' '), { errors: check.errors });
     }
-    if (!(await this.#deps.tokens.redeem('invite', token))) throw new AppError('token_invalid');
-    return manager.acceptInvitation(user.id, options);
+    const redeem = async (trx: Knex.Transaction) =>
+      (await this.#deps.tokens.withTransaction(trx).redeem('invite', token)) !== undefined;
+    return manager.acceptInvitation(user.id, { ...options, redeem });
   }
 }

@@ -7,6 +7,8 @@ export type TokenPurpose = 'setup' | 'invite' | 'password_reset' | 'two_factor_e
 export interface RedeemedToken {
   userId: string | null;
   purpose: TokenPurpose;
+  /** The user's security stamp when the token was issued, for tokens bound to it. */
+  securityStamp: string | null;
 }
 
 /**
@@ -15,18 +17,27 @@ export interface RedeemedToken {
  */
 export interface OneTimeTokenStore {
   /** Stores a new token (random unless `token` is given, e.g. a short code bound to a user) and returns it. */
-  issue(purpose: TokenPurpose, userId: string | null, ttlSeconds: number, token?: string): Promise<string>;
+  issue(
+    purpose: TokenPurpose,
+    userId: string | null,
+    ttlSeconds: number,
+    token?: string,
+    options?: { securityStamp?: string },
+  ): Promise<string>;
   /** Checks a token without using it up (to show a form). */
   peek(purpose: TokenPurpose, token: string): Promise<RedeemedToken | undefined>;
   redeem(purpose: TokenPurpose, token: string): Promise<RedeemedToken | undefined>;
   /** Voids every open token of this purpose for the user (or the user-less ones when null). */
   revokeAll(purpose: TokenPurpose, userId: string | null): Promise<void>;
   withTransaction(trx: Knex.Transaction): OneTimeTokenStore;
+  /** Forgets tokens that expired a week ago (kept that long for the audit trail of their use). */
+  purgeExpired(): Promise<number>;
 }
 
 interface TokenRow {
   user_id: string | null;
   purpose: TokenPurpose;
+  security_stamp: string | null;
 }
 
 export function createOneTimeTokenStore(db: Database | Knex.Transaction): OneTimeTokenStore {
@@ -36,25 +47,26 @@ export function createOneTimeTokenStore(db: Database | Knex.Transaction): OneTim
       .whereNull('consumed_at')
       .andWhere('expires_at', '>', db.fn.now());
   const toRedeemed = (row: TokenRow | undefined) =>
-    row ? { userId: row.user_id, purpose: row.purpose } : undefined;
+    row ? { userId: row.user_id, purpose: row.purpose, securityStamp: row.security_stamp } : undefined;
 
   return {
-    async issue(purpose, userId, ttlSeconds, token = randomToken(32)) {
+    async issue(purpose, userId, ttlSeconds, token = randomToken(32), options = {}) {
       await db('one_time_tokens').insert({
         token_hash: hashToken(token),
         purpose,
         user_id: userId,
+        security_stamp: options.securityStamp ?? null,
         expires_at: db.raw('now() + make_interval(secs => ?)', [ttlSeconds]),
       });
       return token;
     },
     async peek(purpose, token) {
-      return toRedeemed(await open(purpose, token).first('user_id', 'purpose'));
+      return toRedeemed(await open(purpose, token).first('user_id', 'purpose', 'security_stamp'));
     },
     async redeem(purpose, token) {
       const [row] = await open(purpose, token)
         .update({ consumed_at: db.fn.now() })
-        .returning(['user_id', 'purpose']);
+        .returning(['user_id', 'purpose', 'security_stamp']);
       return toRedeemed(row);
     },
     async revokeAll(purpose, userId) {
@@ -65,6 +77,9 @@ export function createOneTimeTokenStore(db: Database | Knex.Transaction): OneTim
     },
     withTransaction(trx) {
       return createOneTimeTokenStore(trx);
+    },
+    async purgeExpired() {
+      return db('one_time_tokens').where('expires_at', '<', db.raw("now() - interval '7 days'")).delete();
     },
   };
 }

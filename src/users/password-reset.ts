@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { AppError } from '../errors/app-error.ts';
 import type { EmailService } from '../notifications/email/email-service.ts';
 import type { NotificationBus } from '../notifications/notification-bus.ts';
@@ -47,7 +48,10 @@ export class PasswordResetService {
   async verify(token: string): Promise<User> {
     const found = await this.#deps.tokens.peek('password_reset', token);
     const user = found?.userId ? await this.#deps.userManager.findById(found.userId) : undefined;
-    if (user?.status !== 'active') throw new AppError('token_invalid');
+    // Bound to the stamp: a password set since (by the user, a reset or an admin) kills the link.
+    if (user?.status !== 'active' || !user.hasPassword || found?.securityStamp !== user.securityStamp) {
+      throw new AppError('token_invalid');
+    }
     return user;
   }
 
@@ -56,8 +60,9 @@ export class PasswordResetService {
     const user = await this.verify(token);
     const check = await manager.validatePassword(password);
     if (!check.ok) throw new AppError('password_rejected', check.errors.join(' '), { errors: check.errors });
-    if (!(await this.#deps.tokens.redeem('password_reset', token))) throw new AppError('token_invalid');
-    const updated = await manager.resetPassword(user.id, password, actor);
+    const redeem = async (trx: Knex.Transaction) =>
+      (await this.#deps.tokens.withTransaction(trx).redeem('password_reset', token)) !== undefined;
+    const updated = await manager.resetPassword(user.id, password, actor, { redeem });
     await this.#deps.notifications.publish(
       'UserForgotPasswordChanged',
       { affectedUserId: user.id, actor },
@@ -69,8 +74,13 @@ export class PasswordResetService {
   async #send(email: string, actor: Actor | undefined): Promise<void> {
     const user = await this.#deps.userManager.findByEmail(email);
     if (user?.status !== 'active') return;
+    // Someone who signs in only upstream gets no local password this way: disabling them upstream
+    // must keep locking them out. An administrator who sets them a password allows one.
+    if (!user.hasPassword) return;
     await this.#deps.tokens.revokeAll('password_reset', user.id);
-    const token = await this.#deps.tokens.issue('password_reset', user.id, this.#deps.ttlSeconds);
+    const token = await this.#deps.tokens.issue('password_reset', user.id, this.#deps.ttlSeconds, undefined, {
+      securityStamp: user.securityStamp,
+    });
     const link = `${this.#deps.issuer}/reset-password?token=${encodeURIComponent(token)}`;
     await this.#deps.notifications.publish(
       'UserForgotPasswordRequested',

@@ -54,7 +54,7 @@ export class SignInManager {
     }
     const attempt = await manager.attemptAccess(
       user,
-      (trx) => manager.checkPassword(user, password, trx),
+      ({ passwordHash }) => manager.verifyPassword(passwordHash, password),
       actor,
     );
     if (attempt === 'locked') return { ok: false, reason: 'locked', user };

@@ -30,6 +30,9 @@ export interface UserManagerDeps {
   lockout: LockoutSettings;
 }
 
+/** Uses up an emailed link inside the transaction of the change it allows; false when it is gone. */
+export type TokenRedemption = (trx: Knex.Transaction) => Promise<boolean>;
+
 /** What one credential attempt came to; `locked` also covers an attempt on a locked account. */
 export type AccessAttempt = 'ok' | 'wrong' | 'locked';
 
@@ -155,10 +158,12 @@ export class UserManager {
     if (!(await this.users.delete(id))) throw new AppError('not_found', 'No such user.');
   }
 
-  async checkPassword(user: User, password: string, trx?: Knex.Transaction): Promise<boolean> {
-    const hash = trx
-      ? await this.users.withTransaction(trx).findPasswordHash(user.id)
-      : await this.users.passwordHashOf(user);
+  async checkPassword(user: User, password: string): Promise<boolean> {
+    return this.verifyPassword(await this.users.findPasswordHash(user.id), password);
+  }
+
+  /** One argon2 verification, against the dummy hash when there is none (same time either way). */
+  verifyPassword(hash: string | null, password: string): Promise<boolean> {
     if (!hash) return this.deps.hasher.verifyAgainstDummy(password);
     return this.deps.hasher.verify(hash, password);
   }
@@ -168,7 +173,10 @@ export class UserManager {
     return this.deps.hasher.verifyAgainstDummy(password);
   }
 
-  /** The signed-in user's own change: the current password is required; other sessions end. */
+  /**
+   * The signed-in user's own change: the current password is required (re-entering it is the
+   * recent authentication this change needs); other sessions end.
+   */
   async changePassword(
     userId: string,
     current: string,
@@ -176,7 +184,16 @@ export class UserManager {
     context: { actor?: Actor; keepSessionId?: string | undefined } = {},
   ): Promise<User> {
     const user = await this.requireUser(userId);
-    if (!(await this.checkPassword(user, current))) {
+    // The new password's rules first, so that the answer about them never depends on whether the
+    // current password was right; the current password is then one access attempt like a sign-in's
+    // (counted, locking), and a locked account answers exactly as a wrong password does.
+    await this.assertPasswordAllowed(next);
+    const attempt = await this.attemptAccess(
+      user,
+      ({ passwordHash }) => this.verifyPassword(passwordHash, current),
+      context.actor,
+    );
+    if (attempt !== 'ok') {
       throw new AppError('invalid_input', 'The current password is incorrect.', {
         fields: { currentPassword: 'incorrect' },
       });
@@ -194,10 +211,24 @@ export class UserManager {
    * Sets a password without the old one (reset link, admin, invitation): unlocks the account,
    * clears the failure count and ends every session.
    */
-  async resetPassword(userId: string, next: string, actor?: Actor): Promise<User> {
-    const user = await this.requireUser(userId);
-    const updated = await this.storePassword(user, next, undefined);
-    await this.users.setLockoutEnd(userId, null);
+  async resetPassword(
+    userId: string,
+    next: string,
+    actor?: Actor,
+    options: { redeem?: TokenRedemption } = {},
+  ): Promise<User> {
+    await this.requireUser(userId);
+    await this.assertPasswordAllowed(next);
+    const hash = await this.deps.hasher.hash(next);
+    // The link (when there is one), the password and the unlock: all or nothing.
+    const updated = await this.users.transaction(async (store, trx) => {
+      if (options.redeem && !(await options.redeem(trx))) throw new AppError('token_invalid');
+      const changed = await store.update(userId, { passwordHash: hash }, { bumpStamp: true });
+      await store.setLockoutEnd(userId, null);
+      return changed;
+    });
+    if (!updated) throw new AppError('not_found', 'No such user.');
+    await this.deps.sessions.endAllFor(userId, { actor });
     await this.notifications.publish('UserPasswordReset', { affectedUserId: userId, actor }, {});
     return updated;
   }
@@ -208,16 +239,21 @@ export class UserManager {
    */
   async acceptInvitation(
     userId: string,
-    options: { password?: string | undefined; actor?: Actor },
+    options: { password?: string | undefined; actor?: Actor; redeem?: TokenRedemption },
   ): Promise<User> {
     const user = await this.requireUser(userId);
     if (user.status !== 'invited') throw new AppError('token_invalid');
-    if (options.password !== undefined) await this.storePassword(user, options.password, undefined);
-    const updated = await this.users.update(
-      userId,
-      { status: 'active', emailVerified: true },
-      { bumpStamp: true },
-    );
+    if (options.password !== undefined) await this.assertPasswordAllowed(options.password);
+    const hash = options.password === undefined ? undefined : await this.deps.hasher.hash(options.password);
+    // The link, the password and the approval: all or nothing.
+    const updated = await this.users.transaction(async (store, trx) => {
+      if (options.redeem && !(await options.redeem(trx))) throw new AppError('token_invalid');
+      return store.update(
+        userId,
+        { status: 'active', emailVerified: true, ...(hash ? { passwordHash: hash } : {}) },
+        { bumpStamp: true },
+      );
+    });
     if (!updated) throw new AppError('not_found', 'No such user.');
     await this.notifications.publish(
       'UserInviteAccepted',
@@ -241,13 +277,17 @@ export class UserManager {
    */
   async attemptAccess(
     user: User,
-    verify: (trx: Knex.Transaction, locked: boolean) => Promise<boolean>,
+    verify: (attempt: {
+      trx: Knex.Transaction;
+      locked: boolean;
+      passwordHash: string | null;
+    }) => Promise<boolean>,
     actor?: Actor,
   ): Promise<AccessAttempt> {
     const { maxFailedAccessAttempts, durationSeconds } = this.deps.lockout;
     const outcome = await this.users.withAttemptLock(user.id, async (state, store, trx) => {
       const locked = isLockedOut(state);
-      const valid = await verify(trx, locked);
+      const valid = await verify({ trx, locked, passwordHash: state.passwordHash });
       if (locked) return 'locked' as const;
       if (valid) return 'ok' as const;
       const { lockedNow } = await store.registerFailedAttempt(

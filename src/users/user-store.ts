@@ -50,6 +50,8 @@ export interface UserSearch {
 export interface AttemptState {
   failedCount: number;
   lockoutEnd: Date | null;
+  /** Read under the same lock, so a password attempt costs no further query. */
+  passwordHash: string | null;
 }
 
 export interface UserStore {
@@ -94,6 +96,8 @@ export interface UserStore {
   resetFailedAttempts(id: string): Promise<boolean>;
   setLockoutEnd(id: string, end: Date | null): Promise<void>;
   withTransaction(trx: Knex.Transaction): UserStore;
+  /** Runs `work` in one transaction, with this store bound to it. */
+  transaction<T>(work: (store: UserStore, trx: Knex.Transaction) => Promise<T>): Promise<T>;
 }
 
 export function createUserStore(db: Database | Knex.Transaction): UserStore {
@@ -215,9 +219,13 @@ export function createUserStore(db: Database | Knex.Transaction): UserStore {
         const row = await trx<UserRow>('users')
           .where({ id })
           .forUpdate()
-          .first('failed_count', 'lockout_end');
+          .first('failed_count', 'lockout_end', 'password_hash');
         if (!row) return undefined;
-        const state = { failedCount: row.failed_count, lockoutEnd: row.lockout_end };
+        const state = {
+          failedCount: row.failed_count,
+          lockoutEnd: row.lockout_end,
+          passwordHash: row.password_hash,
+        };
         return work(state, createUserStore(trx), trx);
       };
       // The holder needs no other connection (the attempt's reads and writes use `trx`), so the
@@ -235,6 +243,9 @@ export function createUserStore(db: Database | Knex.Transaction): UserStore {
     },
     withTransaction(trx) {
       return createUserStore(trx);
+    },
+    transaction(work) {
+      return db.transaction((trx) => work(createUserStore(trx), trx));
     },
   };
 }

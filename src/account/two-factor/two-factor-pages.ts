@@ -3,26 +3,30 @@ import { z } from 'zod';
 import type { Gatehouse } from '../../container.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { actorOf } from '../../http/actor.ts';
-import { findSignedIn, type SignedIn } from '../../http/current-session.ts';
+import { findSignedIn, requireRecentSignIn, type SignedIn } from '../../http/current-session.ts';
 import { parseBody } from '../../http/validation.ts';
 import { renderSignedOut } from '../account-page.ts';
 import { renderPage } from '../page.ts';
 
 export type TwoFactorPageDeps = Pick<
   Gatehouse,
-  'views' | 'sessions' | 'userManager' | 'twoFactor' | 'external'
+  'views' | 'sessions' | 'userManager' | 'twoFactor' | 'external' | 'settings'
 >;
 
 type Handler = (ctx: Context, signedIn: SignedIn) => Promise<void>;
 
+/** Turning a method on or new recovery codes: a recent sign-in, since no factor is re-entered. */
+const PRIVILEGED = { privileged: true };
+
 /** Runs `handler` for a signed-in user; a refusal from the service re-renders the overview with it. */
-function signedInPage(deps: TwoFactorPageDeps, handler: Handler) {
+function signedInPage(deps: TwoFactorPageDeps, handler: Handler, options: { privileged?: boolean } = {}) {
   return async (ctx: Context): Promise<void> => {
     const signedIn = await findSignedIn(ctx, deps);
     if (!signedIn) return renderSignedOut(ctx, deps);
     if (!deps.twoFactor.supported)
       throw new AppError('not_found', 'Two-factor authentication is turned off on this server.');
     try {
+      if (options.privileged) requireRecentSignIn(signedIn, deps.settings.privilegedSessionMaxAgeSeconds);
       await handler(ctx, signedIn);
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;
@@ -61,54 +65,74 @@ export const showTwoFactor = (deps: TwoFactorPageDeps) =>
 
 /** GET /account/two-factor/authenticator — the QR code and key of a new (pending) authenticator. */
 export const showAuthenticatorSetup = (deps: TwoFactorPageDeps) =>
-  signedInPage(deps, async (ctx, { user }) => {
-    renderPage(ctx, deps, 'two-factor/authenticator.njk', {
-      enrolment: await deps.twoFactor.beginTotp(user),
-    });
-  });
+  signedInPage(
+    deps,
+    async (ctx, { user }) => {
+      renderPage(ctx, deps, 'two-factor/authenticator.njk', {
+        enrolment: await deps.twoFactor.beginTotp(user),
+      });
+    },
+    PRIVILEGED,
+  );
 
 const codeForm = z.object({ code: z.string().trim().min(1, 'Enter the code.').max(64) });
 
 /** POST /account/two-factor/authenticator — confirms it with a code; recovery codes shown once. */
 export const confirmAuthenticator = (deps: TwoFactorPageDeps) =>
-  signedInPage(deps, async (ctx, { user }) => {
-    const { code } = parseBody(ctx, codeForm);
-    try {
-      const { recoveryCodes } = await deps.twoFactor.confirmTotp(user, code, actorOf(ctx, user.id));
-      renderPage(ctx, deps, 'two-factor/enabled.njk', { recoveryCodes });
-    } catch (error) {
-      if (!(error instanceof AppError) || error.code !== 'invalid_input') throw error;
-      const enrolment = await deps.twoFactor.beginTotp(user);
-      renderPage(ctx, deps, 'two-factor/authenticator.njk', { enrolment, error: error.message }, 400);
-    }
-  });
+  signedInPage(
+    deps,
+    async (ctx, { user }) => {
+      const { code } = parseBody(ctx, codeForm);
+      try {
+        const { recoveryCodes } = await deps.twoFactor.confirmTotp(user, code, actorOf(ctx, user.id));
+        renderPage(ctx, deps, 'two-factor/enabled.njk', { recoveryCodes });
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code !== 'invalid_input') throw error;
+        const enrolment = await deps.twoFactor.beginTotp(user);
+        renderPage(ctx, deps, 'two-factor/authenticator.njk', { enrolment, error: error.message }, 400);
+      }
+    },
+    PRIVILEGED,
+  );
 
 /** POST /account/two-factor/email — sends a code to confirm that email codes reach the user. */
 export const startEmailCodes = (deps: TwoFactorPageDeps) =>
-  signedInPage(deps, async (ctx, { user }) => {
-    await deps.twoFactor.beginEmail(user, actorOf(ctx, user.id));
-    renderPage(ctx, deps, 'two-factor/email.njk', { email: user.email });
-  });
+  signedInPage(
+    deps,
+    async (ctx, { user }) => {
+      await deps.twoFactor.beginEmail(user, actorOf(ctx, user.id));
+      renderPage(ctx, deps, 'two-factor/email.njk', { email: user.email });
+    },
+    PRIVILEGED,
+  );
 
 /** POST /account/two-factor/email/confirm */
 export const confirmEmailCodes = (deps: TwoFactorPageDeps) =>
-  signedInPage(deps, async (ctx, { user }) => {
-    const { code } = parseBody(ctx, codeForm);
-    try {
-      const { recoveryCodes } = await deps.twoFactor.confirmEmail(user, code, actorOf(ctx, user.id));
-      renderPage(ctx, deps, 'two-factor/enabled.njk', { recoveryCodes });
-    } catch (error) {
-      if (!(error instanceof AppError) || error.code !== 'invalid_input') throw error;
-      renderPage(ctx, deps, 'two-factor/email.njk', { email: user.email, error: error.message }, 400);
-    }
-  });
+  signedInPage(
+    deps,
+    async (ctx, { user }) => {
+      const { code } = parseBody(ctx, codeForm);
+      try {
+        const { recoveryCodes } = await deps.twoFactor.confirmEmail(user, code, actorOf(ctx, user.id));
+        renderPage(ctx, deps, 'two-factor/enabled.njk', { recoveryCodes });
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code !== 'invalid_input') throw error;
+        renderPage(ctx, deps, 'two-factor/email.njk', { email: user.email, error: error.message }, 400);
+      }
+    },
+    PRIVILEGED,
+  );
 
 /** POST /account/two-factor/recovery-codes — a new set; the old one stops working. */
 export const regenerateRecoveryCodes = (deps: TwoFactorPageDeps) =>
-  signedInPage(deps, async (ctx, { user }) => {
-    const recoveryCodes = await deps.twoFactor.regenerateRecoveryCodes(user, actorOf(ctx, user.id));
-    renderPage(ctx, deps, 'two-factor/enabled.njk', { recoveryCodes, regenerated: true });
-  });
+  signedInPage(
+    deps,
+    async (ctx, { user }) => {
+      const recoveryCodes = await deps.twoFactor.regenerateRecoveryCodes(user, actorOf(ctx, user.id));
+      renderPage(ctx, deps, 'two-factor/enabled.njk', { recoveryCodes, regenerated: true });
+    },
+    PRIVILEGED,
+  );
 
 const disableForm = z.object({
   password: z.string().max(1024).default(''),

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { actorOf } from '../../http/actor.ts';
-import { requireSignedIn } from '../../http/current-session.ts';
+import { requireRecentSignIn, requireSignedIn } from '../../http/current-session.ts';
 import { parseBody } from '../../http/validation.ts';
 import type { AuthApiDeps } from './auth-api-deps.ts';
 
@@ -18,7 +18,9 @@ export const unlinkLoginBody = z.object({
  */
 export function unlinkLogin(deps: AuthApiDeps) {
   return async (ctx: Context): Promise<void> => {
-    const { user } = await requireSignedIn(ctx, deps);
+    const signedIn = await requireSignedIn(ctx, deps);
+    requireRecentSignIn(signedIn, deps.settings.privilegedSessionMaxAgeSeconds);
+    const { user } = signedIn;
     const input = parseBody(ctx, unlinkLoginBody);
     const service = deps.external.service;
     await service.unlink(user, input.loginProvider, input.providerKey, actorOf(ctx, user.id));

@@ -110,6 +110,9 @@ export class TwoFactorService {
   /** Email codes need a code sent to the address first, so the address is known to work. */
   async beginEmail(user: User, actor?: Actor): Promise<void> {
     this.#assertSupported();
+    // Starting again would reset the confirmed method to pending, i.e. turn it off: refused.
+    const existing = (await this.#deps.store.list(user.id)).find((r) => r.provider === 'email');
+    if (existing?.confirmed) throw new AppError('conflict', 'Codes by email are already turned on.');
     await this.#deps.store.savePending(user.id, 'email', null);
     await this.sendEmailCode(user, actor);
   }
@@ -154,7 +157,8 @@ export class TwoFactorService {
     const enabled = await this.enabledProviders(user);
     const attempt = await this.#deps.userManager.attemptAccess(
       user,
-      async (trx, locked) => !locked && enabled.includes(provider) && this.#check(user, provider, code, trx),
+      async ({ trx, locked }) =>
+        !locked && enabled.includes(provider) && this.#check(user, provider, code, trx),
       actor,
     );
     if (attempt !== 'ok') return { ok: false };
@@ -260,10 +264,13 @@ export class TwoFactorService {
     return codes;
   }
 
+  /** Methods, recovery codes and outstanding email codes go together, or not at all. */
   async #removeAll(userId: string): Promise<void> {
-    await this.#deps.store.remove(userId);
-    await this.#deps.store.removeRecoveryCodes(userId);
-    await this.#deps.tokens.revokeAll('two_factor_email', userId);
+    await this.#deps.store.transaction(async (store, trx) => {
+      await store.remove(userId);
+      await store.removeRecoveryCodes(userId);
+      await this.#deps.tokens.withTransaction(trx).revokeAll('two_factor_email', userId);
+    });
   }
 
   #assertSupported(): void {

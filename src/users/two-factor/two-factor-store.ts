@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { Database } from '../../db/database.ts';
 
@@ -31,6 +32,11 @@ export class TwoFactorStore {
   /** The same store inside a transaction (a sign-in attempt holding the user's row lock). */
   withTransaction(trx: Database): TwoFactorStore {
     return new TwoFactorStore(trx, this.#box);
+  }
+
+  /** Runs `work` in one transaction, with this store bound to it. */
+  transaction<T>(work: (store: TwoFactorStore, trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.#db.transaction((trx) => work(new TwoFactorStore(trx, this.#box), trx));
   }
 
   async list(userId: string): Promise<TwoFactorRecord[]> {
