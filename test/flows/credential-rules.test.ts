@@ -132,7 +132,7 @@ describe('recent authentication for credential changes', () => {
     await new Promise((r) => setTimeout(r, 2100));
     const setup = await browser.visit(`${gh.issuer}/account/two-factor/authenticator`);
     expect(setup.status).toBe(403);
-    expect(setup.body).toContain('sign in again');
+    expect(setup.body).toContain('sign in again before changing how you sign in');
     const unlink = await api.post('/api/auth/unlink-login', { loginProvider: 'corp', providerKey: 'x' });
     expect(unlink.status).toBe(403);
     expect(unlink.json).toMatchObject({ error: 'reauthentication_required' });
