@@ -11,7 +11,7 @@ module.exports = {
     {
       name: 'domain-imports-edge',
       comment:
-        'users/, external-logins/, oidc/ and notifications/ must not import http/, api/, interactions/, account/ or admin/',
+        'users/, external-logins/, oidc/, notifications/ and sign-in/ must not import http/, api/, interactions/, account/ or admin/',
       severity: 'error',
       from: { path: DOMAIN },
       to: { path: EDGES },

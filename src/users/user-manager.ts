@@ -198,7 +198,7 @@ export class UserManager {
         fields: { currentPassword: 'incorrect' },
       });
     }
-    const updated = await this.storePassword(user, next, context.keepSessionId);
+    const updated = await this.storePassword(user, next, context.keepSessionId, context.actor);
     await this.notifications.publish(
       'UserPasswordChanged',
       { affectedUserId: userId, actor: context.actor },
@@ -338,12 +338,13 @@ export class UserManager {
     user: User,
     password: string,
     keepSessionId: string | undefined,
+    actor?: Actor,
   ): Promise<User> {
     await this.assertPasswordAllowed(password);
     const hash = await this.deps.hasher.hash(password);
     const updated = await this.users.update(user.id, { passwordHash: hash }, { bumpStamp: true });
     if (!updated) throw new AppError('not_found', 'No such user.');
-    await this.deps.sessions.endAllFor(user.id, { exceptSessionId: keepSessionId });
+    await this.deps.sessions.endAllFor(user.id, { exceptSessionId: keepSessionId, actor });
     return updated;
   }
 

@@ -11,12 +11,22 @@ export interface OutboxMessage {
   createdAt: Date;
 }
 
-/** Reads the messages kept when SMTP_URL is not set (createOutboxSender writes them). */
+/** The messages kept when SMTP_URL is not set: createOutboxSender adds them, admins read them. */
 export class OutboxStore {
   readonly #db: Database;
 
   constructor(db: Database) {
     this.#db = db;
+  }
+
+  async add(message: { emailType: string; to: string; subject: string; text: string; html: string }) {
+    await this.#db('outbox').insert({
+      email_type: message.emailType,
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+    });
   }
 
   async list(page: { offset: number; limit: number }): Promise<{ messages: OutboxMessage[]; total: number }> {
