@@ -52,6 +52,7 @@ export function submitLogin(deps: InteractionDeps) {
     const refusal = await continueSignIn(ctx, deps, details, {
       user: result.user,
       factors: [{ method: 'pwd' }],
+      attempt: { reserved: true, current: true },
       // Without "keep me signed in" the session cookie ends with the browser, as in Keycloak.
       remember: input.remember === 'on',
     });

@@ -24,22 +24,23 @@ export class SignInPipeline {
   }
 
   async complete(user: User, factors: CompletedFactor[], context: SignInContext): Promise<SignInOutcome> {
-    const fresh = await this.#deps.userManager.findById(user.id);
+    const fresh = context.attempt?.current ? user : await this.#deps.userManager.findById(user.id);
     if (!fresh) return this.#refuse(user.id, context, 'unknown_user', 'The account does not exist.');
     const attempt: SignInAttempt = { user: fresh, factors, context };
     for (const step of this.steps) {
       const stop = await step.run(attempt, this.#deps);
-      if (stop?.status === 'refused')
-        return this.#refuse(attempt.user.id, context, stop.reason, stop.message);
-      if (stop) return stop;
+      if (!stop) continue;
+      // The sign-in goes no further now: the right answer that got it here no longer counts.
+      if (context.attempt?.reserved) await this.#deps.userManager.releaseAttempt(attempt.user);
+      if (stop.status === 'refused') return this.#refuse(attempt.user.id, context, stop.reason, stop.message);
+      return stop;
     }
     return this.#finish(attempt);
   }
 
   async #finish({ user, factors, context }: SignInAttempt): Promise<SignInOutcome> {
     const level = authenticationLevel(factors);
-    await this.#deps.userManager.resetAccessFailedCount(user, context.actor);
-    await this.#deps.userManager.recordSignIn(user);
+    await this.#deps.userManager.completeSignIn(user, context.actor);
     await this.#deps.notifications.publish(
       'UserLoginSuccess',
       { affectedUserId: user.id, actor: context.actor },

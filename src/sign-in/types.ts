@@ -25,6 +25,12 @@ export interface SignInContext {
   /** What the upstream said, on the first pass of an upstream sign-in (for `ExternalLogin`). */
   upstream?: { provider: ExternalProvider; identity: UpstreamIdentity } | undefined;
   invitation?: InvitationClaim | undefined;
+  /**
+   * The last factor was an access attempt that is still counted (`UserManager.attemptAccess`):
+   * the pipeline resets the count when the sign-in completes and releases the attempt when it
+   * stops at another step. `current`: `user` is as that attempt read it, not to be read again.
+   */
+  attempt?: { reserved: true; current: boolean } | undefined;
 }
 
 export type SignInOutcome =

@@ -28,7 +28,7 @@ export class SignInManager {
     if (result.ok) return result;
     await this.#notifications.publish(
       'UserLoginFailed',
-      { affectedUserId: result.user?.id, actor },
+      { affectedUserId: result.userId, actor },
       { reason: result.reason, email },
     );
     const wait = this.#userManager.lockoutSettings.minimumFailedLoginMs - (performance.now() - started);
@@ -40,26 +40,27 @@ export class SignInManager {
     email: string,
     password: string,
     actor: Actor | undefined,
-  ): Promise<{ ok: true; user: User } | { ok: false; reason: LoginFailureReason; user?: User }> {
+  ): Promise<{ ok: true; user: User } | { ok: false; reason: LoginFailureReason; userId?: string }> {
     const manager = this.#userManager;
-    const user = await manager.findByEmail(email);
-    if (!user) {
-      await manager.checkPasswordOfUnknownUser(password);
-      return { ok: false, reason: 'unknown_user' };
-    }
-    if (user.status === 'disabled') {
-      // Verified all the same, so that every path costs one argon2 verification.
-      await manager.checkPassword(user, password);
-      return { ok: false, reason: 'disabled', user };
-    }
+    // Every path verifies one password (the dummy hash when there is none), so all cost the same.
     const attempt = await manager.attemptAccess(
-      user,
-      ({ passwordHash }) => manager.verifyPassword(passwordHash, password),
+      { email },
+      (hash) => manager.verifyPassword(hash, password),
       actor,
     );
-    if (attempt === 'locked') return { ok: false, reason: 'locked', user };
-    if (attempt === 'wrong') return { ok: false, reason: 'wrong_password', user };
-    if (user.status !== 'active') return { ok: false, reason: 'not_approved', user };
-    return { ok: true, user };
+    switch (attempt.outcome) {
+      case 'unknown':
+        return { ok: false, reason: 'unknown_user' };
+      case 'disabled':
+      case 'locked':
+        return { ok: false, reason: attempt.outcome, userId: attempt.userId };
+      case 'wrong':
+        return { ok: false, reason: 'wrong_password', userId: attempt.user.id };
+    }
+    if (attempt.user.status !== 'active') {
+      await manager.releaseAttempt(attempt.user);
+      return { ok: false, reason: 'not_approved', userId: attempt.user.id };
+    }
+    return { ok: true, user: attempt.user };
   }
 }

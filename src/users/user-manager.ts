@@ -33,8 +33,14 @@ export interface UserManagerDeps {
 /** Uses up an emailed link inside the transaction of the change it allows; false when it is gone. */
 export type TokenRedemption = (trx: Knex.Transaction) => Promise<boolean>;
 
-/** What one credential attempt came to; `locked` also covers an attempt on a locked account. */
-export type AccessAttempt = 'ok' | 'wrong' | 'locked';
+/**
+ * What one credential attempt came to, and the user as the attempt found them (for `ok` and
+ * `wrong`). `locked`: no attempt is allowed now; `unknown`: no such user.
+ */
+export type AttemptResult =
+  | { outcome: 'ok' | 'wrong'; user: User }
+  | { outcome: 'locked' | 'disabled'; userId: string; user?: undefined }
+  | { outcome: 'unknown'; user?: undefined };
 
 export interface PasswordValidationResult {
   ok: boolean;
@@ -189,15 +195,17 @@ export class UserManager {
     // (counted, locking), and a locked account answers exactly as a wrong password does.
     await this.assertPasswordAllowed(next);
     const attempt = await this.attemptAccess(
-      user,
-      ({ passwordHash }) => this.verifyPassword(passwordHash, current),
+      { id: user.id },
+      (hash) => this.verifyPassword(hash, current),
       context.actor,
     );
-    if (attempt !== 'ok') {
+    if (attempt.outcome !== 'ok') {
       throw new AppError('invalid_input', 'The current password is incorrect.', {
         fields: { currentPassword: 'incorrect' },
       });
     }
+    // Re-entering the password is an authentication that succeeded; it does not count.
+    await this.releaseAttempt(user);
     const updated = await this.storePassword(user, next, context.keepSessionId, context.actor);
     await this.notifications.publish(
       'UserPasswordChanged',
@@ -268,53 +276,55 @@ export class UserManager {
   }
 
   /**
-   * One attempt at a credential (a password or a second-factor code), decided under the user's
-   * row lock: attempts on one account run one after another against the current count, so
-   * parallel guesses cannot all be evaluated before the lockout. `verify` runs even on a locked
-   * account, so that a locked account answers as slowly as any other. A wrong answer counts and
-   * may lock; a right one changes nothing: the count is reset only when the whole sign-in is
-   * complete (`resetAccessFailedCount`, called by the sign-in pipeline).
+   * One attempt at a credential (a password or a second-factor code), reserved in one statement
+   * before it is checked (`UserStore.reserveAttempt`): parallel guesses cannot get past the limit.
+   * A wrong answer stays counted and may lock; a right one stays reserved until the sign-in
+   * completes (`completeSignIn` resets the count) or goes on to another step (`releaseAttempt`).
+   * The password or code is checked on every path, so a locked account answers as slowly.
    */
   async attemptAccess(
-    user: User,
-    verify: (attempt: {
-      trx: Knex.Transaction;
-      locked: boolean;
-      passwordHash: string | null;
-    }) => Promise<boolean>,
+    target: { id: string } | { email: string },
+    verify: (passwordHash: string | null, reserved: boolean) => Promise<boolean>,
     actor?: Actor,
-  ): Promise<AccessAttempt> {
+  ): Promise<AttemptResult> {
     const { maxFailedAccessAttempts, durationSeconds } = this.deps.lockout;
-    const outcome = await this.users.withAttemptLock(user.id, async (state, store, trx) => {
-      const locked = isLockedOut(state);
-      const valid = await verify({ trx, locked, passwordHash: state.passwordHash });
-      if (locked) return 'locked' as const;
-      if (valid) return 'ok' as const;
-      const { lockedNow } = await store.registerFailedAttempt(
-        user.id,
-        maxFailedAccessAttempts,
-        durationSeconds,
-      );
-      return lockedNow ? ('locked-now' as const) : ('wrong' as const);
-    });
-    if (outcome === 'locked-now') {
-      await this.notifications.publish('UserLocked', { affectedUserId: user.id, actor }, {});
-      return 'wrong';
+    const reserved = await this.users.reserveAttempt(target, maxFailedAccessAttempts);
+    if (reserved === undefined || 'refused' in reserved) {
+      await verify(null, false);
+      return reserved ? { outcome: reserved.refused, userId: reserved.userId } : { outcome: 'unknown' };
     }
-    return outcome ?? 'locked';
+    const { user, passwordHash } = reserved;
+    if (await verify(passwordHash, true)) return { outcome: 'ok', user };
+    const { lockedNow } = await this.users.failAttempt(user.id, maxFailedAccessAttempts, durationSeconds);
+    if (lockedNow) await this.notifications.publish('UserLocked', { affectedUserId: user.id, actor }, {});
+    return { outcome: 'wrong', user };
   }
 
-  /** Counts one failed attempt without a credential to check (e.g. a refused current password). */
+  /** A right answer whose sign-in goes on (a second factor is due): it no longer counts. */
+  async releaseAttempt(user: User): Promise<void> {
+    await this.users.releaseAttempt(user.id);
+  }
+
+  /** Counts one failed attempt without a credential to check. */
   async accessFailed(user: User, actor?: Actor): Promise<void> {
-    await this.attemptAccess(user, async () => false, actor);
+    await this.attemptAccess({ id: user.id }, async () => false, actor);
   }
 
-  /** The whole sign-in succeeded: the failure count starts again (and a lapsed lockout is lifted). */
-  async resetAccessFailedCount(user: User, actor?: Actor): Promise<void> {
+  /**
+   * The whole sign-in succeeded (every factor given): in one statement the failure count starts
+   * again, a lapsed lockout is lifted and the sign-in time is noted; both are announced.
+   */
+  async completeSignIn(user: User, actor?: Actor): Promise<void> {
+    await this.users.completeSignIn(user.id);
     if (user.lockoutEnd !== null) {
-      await this.unlockUser(user.id, actor);
-      return;
+      await this.notifications.publish('UserUnlocked', { affectedUserId: user.id, actor }, {});
+    } else if (user.failedCount > 0) {
+      await this.notifications.publish('UserResetAccessFailedCount', { affectedUserId: user.id, actor }, {});
     }
+  }
+
+  /** Clears the failure count (an administrator's reset). */
+  async resetAccessFailedCount(user: User, actor?: Actor): Promise<void> {
     if (await this.users.resetFailedAttempts(user.id)) {
       await this.notifications.publish('UserResetAccessFailedCount', { affectedUserId: user.id, actor }, {});
     }

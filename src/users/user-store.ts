@@ -83,15 +83,26 @@ export interface UserStore {
     lockoutSeconds: number,
   ): Promise<{ lockedNow: boolean }>;
   /**
-   * Runs one sign-in attempt (password or second factor) holding the user's row lock, so attempts
-   * on the same account are decided one after another against the row as it is now: parallel
-   * attempts cannot all pass a limit that each of them read before the others counted.
-   * `work` gets the current lockout state and a store bound to the same transaction.
+   * Reserves one credential attempt (a password or a second-factor code) in one statement: the
+   * attempt is counted as a failure before it is checked, and only while the account is not locked
+   * and below `maxAttempts`, so parallel attempts cannot all pass a limit that each read before
+   * the others counted. Returns the user as the reservation found it (without its own count),
+   * `locked` when no attempt is allowed now, `disabled`, or undefined for no such user.
    */
-  withAttemptLock<T>(
-    id: string,
-    work: (state: AttemptState, store: UserStore, trx: Knex.Transaction) => Promise<T>,
-  ): Promise<T | undefined>;
+  reserveAttempt(
+    by: { id: string } | { email: string },
+    maxAttempts: number,
+  ): Promise<
+    | { user: User; passwordHash: string | null }
+    | { refused: 'locked' | 'disabled'; userId: string }
+    | undefined
+  >;
+  /** The reserved attempt failed: locks the account if the count has reached the limit. */
+  failAttempt(id: string, maxAttempts: number, lockoutSeconds: number): Promise<{ lockedNow: boolean }>;
+  /** The reserved attempt was right but the sign-in goes on: it no longer counts. */
+  releaseAttempt(id: string): Promise<void>;
+  /** The whole sign-in succeeded: the count starts again, a lapsed lockout goes, the time is noted. */
+  completeSignIn(id: string): Promise<void>;
   /** Clears the failure count; true when there was one to clear. */
   resetFailedAttempts(id: string): Promise<boolean>;
   setLockoutEnd(id: string, end: Date | null): Promise<void>;
@@ -213,24 +224,52 @@ export function createUserStore(db: Database | Knex.Transaction): UserStore {
       const row = (result as { rows: Array<{ locked_now: boolean }> }).rows[0];
       return { lockedNow: row?.locked_now ?? false };
     },
-    async withAttemptLock(id, work) {
-      if (!isUuid(id)) return undefined;
-      const run = async (trx: Knex.Transaction) => {
-        const row = await trx<UserRow>('users')
-          .where({ id })
-          .forUpdate()
-          .first('failed_count', 'lockout_end', 'password_hash');
-        if (!row) return undefined;
-        const state = {
-          failedCount: row.failed_count,
-          lockoutEnd: row.lockout_end,
-          passwordHash: row.password_hash,
-        };
-        return work(state, createUserStore(trx), trx);
+    async reserveAttempt(by, maxAttempts) {
+      if ('id' in by && !isUuid(by.id)) return undefined;
+      const [where, value] = 'id' in by ? ['id = :value', by.id] : ['lower(email) = lower(:value)', by.email];
+      const result = await db.raw(
+        `WITH target AS (SELECT id, status FROM users WHERE ${where}),
+         reserved AS (
+           UPDATE users SET failed_count = users.failed_count + 1
+           FROM target
+           WHERE users.id = target.id AND target.status <> 'disabled'
+             AND (users.lockout_end IS NULL OR users.lockout_end <= now())
+             AND users.failed_count < :max
+           RETURNING users.*)
+         SELECT target.id AS target_id, target.status AS target_status, reserved.*
+         FROM target LEFT JOIN reserved ON true`,
+        { value, max: maxAttempts },
+      );
+      type Row = UserRow & { target_id: string; target_status: string; id: string | null };
+      const row = (result as { rows: Row[] }).rows[0];
+      if (!row) return undefined;
+      if (row.target_status === 'disabled') return { refused: 'disabled', userId: row.target_id };
+      if (row.id === null) return { refused: 'locked', userId: row.target_id };
+      // The user as it was before this attempt's own count.
+      return {
+        user: toUser({ ...row, failed_count: row.failed_count - 1 }),
+        passwordHash: row.password_hash,
       };
-      // The holder needs no other connection (the attempt's reads and writes use `trx`), so the
-      // attempts queued behind it only wait for one verification each.
-      return db.transaction(run);
+    },
+    async failAttempt(id, maxAttempts, lockoutSeconds) {
+      const result = await db.raw(
+        `UPDATE users SET
+           lockout_end = CASE WHEN failed_count >= :max THEN now() + make_interval(secs => :secs) ELSE lockout_end END,
+           failed_count = CASE WHEN failed_count >= :max THEN 0 ELSE failed_count END
+         WHERE id = :id
+         RETURNING (failed_count = 0 AND lockout_end > now()) AS locked_now`,
+        { id, max: maxAttempts, secs: lockoutSeconds },
+      );
+      const row = (result as { rows: Array<{ locked_now: boolean }> }).rows[0];
+      return { lockedNow: row?.locked_now ?? false };
+    },
+    async releaseAttempt(id) {
+      await users()
+        .where({ id })
+        .update({ failed_count: db.raw('greatest(failed_count - 1, 0)') });
+    },
+    async completeSignIn(id) {
+      await users().where({ id }).update({ failed_count: 0, lockout_end: null, last_login_at: db.fn.now() });
     },
     async resetFailedAttempts(id) {
       const changed = await users().where({ id }).where('failed_count', '>', 0).update({ failed_count: 0 });

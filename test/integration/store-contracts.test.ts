@@ -74,20 +74,31 @@ describe('store contracts', () => {
       expect(await users.resetFailedAttempts(user.id)).toBe(true);
     });
 
-    it('runs attempts on one account one after another under its row lock', async () => {
+    it('reserves attempts in one statement: parallel attempts cannot pass the limit', async () => {
       const users = createUserStore(db);
       const user = await newUser();
-      const seen: number[] = [];
-      const attempt = () =>
-        users.withAttemptLock(user.id, async (state, store) => {
-          seen.push(state.failedCount);
-          await new Promise((r) => setTimeout(r, 50));
-          await store.registerFailedAttempt(user.id, 100, 60);
-        });
-      await Promise.all([attempt(), attempt(), attempt()]);
-      // Each attempt saw the failures of those before it, never a count read before they counted.
-      expect(seen).toEqual([0, 1, 2]);
-      expect(await users.withAttemptLock('not-a-uuid', async () => 1)).toBeUndefined();
+      const reserved = await Promise.all(
+        Array.from({ length: 10 }, () => users.reserveAttempt({ email: user.email.toUpperCase() }, 3)),
+      );
+      expect(reserved.filter((r) => r && 'user' in r)).toHaveLength(3);
+      expect(reserved.filter((r) => r && 'refused' in r && r.refused === 'locked')).toHaveLength(7);
+      // Each reservation reports the user without its own count.
+      const counts = reserved.flatMap((r) => (r && 'user' in r ? [r.user.failedCount] : [])).sort();
+      expect(counts).toEqual([0, 1, 2]);
+      expect((await users.failAttempt(user.id, 3, 60)).lockedNow).toBe(true);
+      expect(await users.reserveAttempt({ id: user.id }, 3)).toEqual({ refused: 'locked', userId: user.id });
+      await users.setLockoutEnd(user.id, null);
+      const right = await users.reserveAttempt({ id: user.id }, 3);
+      await users.releaseAttempt(user.id);
+      expect(right && 'user' in right && right.passwordHash).toBe('hash');
+      expect((await users.findById(user.id))?.failedCount).toBe(0);
+      await users.update(user.id, { status: 'disabled' });
+      expect(await users.reserveAttempt({ id: user.id }, 3)).toEqual({
+        refused: 'disabled',
+        userId: user.id,
+      });
+      expect(await users.reserveAttempt({ email: 'nobody@example.com' }, 3)).toBeUndefined();
+      expect(await users.reserveAttempt({ id: 'not-a-uuid' }, 3)).toBeUndefined();
     });
 
     it('rolls a transaction back as a whole', async () => {

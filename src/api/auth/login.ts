@@ -23,7 +23,10 @@ export function login(deps: AuthApiDeps) {
     const input = parseBody(ctx, loginBody);
     const result = await deps.signInManager.passwordSignIn(input.username, input.password, actorOf(ctx));
     if (!result.ok) throw new AppError('invalid_credentials');
-    const outcome = await deps.signIn.complete(result.user, [{ method: 'pwd' }], { actor: actorOf(ctx) });
+    const outcome = await deps.signIn.complete(result.user, [{ method: 'pwd' }], {
+      actor: actorOf(ctx),
+      attempt: { reserved: true, current: true },
+    });
     if (outcome.status === 'refused') throw new AppError('invalid_credentials');
     if (outcome.status === 'second_factor') {
       // The API cannot enrol a second factor: that happens on the sign-in page.

@@ -57,7 +57,10 @@ export function verifyTwoFactorCode(deps: AuthApiDeps) {
     twoFactorCookie(deps.settings.issuer.startsWith('https://')).clear(ctx);
     const second: CompletedFactor =
       outcome.provider === 'totp' ? { method: 'otp' } : { method: outcome.provider };
-    const signedIn = await deps.signIn.complete(user, [{ method: 'pwd' }, second], { actor: actorOf(ctx) });
+    const signedIn = await deps.signIn.complete(user, [{ method: 'pwd' }, second], {
+      actor: actorOf(ctx),
+      attempt: { reserved: true, current: false },
+    });
     if (signedIn.status !== 'complete')
       throw new AppError('unauthenticated', 'Sign in with your password first.');
     await startBrowserSession(ctx, deps.sessions, signedIn, remember);

@@ -15,6 +15,7 @@ export interface InteractionSignIn {
   remember: boolean;
   externalSessionId?: number | undefined;
   upstream?: SignInContext['upstream'];
+  attempt?: SignInContext['attempt'];
 }
 
 /**
@@ -32,6 +33,7 @@ export async function continueSignIn(
     actor: actorOf(ctx),
     twoFactorDemanded: wantsTwoFactor(details.params.acr_values),
     upstream: signIn.upstream,
+    attempt: signIn.attempt,
   });
   if (outcome.status === 'refused') return outcome;
   if (outcome.status === 'second_factor') {

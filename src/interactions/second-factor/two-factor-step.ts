@@ -72,7 +72,7 @@ export function submitSecondFactor(deps: InteractionDeps) {
       });
       return;
     }
-    await finishWithSecondFactor(ctx, deps, details, { ...pending, factors }, user);
+    await finishWithSecondFactor(ctx, deps, details, { ...pending, factors }, user, true);
   };
 }
 
@@ -147,8 +147,10 @@ async function finishWithSecondFactor(
   details: InteractionDetails,
   pending: PendingSecondFactor,
   user: User,
+  reserved = false,
 ): Promise<void> {
-  const refusal = await continueSignIn(ctx, deps, details, { ...pending, user });
+  const attempt = reserved ? { reserved: true as const, current: false } : undefined;
+  const refusal = await continueSignIn(ctx, deps, details, { ...pending, user, attempt });
   if (refusal) throw new AppError('interaction_expired', refusal.message);
 }
 

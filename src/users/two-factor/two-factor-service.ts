@@ -1,5 +1,4 @@
 import { randomInt } from 'node:crypto';
-import type { Knex } from 'knex';
 import QRCode from 'qrcode';
 import { AppError } from '../../errors/app-error.ts';
 import type { EmailService } from '../../notifications/email/email-service.ts';
@@ -153,15 +152,24 @@ export class TwoFactorService {
    * `UserManager.attemptAccess`): a wrong one counts towards lockout, and on a locked account no
    * code is checked or used up.
    */
-  async verify(user: User, provider: TwoFactorProvider, code: string, actor?: Actor): Promise<VerifyOutcome> {
+  async verify(
+    user: User,
+    provider: TwoFactorProvider,
+    code: string,
+    actor?: Actor,
+    options: { completesSignIn?: boolean } = {},
+  ): Promise<VerifyOutcome> {
     const enabled = await this.enabledProviders(user);
-    const attempt = await this.#deps.userManager.attemptAccess(
-      user,
-      async ({ trx, locked }) =>
-        !locked && enabled.includes(provider) && this.#check(user, provider, code, trx),
+    const manager = this.#deps.userManager;
+    const attempt = await manager.attemptAccess(
+      { id: user.id },
+      async (_hash, reserved) => reserved && enabled.includes(provider) && this.#check(user, provider, code),
       actor,
     );
-    if (attempt !== 'ok') return { ok: false };
+    if (attempt.outcome !== 'ok') return { ok: false };
+    // A right code outside a sign-in (turning two-factor off) is not a failure; a sign-in's stays
+    // reserved until the pipeline completes it.
+    if (options.completesSignIn === false) await manager.releaseAttempt(attempt.user);
     if (provider !== 'recovery') return { ok: true, provider };
     const remaining = await this.#deps.store.remainingRecoveryCodes(user.id);
     await this.#deps.notifications.publish(
@@ -200,7 +208,8 @@ export class TwoFactorService {
     if (this.isMandatoryFor(user))
       throw new AppError('forbidden', 'Two-factor authentication is required for your account.');
     const passwordOk = !user.hasPassword || (await this.#deps.userManager.checkPassword(user, password));
-    const codeOk = passwordOk && (await this.verify(user, provider, code, actor)).ok;
+    const codeOk =
+      passwordOk && (await this.verify(user, provider, code, actor, { completesSignIn: false })).ok;
     if (!passwordOk || !codeOk) throw new AppError('invalid_input', 'The password or the code is not right.');
     await this.#removeAll(user.id);
     await this.#deps.notifications.publish('UserTwoFactorDisabled', { affectedUserId: user.id, actor }, {});
@@ -216,16 +225,9 @@ export class TwoFactorService {
     return this.#deps.store.remainingRecoveryCodes(user.id);
   }
 
-  /** Inside the attempt's transaction, so that the lock holder needs no second connection. */
-  async #check(
-    user: User,
-    provider: TwoFactorProvider,
-    code: string,
-    trx: Knex.Transaction,
-  ): Promise<boolean> {
-    const store = this.#deps.store.withTransaction(trx);
-    if (provider === 'email')
-      return this.#redeemEmailCode(user, code, this.#deps.tokens.withTransaction(trx));
+  async #check(user: User, provider: TwoFactorProvider, code: string): Promise<boolean> {
+    const store = this.#deps.store;
+    if (provider === 'email') return this.#redeemEmailCode(user, code);
     if (provider === 'recovery') {
       return store.useRecoveryCode(user.id, hashRecoveryCode(this.#deps.recoveryKey, user.id, code));
     }
@@ -235,10 +237,10 @@ export class TwoFactorService {
     return step !== undefined && (await store.claimStep(user.id, step));
   }
 
-  async #redeemEmailCode(user: User, code: string, tokens = this.#deps.tokens): Promise<boolean> {
+  async #redeemEmailCode(user: User, code: string): Promise<boolean> {
     const trimmed = code.trim();
     if (!/^\d{6}$/.test(trimmed)) return false;
-    return (await tokens.redeem('two_factor_email', emailCodeToken(user, trimmed))) !== undefined;
+    return (await this.#deps.tokens.redeem('two_factor_email', emailCodeToken(user, trimmed))) !== undefined;
   }
 
   async #afterEnabled(
