@@ -111,6 +111,10 @@ describe('every way in passes the same checks', () => {
 
   it('step-up after an upstream sign-in reports fed+otp and an external sign-in', async () => {
     const { user, secret } = await withTotp('sam@example.com');
+    // Linked beforehand, so the upstream sign-in needs no confirmation of the link.
+    const corpProvider = await gh.gatehouse.external.registry.require('corp');
+    const identity = { sub: 'u-sam', email: user.email, emailVerified: true, claims: {} };
+    await gh.gatehouse.external.service.link(user, corpProvider, identity);
     const browser = new Browser();
     const first = await signInThroughUpstream(browser, config, corp, 'u-sam');
     const firstTokens = await first.finish(first.page);

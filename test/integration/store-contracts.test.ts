@@ -227,6 +227,7 @@ describe('store contracts', () => {
         subject: 'sub-2',
         upstreamSid: 'up-sid',
         idToken: 'header.payload.signature',
+        accessToken: 'access-secret',
         refreshToken: 'refresh-secret',
         ttlSeconds: 60,
       };

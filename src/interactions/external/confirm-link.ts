@@ -98,6 +98,8 @@ export function submitConfirmLink(deps: InteractionDeps) {
       remember: false,
       upstream: { provider, identity: pending.identity },
       externalSessionId: pending.externalSessionId,
+      // The password was an access attempt: the pipeline completes or releases it.
+      attempt: { reserved: true, current: false },
     });
     if (refusal) throw new AppError('forbidden', refusal.message);
   };
