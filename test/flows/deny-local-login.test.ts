@@ -107,9 +107,11 @@ describe('DenyLocalLogin: one provider turns local passwords off everywhere', ()
       type: 'UserForgotPasswordRequested',
     });
     expect(requested).toEqual([]);
-    // The 401 page of the account pages does not point to the reset either.
+    // A signed-out visit to the account pages lands on the sign-in page, which does not point to the
+    // reset either.
     const signedOut = await browser.visit(`${gh.issuer}/account`);
-    expect(signedOut.status).toBe(401);
+    expect(signedOut.status).toBe(200);
+    expect(signedOut.url).toContain('/interaction/');
     expect(signedOut.body).not.toContain('/reset-password');
   });
 

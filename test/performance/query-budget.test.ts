@@ -59,15 +59,19 @@ describe('database round trips per request', () => {
     return statements.length;
   };
 
-  it('client_credentials: at most 1', async () => {
-    expect(await measure(clientCredentials)).toBeLessThanOrEqual(1);
+  // Issue 15's budget is 1; the token endpoint's per-client rate limit (one shared UPSERT, so that
+  // every node counts secret guesses together) made it 2. Held where it is so it cannot grow; see
+  // bench/README.md.
+  it('client_credentials: at most 2 (the token grant and the rate-limit counter)', async () => {
+    expect(await measure(clientCredentials)).toBeLessThanOrEqual(2);
   });
 
-  // Issue 15's budget is 12; today it is 15: the sign-in POST alone sends 6 (interaction, user,
-  // two-factor methods, last sign-in time, audit event, interaction result) and the user is read
-  // again by the next two requests. Held where it is so it cannot grow; see bench/README.md.
-  it('a whole password sign-in (five HTTP requests): at most 15', async () => {
-    expect(await measure(fullSignIn)).toBeLessThanOrEqual(15);
+  // Issue 15's budget is 12; today it is 18: the sign-in POST alone sends 6 (interaction, user,
+  // two-factor methods, last sign-in time, audit event, interaction result) plus the sign-in rate
+  // limits' counters, the token request its per-client counter, and the user is read again by the
+  // next two requests. Held where it is so it cannot grow; see bench/README.md.
+  it('a whole password sign-in (five HTTP requests): at most 18', async () => {
+    expect(await measure(fullSignIn)).toBeLessThanOrEqual(18);
   });
 
   describe('with a user token', () => {
