@@ -246,25 +246,37 @@ describe.each(backends)('oidc-provider adapter on $name', (backend) => {
       });
     });
 
-    it('reads clients from the clients table, secret decrypted', async () => {
+    it('reads clients from the clients table, secret decrypted, with the user scopes by default', async () => {
       expect(await adapter('Client').find('portal')).toEqual({
         ...metadata,
         client_secret: 'portal-secret-value',
+        scope: 'openid offline_access profile email groups',
       });
       expect(await adapter('Client').find('nobody')).toBeUndefined();
     });
 
-    it('never writes to the clients table', async () => {
+    // Dynamic registration (RFC 7591/7592) is the provider's only write: it lands in the clients table
+    // like any other client, the secret encrypted at rest, and never in oidc_payloads.
+    it('writes registered clients to the clients table, not to oidc_payloads, and deletes them', async () => {
       const clients = adapter('Client');
-      const before = await db('clients').select();
-      await expect(clients.upsert('portal', { ...metadata, client_name: 'Hijacked' }, LIVE)).rejects.toThrow(
-        /gatehouse client/,
+      await clients.upsert(
+        'registered',
+        {
+          client_id: 'registered',
+          client_secret: 'registered-secret',
+          redirect_uris: ['https://r.example/cb'],
+        },
+        LIVE,
       );
-      await expect(clients.upsert('intruder', { client_id: 'intruder' }, LIVE)).rejects.toThrow();
-      await clients.destroy('portal');
-      await clients.revokeByGrantId('portal');
-      await clients.consume('portal');
-      expect(await db('clients').select()).toEqual(before);
+      const [row] = await db('clients').where({ client_id: 'registered' });
+      expect(JSON.stringify(row)).not.toContain('registered-secret');
+      expect(await clients.find('registered')).toMatchObject({ client_secret: 'registered-secret' });
+      await clients.consume('registered');
+      await clients.revokeByGrantId('registered');
+      expect(await clients.find('registered')).toMatchObject({ client_id: 'registered' });
+      await clients.destroy('registered');
+      expect(await clients.find('registered')).toBeUndefined();
+      expect(await db('clients').where({ client_id: 'registered' })).toEqual([]);
       expect(await db('oidc_payloads').where({ model: 'Client' })).toEqual([]);
     });
   });
