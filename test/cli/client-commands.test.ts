@@ -74,7 +74,9 @@ describe('gatehouse client', () => {
     expect(shown.stdout).toMatch(/client_id: +machine\n/);
     expect(shown.stdout).not.toContain(secret);
     const listed = await runCli(['client', 'list', '--json'], on);
-    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ clientId: 'machine' })]);
+    // The built-in console client (created by the migrations) is listed beside it.
+    const ids = (JSON.parse(listed.stdout) as ClientJson[]).map((client) => client.clientId).sort();
+    expect(ids).toEqual(['gatehouse-console', 'machine']);
     expect(listed.stdout).not.toContain(secret);
   });
 
@@ -313,6 +315,7 @@ describe('gatehouse client', () => {
     ];
     await expectRefusals(cases, on);
     expect((await cliJson<ClientJson[]>(['client', 'list'], on)).map((c) => c.clientId)).toEqual([
+      'gatehouse-console',
       'keyed',
       'machine',
       'spa',
