@@ -28,7 +28,7 @@ export async function upstreamInteraction(
     res.setHeader('content-type', 'text/html; charset=utf-8');
     res.end(
       `<!doctype html><title>Upstream sign-in</title><form method="post" action="/interaction/${details.uid}">` +
-        '<input name="login"><input name="password" type="password"><button>Sign in</button></form>' +
+        '<input name="login"><input name="password" type="password"><button type="submit">Sign in</button></form>' +
         `<a href="/interaction/${details.uid}/abort">Cancel</a>`,
     );
     return;
