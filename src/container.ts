@@ -20,6 +20,7 @@ import { EmailService } from './notifications/email/email-service.ts';
 import { OutboxStore } from './notifications/email/outbox-store.ts';
 import { NotificationBus } from './notifications/notification-bus.ts';
 import { createFindAccount } from './oidc/accounts.ts';
+import { enforceRegisteredAuthMethod } from './oidc/client-auth-method.ts';
 import { includeSidForFrontChannel } from './oidc/client-metadata.ts';
 import { ClientService } from './oidc/client-service.ts';
 import { type ClientStore, createClientStore } from './oidc/client-store.ts';
@@ -287,6 +288,7 @@ function createProviderHost(
     configure: (jwks) =>
       buildProviderConfiguration({ settings, pages, jwks, adapter, findAccount, consents: parts.consents }),
     onProvider: (provider) => {
+      enforceRegisteredAuthMethod(provider);
       includeSidForFrontChannel(provider);
       logProviderRefusals(provider, logger);
       provider.on('server_error', (ctx, err) => {
