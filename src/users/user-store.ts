@@ -162,7 +162,8 @@ export function createUserStore(db: Database | Knex.Transaction): UserStore {
           const like = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
           q.where((w) => w.whereILike('email', like).orWhereILike('name', like));
         }
-        if (group) q.whereRaw('? = ANY(groups)', [group]);
+        // `@>` (not `= ANY`) so that the GIN index on groups can answer it.
+        if (group) q.whereRaw('groups @> ARRAY[?]::text[]', [group]);
         if (status) q.where({ status });
       });
       const [rows, count] = await Promise.all([

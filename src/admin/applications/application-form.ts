@@ -1,17 +1,60 @@
+import type { JWKS } from 'oidc-provider';
 import { z } from 'zod';
-import { AUTH_METHODS, type ClientInput, GRANT_TYPES } from '../../oidc/client-service.ts';
+import {
+  AUTH_METHODS,
+  type ClientInput,
+  GRANT_TYPES,
+  PKCE_POLICIES,
+  SIGNING_ALGS,
+} from '../../oidc/client-settings.ts';
 import type { StoredClient } from '../../oidc/client-store.ts';
+import { CLIENT_DEFAULTS } from '../../oidc/configuration.ts';
 import { checkbox, listText } from '../form-fields.ts';
 
-/** The application form: the options of `gatehouse client create`, as HTML sends them. */
+/** An optional text field: empty means "not set" (and removes it on an edit). */
+const optionalUri = z
+  .string()
+  .trim()
+  .max(2000, 'A URI is too long.')
+  .optional()
+  .transform((v) => v || null);
+
+/** The client's public keys as JSON text; empty removes them. */
+const jwksText = z
+  .string()
+  .trim()
+  .max(64_000, 'The public keys are too long.')
+  .optional()
+  .transform((text, ctx): JWKS | null => {
+    if (!text) return null;
+    try {
+      const value = JSON.parse(text) as { keys?: unknown };
+      if (value && Array.isArray(value.keys)) return value as JWKS;
+    } catch {
+      // answered below
+    }
+    ctx.addIssue({ code: 'custom', message: 'The public keys must be a JWKS: {"keys": [ … ]}.' });
+    return z.NEVER;
+  });
+
+/**
+ * The application form: every option of `gatehouse client create|update`, as HTML sends them,
+ * with the field names of the CLI's --json and the admin API.
+ */
 export const applicationForm = z.object({
   clientId: z.string().trim().max(255).optional(),
   name: z.string().trim().max(255).optional(),
   type: z.enum(['public', 'confidential'], 'Choose public or confidential.'),
   authMethod: z.enum(AUTH_METHODS).optional().catch(undefined),
+  /** `--secret`: empty generates one (a new application) or keeps the stored one. */
+  secret: z
+    .union([z.literal(''), z.string().min(16, 'A secret needs at least 16 characters.').max(512)])
+    .optional()
+    .transform((v) => v || undefined),
   redirectUris: listText,
   postLogoutRedirectUris: listText,
   backchannelLogoutUri: z.string().trim().max(2000).optional(),
+  frontchannelLogoutUri: optionalUri,
   grants: z
     .union([z.string(), z.array(z.string())])
     .optional()
@@ -19,22 +62,39 @@ export const applicationForm = z.object({
     .pipe(z.array(z.enum(GRANT_TYPES)).min(1, 'Choose at least one grant.')),
   scopes: listText,
   skipConsent: checkbox,
+  pkce: z.enum(PKCE_POLICIES, 'PKCE is required or optional.').default('required'),
+  jwks: jwksText,
+  jwksUri: optionalUri,
+  idTokenSigningAlg: z.enum(SIGNING_ALGS, `Choose ${SIGNING_ALGS.join(' or ')}.`).optional(),
+  userinfoSigningAlg: z
+    .union([z.literal(''), z.enum(SIGNING_ALGS)])
+    .optional()
+    .transform((v) => v || null),
 });
 
 export type ApplicationForm = z.infer<typeof applicationForm>;
 
+/** The whole registration the form describes; a public client always requires PKCE. */
 export function toClientInput(form: ApplicationForm): Omit<ClientInput, 'clientId'> {
+  const isPublic = form.type === 'public';
   return {
     name: form.name || undefined,
-    public: form.type === 'public',
-    authMethod: form.authMethod,
+    public: isPublic,
+    authMethod: isPublic ? undefined : form.authMethod,
+    secret: isPublic ? undefined : form.secret,
     redirectUris: form.redirectUris,
     postLogoutRedirectUris: form.postLogoutRedirectUris,
     // ClientService drops an empty back-channel URI from the metadata: that is how it is removed.
     backchannelLogoutUri: form.backchannelLogoutUri ?? '',
+    frontchannelLogoutUri: form.frontchannelLogoutUri,
     grants: form.grants,
     scopes: form.scopes,
     skipConsent: form.skipConsent,
+    pkce: isPublic ? 'required' : form.pkce,
+    jwks: form.jwks,
+    jwksUri: form.jwksUri,
+    idTokenSignedResponseAlg: form.idTokenSigningAlg,
+    userinfoSignedResponseAlg: form.userinfoSigningAlg,
   };
 }
 
@@ -45,6 +105,8 @@ export function formValues(client?: StoredClient): Record<string, unknown> {
       type: 'confidential',
       grants: ['authorization_code', 'refresh_token'],
       authMethod: 'client_secret_basic',
+      pkce: 'required',
+      idTokenSigningAlg: CLIENT_DEFAULTS.id_token_signed_response_alg,
     };
   const m = client.metadata;
   return {
@@ -55,11 +117,25 @@ export function formValues(client?: StoredClient): Record<string, unknown> {
     redirectUris: (m.redirect_uris ?? []).join('\n'),
     postLogoutRedirectUris: (m.post_logout_redirect_uris ?? []).join('\n'),
     backchannelLogoutUri: m.backchannel_logout_uri ?? '',
+    frontchannelLogoutUri: m.frontchannel_logout_uri ?? '',
     grants: m.grant_types ?? [],
     scopes: typeof m.scope === 'string' ? m.scope.split(' ').join(', ') : '',
     skipConsent: client.skipConsent,
+    pkce: m.token_endpoint_auth_method !== 'none' && m.require_pkce === false ? 'optional' : 'required',
+    jwks: m.jwks ? JSON.stringify(m.jwks, null, 2) : '',
+    jwksUri: m.jwks_uri ?? '',
+    idTokenSigningAlg: m.id_token_signed_response_alg ?? CLIENT_DEFAULTS.id_token_signed_response_alg,
+    userinfoSigningAlg: m.userinfo_signed_response_alg ?? '',
   };
 }
 
-export const GRANT_CHOICES = GRANT_TYPES;
-export const AUTH_METHOD_CHOICES = AUTH_METHODS;
+/** The choices the form offers, labelled as the CLI names them (`--grant device_code`). */
+export const FORM_CHOICES = {
+  grantChoices: GRANT_TYPES.map((value) => ({
+    value,
+    label: value.startsWith('urn:') ? 'device_code (device authorization, RFC 8628)' : value,
+  })),
+  authMethodOptions: AUTH_METHODS.map((m) => [m, m]),
+  signingAlgOptions: SIGNING_ALGS.map((a) => [a, a]),
+  userinfoOptions: [['', 'Plain JSON (not signed)'], ...SIGNING_ALGS.map((a) => [a, `Signed JWT (${a})`])],
+};

@@ -6,15 +6,9 @@ import { isBuiltInClient } from '../../oidc/console-client.ts';
 import type { AdminDeps } from '../admin-deps.ts';
 import { consoleActor } from '../audit-actor.ts';
 import { renderAdmin, when, withNotice } from '../render.ts';
-import {
-  AUTH_METHOD_CHOICES,
-  applicationForm,
-  formValues,
-  GRANT_CHOICES,
-  toClientInput,
-} from './application-form.ts';
+import { applicationForm, FORM_CHOICES, formValues, toClientInput } from './application-form.ts';
 
-const choices = { grantChoices: GRANT_CHOICES, authMethodChoices: AUTH_METHOD_CHOICES };
+const choices = FORM_CHOICES;
 
 /** A posted form shown again: `grants` is always a list for the template's checkboxes. */
 function asForm(body: Record<string, unknown>): Record<string, unknown> {
@@ -119,8 +113,10 @@ export function updateApplication(deps: AdminDeps) {
         before,
         after,
       });
-      if (!secret)
+      if (!secret) {
+        ctx.status = 303;
         return ctx.redirect(withNotice(`/admin/applications/${encodeURIComponent(clientId)}`, 'saved'));
+      }
       renderApplication(ctx, deps, after, formValues(client), { secret });
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500 || error.code === 'not_found') throw error;

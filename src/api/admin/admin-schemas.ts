@@ -70,6 +70,8 @@ export const userListResponse = z.object({
   total: z.number().int(),
   offset: z.number().int(),
   limit: z.number().int(),
+  next: z.string().nullable().describe('The next page, with the same filters; null on the last.'),
+  previous: z.string().nullable().describe('The previous page; null on the first.'),
 });
 
 export const externalLoginResponse = z.object({

@@ -47,8 +47,8 @@ function protocolFields() {
       }),
     ).describe('The public keys of a private_key_jwt client.'),
     jwksUri: removable(uri).describe('Where Gatehouse fetches the keys of a private_key_jwt client.'),
-    idTokenSignedResponseAlg: alg.optional(),
-    userinfoSignedResponseAlg: removable(alg).describe('Unset: userinfo answers plain JSON.'),
+    idTokenSigningAlg: alg.optional().describe('ID token signature (default ES256).'),
+    userinfoSigningAlg: removable(alg).describe('Unset: userinfo answers plain JSON.'),
   };
 }
 
@@ -79,10 +79,23 @@ const updateBody = z
     pkce: fields.pkce,
     jwks: fields.jwks,
     jwksUri: fields.jwksUri,
-    idTokenSignedResponseAlg: fields.idTokenSignedResponseAlg,
-    userinfoSignedResponseAlg: fields.userinfoSignedResponseAlg,
+    idTokenSigningAlg: fields.idTokenSigningAlg,
+    userinfoSigningAlg: fields.userinfoSigningAlg,
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'Nothing to change.');
+
+/**
+ * The API spells the algorithms as the CLI's flags and every client answer do (`idTokenSigningAlg`);
+ * ClientService names them after the metadata they set.
+ */
+function toSettings<B extends { idTokenSigningAlg?: unknown; userinfoSigningAlg?: unknown }>(body: B) {
+  const { idTokenSigningAlg, userinfoSigningAlg, ...rest } = body;
+  return {
+    ...rest,
+    idTokenSignedResponseAlg: idTokenSigningAlg as B['idTokenSigningAlg'],
+    userinfoSignedResponseAlg: userinfoSigningAlg as B['userinfoSigningAlg'],
+  };
+}
 
 export function clientRoutes(deps: AdminApiDeps): AdminRoute[] {
   const audit = (ctx: Context, action: AdminActionName, id: string, before?: object, after?: object) =>
@@ -111,7 +124,7 @@ export function clientRoutes(deps: AdminApiDeps): AdminRoute[] {
         409: { description: 'The client id is taken.' },
       },
       async handler(ctx, { body }) {
-        const { client, secret } = await deps.clients.create(body);
+        const { client, secret } = await deps.clients.create(toSettings(body));
         await audit(ctx, 'client.create', client.clientId, undefined, clientJson(client));
         ctx.status = 201;
         ctx.body = { ...clientJson(client), ...(secret ? { secret } : {}) };
@@ -140,7 +153,7 @@ export function clientRoutes(deps: AdminApiDeps): AdminRoute[] {
       },
       async handler(ctx, { body, params }) {
         const before = clientJson(await deps.clients.require(params.clientId ?? ''));
-        const { client, secret } = await deps.clients.update(params.clientId ?? '', body);
+        const { client, secret } = await deps.clients.update(params.clientId ?? '', toSettings(body));
         await audit(ctx, 'client.update', client.clientId, before, clientJson(client));
         ctx.body = { ...clientJson(client), ...(secret ? { secret } : {}) };
       },

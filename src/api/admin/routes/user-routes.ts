@@ -85,6 +85,22 @@ function refuseSelfLockout(
   }
 }
 
+/** The neighbouring pages of a search, with the same filters; null at either end. */
+function pageLinks(query: z.infer<typeof listQuery>, total: number) {
+  const link = (offset: number) => {
+    const filters = { q: query.q, group: query.group, status: query.status };
+    const params = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => !!e[1]));
+    params.set('offset', String(offset));
+    params.set('limit', String(query.limit));
+    return `/api/admin/v1/users?${params}`;
+  };
+  const { offset, limit } = query;
+  return {
+    next: offset + limit < total ? link(offset + limit) : null,
+    previous: offset > 0 ? link(Math.max(0, offset - limit)) : null,
+  };
+}
+
 export function userRoutes(deps: AdminApiDeps): AdminRoute[] {
   return [
     route({
@@ -96,7 +112,13 @@ export function userRoutes(deps: AdminApiDeps): AdminRoute[] {
       responses: { 200: { description: 'One page of users, by email.', schema: userListResponse } },
       async handler(ctx, { query }) {
         const { users, total } = await deps.userManager.searchUsers({ ...query, query: query.q });
-        ctx.body = { users: users.map(adminUserJson), total, offset: query.offset, limit: query.limit };
+        ctx.body = {
+          users: users.map(adminUserJson),
+          total,
+          offset: query.offset,
+          limit: query.limit,
+          ...pageLinks(query, total),
+        };
       },
     }),
     route({
