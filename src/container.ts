@@ -10,7 +10,7 @@ import { bindExternalSessions, createExternalLogins } from './external-logins/as
 import { AuthRequestStore } from './external-logins/auth-request-store.ts';
 import type { ExternalLogins } from './external-logins/external-logins.ts';
 import { registerFederatedLogout } from './external-logins/federated-logout.ts';
-import { LogoutContinuations } from './external-logins/logout-continuations.ts';
+import { LogoutContinuations } from './external-logins/logout-continuation-store.ts';
 import { providerPages } from './interactions/provider-pages.ts';
 import { AdminAudit } from './notifications/admin-audit.ts';
 import { type AuditStore, createAuditStore } from './notifications/audit-store.ts';
@@ -30,6 +30,7 @@ import { createAdapterFactory } from './oidc/knex-adapter.ts';
 import { OidcPayloadStore } from './oidc/payload-store.ts';
 import { ProviderHost } from './oidc/provider-host.ts';
 import { logProviderRefusals } from './oidc/provider-logging.ts';
+import { SessionActivityStore } from './oidc/session-activity-store.ts';
 import { SessionService } from './oidc/session-service.ts';
 import { SigningKeyService } from './oidc/signing-keys.ts';
 import { TTL } from './oidc/ttl.ts';
@@ -181,7 +182,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
   const email = new EmailService(
     views,
     notifications,
-    builder.emailSender ?? defaultEmailSender(settings, db, logger),
+    builder.emailSender ?? defaultEmailSender(settings, new OutboxStore(db), logger),
   );
   const flowDeps = { userManager, tokens, email, notifications, issuer: settings.issuer };
   const invitations = new InvitationService({ ...flowDeps, ttlSeconds: settings.inviteTtlSeconds });
@@ -253,7 +254,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     host,
     tokens,
     setup: new FirstRunSetup(tokens, userManager, settings.issuer),
-    expiring: expiringTables(db, tokens, external),
+    expiring: expiringTables(db, tokens, external, keys),
     twoFactor,
     async close() {
       host.stop();
@@ -315,8 +316,14 @@ function recordSessionActivity(host: ProviderHost, sessions: SessionService, log
   host.onRebuild(bind);
 }
 
-function expiringTables(db: Database, tokens: OneTimeTokenStore, external: ExternalLogins): ExpiringTable[] {
+function expiringTables(
+  db: Database,
+  tokens: OneTimeTokenStore,
+  external: ExternalLogins,
+  keys: SigningKeyService,
+): ExpiringTable[] {
   const payloads = new OidcPayloadStore(db);
+  const activity = new SessionActivityStore(db);
   const requests = new AuthRequestStore(db);
   const continuations = new LogoutContinuations(db);
   return [
@@ -325,13 +332,15 @@ function expiringTables(db: Database, tokens: OneTimeTokenStore, external: Exter
     { name: 'external_auth_requests', purgeExpired: () => requests.purgeExpired() },
     { name: 'external_sessions', purgeExpired: () => external.sessions.purgeExpired() },
     { name: 'logout_continuations', purgeExpired: () => continuations.purgeExpired() },
+    { name: 'session_activity', purgeExpired: () => activity.purgeExpired() },
+    { name: 'signing_keys', purgeExpired: () => keys.purgeExpired() },
   ];
 }
 
-function defaultEmailSender(settings: Settings, db: Database, logger: Logger): EmailSender {
+function defaultEmailSender(settings: Settings, outbox: OutboxStore, logger: Logger): EmailSender {
   return settings.smtpUrl && settings.emailDelivery === 'smtp'
     ? createSmtpSender(settings.smtpUrl, settings.mailFrom)
-    : createOutboxSender(db, logger);
+    : createOutboxSender(outbox, logger);
 }
 
 /** Each limit that starts refusing is logged and audited once, not once per refused request. */

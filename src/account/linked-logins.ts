@@ -8,6 +8,7 @@ import type { User } from '../users/user.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { renderSignedOut } from './account-page.ts';
 import { renderPage } from './page.ts';
+import { isReauthenticationRequired, sendToReauthentication } from './reauthenticate.ts';
 
 interface Outcome {
   notice?: string;
@@ -60,6 +61,7 @@ export function unlinkFromPage(deps: AccountDeps) {
       requireRecentSignIn(signedIn, deps.settings.privilegedSessionMaxAgeSeconds);
       await deps.external.service.unlink(user, input.loginProvider, input.providerKey, actorOf(ctx, user.id));
     } catch (error) {
+      if (isReauthenticationRequired(error)) return sendToReauthentication(ctx, '/account/linked-logins');
       if (!(error instanceof AppError) || error.status >= 500) throw error;
       return renderLinkedLogins(ctx, deps, user, { problems: [error.message] });
     }

@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import type { Gatehouse } from '../container.ts';
 import { AppError } from '../errors/app-error.ts';
-import { findSignedIn, type SignedIn } from '../http/current-session.ts';
+import { findSignedIn, isRecentSignIn, type SignedIn } from '../http/current-session.ts';
 import { signedCookie } from '../http/signed-cookie.ts';
 import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID } from '../oidc/console-client.ts';
 import { ADMIN_GROUP } from '../users/user.ts';
@@ -37,8 +37,8 @@ export function signInUrl(returnTo: string, options: { fresh?: boolean } = {}): 
 
 /** True when the session's sign-in happened within the recent-authentication window. */
 export function signedInRecently(signedIn: SignedIn, now = Date.now()): boolean {
-  const authTime = signedIn.session.authTime();
-  return authTime !== undefined && now / 1000 - authTime <= RECENT_SIGN_IN_SECONDS;
+  // The account pages' rule (http/current-session.ts), so that both windows mean the same.
+  return isRecentSignIn(signedIn.session, RECENT_SIGN_IN_SECONDS, now);
 }
 
 /**

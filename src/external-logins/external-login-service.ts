@@ -75,12 +75,7 @@ export class ExternalLoginService {
     if (!provider.options.allowManualLinking)
       throw new AppError('invalid_input', `Linking ${provider.displayName} is turned off.`);
     const existing = await this.#deps.links.find(provider.alias, identity.sub);
-    if (existing && existing.userId !== user.id) {
-      throw new AppError(
-        'invalid_input',
-        `That ${provider.displayName} account is already linked to another user.`,
-      );
-    }
+    if (existing && existing.userId !== user.id) throw alreadyLinked(provider);
     if (!existing) await this.#attach(user, provider, identity, actor);
   }
 
@@ -138,7 +133,10 @@ export class ExternalLoginService {
     return this.#deps.links.listForUser(userId);
   }
 
-  /** An invitee chose to sign in with an upstream provider: link it and approve the account. */
+  /**
+   * An invitee chose to sign in with an upstream provider: the link, the used-up invitation and
+   * the approval are one transaction, so a link that cannot be made leaves the invitation as it was.
+   */
   async acceptInvitation(
     inviteToken: string,
     provider: ExternalProvider,
@@ -147,14 +145,17 @@ export class ExternalLoginService {
   ): Promise<User> {
     const invited = await this.#deps.invitations.verify(inviteToken);
     const existing = await this.#deps.links.find(provider.alias, identity.sub);
-    if (existing && existing.userId !== invited.id) {
-      throw new AppError(
-        'invalid_input',
-        `That ${provider.displayName} account is already linked to another user.`,
-      );
-    }
-    const user = await this.#deps.invitations.accept(inviteToken, { actor });
-    if (!existing) await this.#attach(user, provider, identity, actor);
+    if (existing && existing.userId !== invited.id) throw alreadyLinked(provider);
+    const user = await this.#deps.invitations.accept(inviteToken, {
+      actor,
+      alsoWrite: async (trx, invitee) => {
+        if (existing) return;
+        const links = this.#deps.links.withTransaction(trx);
+        if (!(await links.link(provider.alias, identity.sub, invitee.id, identity.email)))
+          throw alreadyLinked(provider);
+      },
+    });
+    if (!existing) await this.#publishLinked(user, provider, actor);
     return user;
   }
 
@@ -202,11 +203,7 @@ export class ExternalLoginService {
       return refusal('disabled', 'This account is disabled. Ask an administrator.');
     const existing = await this.#deps.links.find(provider.alias, identity.sub);
     if (!existing) await this.#attach(user, provider, identity, actor);
-    else if (existing.userId !== user.id)
-      throw new AppError(
-        'invalid_input',
-        `That ${provider.displayName} account is already linked to another user.`,
-      );
+    else if (existing.userId !== user.id) throw alreadyLinked(provider);
     return this.signIn(provider, identity, actor);
   }
 
@@ -254,11 +251,12 @@ export class ExternalLoginService {
     actor?: Actor,
   ): Promise<void> {
     if (!(await this.#deps.links.link(provider.alias, identity.sub, user.id, identity.email))) {
-      throw new AppError(
-        'invalid_input',
-        `That ${provider.displayName} account is already linked to another user.`,
-      );
+      throw alreadyLinked(provider);
     }
+    await this.#publishLinked(user, provider, actor);
+  }
+
+  async #publishLinked(user: User, provider: ExternalProvider, actor?: Actor): Promise<void> {
     await this.#deps.notifications.publish(
       'ExternalLoginLinked',
       { affectedUserId: user.id, actor },
@@ -279,4 +277,11 @@ export class ExternalLoginService {
       throw error;
     }
   }
+}
+
+function alreadyLinked(provider: ExternalProvider): AppError {
+  return new AppError(
+    'invalid_input',
+    `That ${provider.displayName} account is already linked to another user.`,
+  );
 }

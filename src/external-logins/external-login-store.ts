@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Database } from '../db/database.ts';
 
 export interface ExternalLogin {
@@ -33,6 +34,11 @@ export class ExternalLoginStore {
 
   constructor(db: Database) {
     this.#db = db;
+  }
+
+  /** The same store inside a transaction (an invitation accepted through an upstream). */
+  withTransaction(trx: Knex.Transaction): ExternalLoginStore {
+    return new ExternalLoginStore(trx);
   }
 
   async find(providerAlias: string, subject: string): Promise<ExternalLogin | undefined> {

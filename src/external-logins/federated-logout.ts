@@ -3,7 +3,7 @@ import type { NotificationBus } from '../notifications/notification-bus.ts';
 import { causeOf, type Logger } from '../operations/logger.ts';
 import type { ExternalLogins } from './external-logins.ts';
 import { usesFederatedLogout } from './external-provider.ts';
-import type { LogoutContinuations } from './logout-continuations.ts';
+import type { LogoutContinuations } from './logout-continuation-store.ts';
 
 export interface FederatedLogoutDeps {
   external: ExternalLogins;

@@ -33,12 +33,25 @@ export async function requireSignedIn(ctx: Context, deps: SignedInDeps): Promise
 }
 
 /**
+ * Kratos's privileged session, one rule for the account pages, the JSON API and the admin console:
+ * the session's sign-in (password, second factor or upstream, through the sign-in pipeline)
+ * happened at most `maxAgeSeconds` ago.
+ */
+export function isRecentSignIn(
+  session: Pick<Session, 'loginTs'>,
+  maxAgeSeconds: number,
+  now = Date.now(),
+): boolean {
+  const loginTs = session.loginTs;
+  return loginTs !== undefined && Math.floor(now / 1000) - loginTs <= maxAgeSeconds;
+}
+
+/**
  * Credential changes that re-enter no factor (turning two-factor methods on, new recovery codes,
  * linking and unlinking) need a recent sign-in, as Kratos's privileged session: a session left
- * open on a shared computer cannot take over the account.
+ * open on a shared computer cannot take over the account. Pages send a stale session to sign in
+ * again (`account/reauthenticate.ts`); the JSON API answers 403 `reauthentication_required`.
  */
 export function requireRecentSignIn(signedIn: SignedIn, maxAgeSeconds: number): void {
-  const loginTs = signedIn.session.loginTs ?? 0;
-  if (Math.floor(Date.now() / 1000) - loginTs > maxAgeSeconds)
-    throw new AppError('reauthentication_required');
+  if (!isRecentSignIn(signedIn.session, maxAgeSeconds)) throw new AppError('reauthentication_required');
 }

@@ -6,7 +6,7 @@ import type { Actor, LogoutReason, Notification } from '../notifications/notific
 import { causeOf, type Logger } from '../operations/logger.ts';
 import { OidcPayloadStore } from './payload-store.ts';
 import type { ProviderHost } from './provider-host.ts';
-import { describeDevice, SessionActivityStore } from './session-activity.ts';
+import { describeDevice, SessionActivityStore } from './session-activity-store.ts';
 import { TTL } from './ttl.ts';
 
 /** A browser session as its owner and administrators see it. */

@@ -101,6 +101,11 @@ export class SigningKeyService {
     return { keys, fingerprint };
   }
 
+  /** Retired keys past their retention: unpublished already, now forgotten (maintenance loop). */
+  async purgeExpired(): Promise<number> {
+    return this.db('signing_keys').where('expires_at', '<', this.db.fn.now()).delete();
+  }
+
   private publishedRows(): Promise<KeyRow[]> {
     return this.db('signing_keys')
       .where((q) => q.whereNull('expires_at').orWhere('expires_at', '>', this.db.fn.now()))

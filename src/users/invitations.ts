@@ -88,7 +88,15 @@ export class InvitationService {
    * Completes the invitation. The password is checked before the link is used up, so a refused
    * password can be corrected with the same link.
    */
-  async accept(token: string, options: { password?: string | undefined; actor?: Actor }): Promise<User> {
+  async accept(
+    token: string,
+    options: {
+      password?: string | undefined;
+      actor?: Actor;
+      /** More writes of the acceptance (an upstream link), in the same transaction as the approval. */
+      alsoWrite?: (trx: Knex.Transaction, user: User) => Promise<void>;
+    },
+  ): Promise<User> {
     const manager = this.#deps.userManager;
     const user = await this.verify(token);
     if (options.password !== undefined) {
@@ -96,8 +104,11 @@ export class InvitationService {
       if (!check.ok)
         throw new AppError('password_rejected', check.errors.join(' '), { errors: check.errors });
     }
-    const redeem = async (trx: Knex.Transaction) =>
-      (await this.#deps.tokens.withTransaction(trx).redeem('invite', token)) !== undefined;
-    return manager.acceptInvitation(user.id, { ...options, redeem });
+    const redeem = async (trx: Knex.Transaction) => {
+      if ((await this.#deps.tokens.withTransaction(trx).redeem('invite', token)) === undefined) return false;
+      await options.alsoWrite?.(trx, user);
+      return true;
+    };
+    return manager.acceptInvitation(user.id, { password: options.password, actor: options.actor, redeem });
   }
 }

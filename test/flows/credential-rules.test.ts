@@ -112,29 +112,58 @@ describe('credential changes', () => {
 describe('recent authentication for credential changes', () => {
   let db: TestDatabase;
   let gh: TestGatehouse;
+  const MAX_AGE_MS = 3000;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    gh = await startGatehouse({ databaseUrl: db.url, env: { PRIVILEGED_SESSION_MAX_AGE_SECONDS: '1' } });
+    gh = await startGatehouse({
+      databaseUrl: db.url,
+      env: { PRIVILEGED_SESSION_MAX_AGE_SECONDS: String(MAX_AGE_MS / 1000) },
+    });
   });
   afterAll(async () => {
     await gh?.stop();
     await db?.drop();
   });
 
-  it('an old session cannot turn on a second factor or make new recovery codes', async () => {
-    await gh.gatehouse.userManager.createUser({ email: 'idle@example.com', password: PASSWORD });
+  async function staleSession(email: string): Promise<{ browser: Browser; api: ApiClient }> {
+    await gh.gatehouse.userManager.createUser({ email, password: PASSWORD });
     const browser = new Browser();
     const api = new ApiClient(browser, gh.issuer);
-    expect(
-      (await api.post('/api/auth/login', { username: 'idle@example.com', password: PASSWORD })).status,
-    ).toBe(200);
-    await new Promise((r) => setTimeout(r, 2100));
-    const setup = await browser.visit(`${gh.issuer}/account/two-factor/authenticator`);
-    expect(setup.status).toBe(403);
-    expect(setup.body).toContain('sign in again before changing how you sign in');
+    expect((await api.post('/api/auth/login', { username: email, password: PASSWORD })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, MAX_AGE_MS + 1100));
+    return { browser, api };
+  }
+
+  it('an old session cannot turn on a second factor or unlink a provider without signing in again', async () => {
+    const { browser, api } = await staleSession('idle@example.com');
+    const setup = await browser.request(`${gh.issuer}/account/two-factor/authenticator`);
+    expect(setup.status).toBe(303);
+    expect(setup.location).toContain('/console/sign-in?');
+    const overview = await browser.visit(`${gh.issuer}/account/two-factor`);
+    const csrf = parse(overview.body).querySelector('input[name="_csrf"]')?.getAttribute('value') ?? '';
+    const codes = await browser.request(`${gh.issuer}/account/two-factor/recovery-codes`, {
+      form: { _csrf: csrf },
+    });
+    expect(codes.status).toBe(303);
+    expect(codes.location).toContain(`returnTo=${encodeURIComponent('/account/two-factor')}`);
     const unlink = await api.post('/api/auth/unlink-login', { loginProvider: 'corp', providerKey: 'x' });
     expect(unlink.status).toBe(403);
     expect(unlink.json).toMatchObject({ error: 'reauthentication_required' });
+  });
+
+  it('signing in again (through the sign-in page) returns to the page asked for, which then works', async () => {
+    const { browser } = await staleSession('again@example.com');
+    const signIn = await browser.visit(`${gh.issuer}/account/two-factor/authenticator`);
+    // prompt=login: the password again, even though the session still exists.
+    expect(signIn.body).toContain('name="password"');
+    const posted = await browser.submit(signIn, 'form[action$="/login"]', {
+      email: 'again@example.com',
+      password: PASSWORD,
+    });
+    const back = await browser.follow(posted);
+    expect(back.url).toBe(`${gh.issuer}/account/two-factor/authenticator`);
+    expect(back.status).toBe(200);
+    expect(back.body).toContain('name="code"');
   });
 });

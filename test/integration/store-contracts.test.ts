@@ -5,10 +5,12 @@ import { migrateLatest } from '../../src/db/migrations.ts';
 import { AuthRequestStore } from '../../src/external-logins/auth-request-store.ts';
 import { ExternalLoginStore } from '../../src/external-logins/external-login-store.ts';
 import { ExternalSessionStore } from '../../src/external-logins/external-session-store.ts';
-import { LogoutContinuations } from '../../src/external-logins/logout-continuations.ts';
+import { LogoutContinuations } from '../../src/external-logins/logout-continuation-store.ts';
 import { createAuditStore } from '../../src/notifications/audit-store.ts';
+import { OutboxStore } from '../../src/notifications/email/outbox-store.ts';
 import { createClientStore } from '../../src/oidc/client-store.ts';
 import { OidcPayloadStore } from '../../src/oidc/payload-store.ts';
+import { SessionActivityStore } from '../../src/oidc/session-activity-store.ts';
 import { createOneTimeTokenStore } from '../../src/users/one-time-token-store.ts';
 import { TwoFactorStore } from '../../src/users/two-factor/two-factor-store.ts';
 import type { User } from '../../src/users/user.ts';
@@ -214,6 +216,53 @@ describe('store contracts', () => {
       expect(await links.listForUser(owner ?? '')).toHaveLength(1);
       expect(await links.unlink('corp', 'sub-1', owner ?? '')).toBe(true);
       expect(await links.find('corp', 'sub-1')).toBeUndefined();
+    });
+
+    it('writes a link inside a transaction, and not at all when the transaction fails', async () => {
+      const links = new ExternalLoginStore(db);
+      const user = await newUser();
+      await expect(
+        db.transaction(async (trx) => {
+          expect(await links.withTransaction(trx).link('corp', 'sub-trx', user.id, undefined)).toBe(true);
+          throw new Error('the approval failed');
+        }),
+      ).rejects.toThrow('the approval failed');
+      expect(await links.find('corp', 'sub-trx')).toBeUndefined();
+    });
+  });
+
+  describe('OutboxStore and SessionActivityStore', () => {
+    it('keeps an email with its links and answers its id', async () => {
+      const outbox = new OutboxStore(db);
+      const text = 'Open https://gatehouse.example/invite?token=abc to accept.';
+      const id = await outbox.add({
+        emailType: 'UserInvite',
+        to: 'x@example.com',
+        subject: 'Hi',
+        text,
+        html: '',
+      });
+      const { messages } = await outbox.list({ offset: 0, limit: 10 });
+      expect(messages.find((m) => m.id === id)?.links).toEqual([
+        'https://gatehouse.example/invite?token=abc',
+      ]);
+    });
+
+    it("purges the activity of sessions that no longer exist, never a live session's", async () => {
+      const activity = new SessionActivityStore(db);
+      const user = await newUser();
+      await activity.touch('gone-session', user.id, '203.0.113.1', 'Firefox');
+      await activity.touch('live-session', user.id, '203.0.113.2', 'Firefox');
+      await db('session_activity').update({ last_seen: db.raw("now() - interval '2 days'") });
+      await db('oidc_payloads').insert({
+        model: 'Session',
+        id: 'live-session-id',
+        uid: 'live-session',
+        payload: JSON.stringify({ uid: 'live-session' }),
+        expires_at: db.raw("now() + interval '1 day'"),
+      });
+      expect(await activity.purgeExpired()).toBeGreaterThanOrEqual(1);
+      expect([...(await activity.forAccount(user.id)).keys()]).toEqual(['live-session']);
     });
   });
 

@@ -7,6 +7,7 @@ import { findSignedIn, requireRecentSignIn, type SignedIn } from '../../http/cur
 import { parseBody } from '../../http/validation.ts';
 import { renderSignedOut } from '../account-page.ts';
 import { renderPage } from '../page.ts';
+import { isReauthenticationRequired, sendToReauthentication } from '../reauthenticate.ts';
 
 export type TwoFactorPageDeps = Pick<
   Gatehouse,
@@ -29,6 +30,9 @@ function signedInPage(deps: TwoFactorPageDeps, handler: Handler, options: { priv
       if (options.privileged) requireRecentSignIn(signedIn, deps.settings.privilegedSessionMaxAgeSeconds);
       await handler(ctx, signedIn);
     } catch (error) {
+      // A form posted from a stale session comes back to the overview once signed in again.
+      if (isReauthenticationRequired(error))
+        return sendToReauthentication(ctx, ctx.method === 'GET' ? ctx.originalUrl : '/account/two-factor');
       if (!(error instanceof AppError) || error.status >= 500) throw error;
       await renderOverview(ctx, deps, signedIn, { error: error.message }, error.status);
     }

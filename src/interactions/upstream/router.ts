@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Gatehouse } from '../../container.ts';
-import { LogoutContinuations } from '../../external-logins/logout-continuations.ts';
+import { LogoutContinuations } from '../../external-logins/logout-continuation-store.ts';
 import { UpstreamLogout } from '../../external-logins/upstream-logout.ts';
 import { backchannelLogoutReceiver } from './backchannel-logout.ts';
 import { frontchannelLogoutReceiver } from './frontchannel-logout.ts';

@@ -1,7 +1,8 @@
 import type { Context } from 'koa';
+import { sendToReauthentication } from '../../account/reauthenticate.ts';
 import type { Gatehouse } from '../../container.ts';
 import { AppError } from '../../errors/app-error.ts';
-import { findSignedIn, requireRecentSignIn } from '../../http/current-session.ts';
+import { findSignedIn, isRecentSignIn } from '../../http/current-session.ts';
 import { inviteCookie } from '../../http/invite-cookie.ts';
 
 type StartDeps = Pick<Gatehouse, 'external' | 'sessions' | 'userManager' | 'invitations' | 'settings'>;
@@ -11,7 +12,8 @@ export function startLink(deps: StartDeps) {
   return async (ctx: Context): Promise<void> => {
     const signedIn = await findSignedIn(ctx, deps);
     if (!signedIn) throw new AppError('unauthenticated', 'Sign in first, then link the provider.');
-    requireRecentSignIn(signedIn, deps.settings.privilegedSessionMaxAgeSeconds);
+    if (!isRecentSignIn(signedIn.session, deps.settings.privilegedSessionMaxAgeSeconds))
+      return sendToReauthentication(ctx, '/account/linked-logins');
     const provider = await deps.external.registry.require(ctx.params.alias ?? '');
     if (!provider.options.allowManualLinking)
       throw new AppError('invalid_input', `Linking ${provider.displayName} is turned off.`);

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { LogoutContinuations } from '../../external-logins/logout-continuations.ts';
+import type { LogoutContinuations } from '../../external-logins/logout-continuation-store.ts';
 
 /**
  * GET /logout/upstream-callback — the upstream signed the browser out and sent it back; it goes on

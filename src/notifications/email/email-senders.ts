@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
-import type { Database } from '../../db/database.ts';
 import type { Logger } from '../../operations/logger.ts';
 import type { EmailMessage, EmailSender, EmailType } from './email-message.ts';
+import type { OutboxStore } from './outbox-store.ts';
 
 /** Delivery over `SMTP_URL` with nodemailer. */
 export function createSmtpSender(smtpUrl: string, from: string): EmailSender & { close(): void } {
@@ -25,19 +25,11 @@ export function createSmtpSender(smtpUrl: string, from: string): EmailSender & {
  * another system to deliver. The log says that one is waiting and where, never what it says: the
  * body carries single-use links and codes, and logs travel further than the database.
  */
-export function createOutboxSender(db: Database, logger: Logger): EmailSender {
+export function createOutboxSender(outbox: OutboxStore, logger: Logger): EmailSender {
   return {
     async send(emailType: EmailType, message: EmailMessage) {
-      const [row] = await db('outbox')
-        .insert({
-          email_type: emailType,
-          to: message.to,
-          subject: message.subject,
-          text: message.text,
-          html: message.html,
-        })
-        .returning('id');
-      const outboxId = Number(typeof row === 'object' ? row.id : row);
+      const { to, subject, text, html } = message;
+      const outboxId = await outbox.add({ emailType, to, subject, text, html });
       logger.info(
         { emailType, to: message.to, outboxId },
         'email waiting in the outbox table (EMAIL_DELIVERY=outbox)',

@@ -19,14 +19,24 @@ export class OutboxStore {
     this.#db = db;
   }
 
-  async add(message: { emailType: string; to: string; subject: string; text: string; html: string }) {
-    await this.#db('outbox').insert({
-      email_type: message.emailType,
-      to: message.to,
-      subject: message.subject,
-      text: message.text,
-      html: message.html,
-    });
+  /** Keeps one message; answers its id (the log names it, never its content). */
+  async add(message: {
+    emailType: string;
+    to: string;
+    subject: string;
+    text: string;
+    html: string;
+  }): Promise<number> {
+    const [row] = await this.#db('outbox')
+      .insert({
+        email_type: message.emailType,
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+      })
+      .returning('id');
+    return Number(typeof row === 'object' ? row.id : row);
   }
 
   async list(page: { offset: number; limit: number }): Promise<{ messages: OutboxMessage[]; total: number }> {

@@ -49,6 +49,24 @@ export class SessionActivityStore {
   async forget(sessionUid: string): Promise<void> {
     await this.#db('session_activity').where({ session_uid: sessionUid }).delete();
   }
+
+  /**
+   * Forgets sessions that expired without being ended (nobody signed out). The hour's grace keeps
+   * the row of a session whose first save is still on its way.
+   */
+  async purgeExpired(): Promise<number> {
+    return this.#db('session_activity')
+      .where('last_seen', '<', this.#db.raw("now() - interval '1 hour'"))
+      .whereNotExists((q) =>
+        q
+          .select(this.#db.raw('1'))
+          .from('oidc_payloads')
+          .where('model', 'Session')
+          .whereRaw('oidc_payloads.uid = session_activity.session_uid')
+          .where((live) => live.whereNull('expires_at').orWhere('expires_at', '>', this.#db.fn.now())),
+      )
+      .delete();
+  }
 }
 
 /** "Firefox on Windows": enough for a person to recognise their own device, nothing more. */
