@@ -104,6 +104,11 @@ function upsertPart(
 /**
  * Marks an artefact used, only if nobody did before (or, for refresh tokens, if that was inside the
  * reuse window, keeping the first use's time so the window never slides).
+ *
+ * Without a window the test is `consumed_at IS NULL` alone: `now()` is when this request's
+ * transaction began, and a rival that began later but took the row lock first stores a later
+ * `consumed_at`; `consumed_at > now() - 0 seconds` then held, and both redeemed one code (seen as
+ * 2 winners of 20 parallel redemptions under load).
  */
 function consumePart(
   name: string,
@@ -119,12 +124,13 @@ function consumePart(
     name,
     sql: `UPDATE oidc_payloads SET consumed_at = coalesce(consumed_at, now())${resave}
       WHERE model = ? AND id = ?
-        AND (consumed_at IS NULL OR consumed_at > now() - make_interval(secs => ?::int))
+        AND (consumed_at IS NULL OR (?::int > 0 AND consumed_at > now() - make_interval(secs => ?::int)))
       RETURNING 1`,
     bindings: [
       ...(write.resave ? payloadColumns(write.resave.payload, write.resave.expiresIn) : []),
       model,
       id,
+      reuseSeconds,
       reuseSeconds,
     ],
   };
