@@ -17,6 +17,7 @@ interface CreateFlags extends OutputOptions {
   invite?: boolean;
   group?: string[];
   emailVerified?: boolean;
+  allowOtherEmail?: boolean;
 }
 
 interface UpdateFlags extends OutputOptions {
@@ -27,6 +28,8 @@ interface UpdateFlags extends OutputOptions {
   disable?: boolean;
   enable?: boolean;
   password?: string;
+  /** `false` from `--no-allow-local-password`. */
+  allowLocalPassword?: boolean;
 }
 
 const json = () => new Option('--json', 'print machine-readable JSON');
@@ -49,6 +52,10 @@ export function registerUserCommands(program: Command, env: Env): void {
         '--email-verified',
         "the address is known to be the user's: applications see email_verified: true",
       ).conflicts('invite'),
+    )
+    .option(
+      '--allow-other-email',
+      'with --invite: the invitee may accept through an upstream account with another address',
     )
     .addOption(json())
     .action(async (flags: CreateFlags) => {
@@ -80,6 +87,11 @@ export function registerUserCommands(program: Command, env: Env): void {
     .addOption(new Option('--disable', 'disable the account').conflicts('enable'))
     .option('--enable', 'enable the account')
     .option('--password <password>', 'set a new password (- reads it from stdin)')
+    .option(
+      '--allow-local-password',
+      'a user without a password may set one through "Forgot password" (never under DenyLocalLogin)',
+    )
+    .option('--no-allow-local-password', 'only an administrator may give this user a password')
     .addOption(json())
     .action(async (ref: string, flags: UpdateFlags) => {
       const password = await secretArg(flags.password);
@@ -96,6 +108,7 @@ export function registerUserCommands(program: Command, env: Env): void {
 async function createUser(g: Gatehouse, flags: CreateFlags): Promise<void> {
   const email = requireEmail('--email', flags.email);
   if (flags.invite) return inviteUser(g, email, flags);
+  if (flags.allowOtherEmail) throw new UsageError('--allow-other-email goes with --invite');
   const created = await g.userManager.createUser({
     email,
     name: flags.name,
@@ -120,7 +133,7 @@ async function createUser(g: Gatehouse, flags: CreateFlags): Promise<void> {
  */
 async function inviteUser(g: Gatehouse, email: string, flags: CreateFlags): Promise<void> {
   const { user, link } = await g.invitations.invite(
-    { email, name: flags.name, groups: flags.group },
+    { email, name: flags.name, groups: flags.group, allowOtherEmail: flags.allowOtherEmail },
     cliActor(),
   );
   await auditCli(g, {
@@ -155,7 +168,7 @@ async function updateUser(g: Gatehouse, ref: string, flags: UpdateFlags): Promis
   const changes = userChanges(flags);
   if (Object.keys(changes).length === 0 && flags.password === undefined) {
     throw new UsageError(
-      'nothing to change: give --name, --email, --group, --disable, --enable or --password',
+      'nothing to change: give --name, --email, --group, --disable, --enable, --password or --[no-]allow-local-password',
     );
   }
   const manager = g.userManager;
@@ -186,6 +199,7 @@ function userChanges(flags: UpdateFlags): Omit<UserChanges, 'passwordHash'> {
   if (flags.group !== undefined) changes.groups = flags.group === false ? [] : flags.group;
   if (flags.disable) changes.status = 'disabled';
   if (flags.enable) changes.status = 'active';
+  if (flags.allowLocalPassword !== undefined) changes.localPasswordAllowed = flags.allowLocalPassword;
   return changes;
 }
 
@@ -222,7 +236,7 @@ function userFields(user: User): string {
     ['name', user.name || '-'],
     ['status', user.status],
     ['groups', user.groups],
-    ['password', user.hasPassword ? 'set' : 'not set'],
+    ['password', user.hasPassword ? 'set' : user.localPasswordAllowed ? 'not set (may set one)' : 'not set'],
     ...(isLockedOut(user) ? [['locked until', when(user.lockoutEnd)] as [string, string]] : []),
     ['last sign-in', when(user.lastLoginAt)],
     ['created', when(user.createdAt)],

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
 import type { LoginFailureReason } from '../notifications/notification-types.ts';
+import type { OpenInvitation } from '../users/invitations.ts';
 import { isSecondFactor, upstreamOf } from './factors.ts';
 import type { SignInAttempt, SignInOutcome, SignInStep } from './types.ts';
 
@@ -53,8 +54,8 @@ export const externalLoginDecision: SignInStep = {
 
 /**
  * An invitation is completed by the browser that opened the link, for the invited account, and,
- * upstream, by an identity with the invited address (verified, when the provider demands it) in an
- * allowed domain. Then the invitee is approved (and the upstream identity linked).
+ * upstream, by an identity with the invited address (unless the administrator allowed another;
+ * verified, when the provider demands it) in an allowed domain. Then the invitee is approved (and the upstream identity linked).
  */
 export const invitation: SignInStep = {
   name: 'invitation',
@@ -64,10 +65,11 @@ export const invitation: SignInStep = {
     if (!claim.browserToken || !sameToken(claim.browserToken, claim.token)) {
       return refused('refused', 'Finish accepting the invitation in the browser where you opened its link.');
     }
-    const invited = await deps.invitations.verify(claim.token).catch(() => undefined);
-    if (invited?.id !== attempt.user.id) return refused('refused', new AppError('token_invalid').message);
+    const invitation = await deps.invitations.open(claim.token).catch(() => undefined);
+    if (invitation?.user.id !== attempt.user.id)
+      return refused('refused', new AppError('token_invalid').message);
     const upstream = attempt.context.upstream;
-    const problem = upstream ? upstreamInvitationProblem(invited, upstream) : undefined;
+    const problem = upstream ? upstreamInvitationProblem(invitation, upstream) : undefined;
     if (problem) return refused('refused', problem);
     attempt.user = upstream
       ? await deps.external.acceptInvitation(
@@ -85,11 +87,12 @@ export const invitation: SignInStep = {
 };
 
 function upstreamInvitationProblem(
-  invited: { email: string },
+  { user: invited, allowOtherEmail }: OpenInvitation,
   { provider, identity }: NonNullable<SignInAttempt['context']['upstream']>,
 ): string | undefined {
   const email = identity.email?.trim().toLowerCase() ?? '';
-  if (email !== invited.email.trim().toLowerCase()) {
+  // The addresses must match unless the administrator who invited chose otherwise.
+  if (!allowOtherEmail && email !== invited.email.trim().toLowerCase()) {
     return `Your ${provider.displayName} account has another email address than the one invited (${invited.email}).`;
   }
   if (provider.options.autoLink.requireVerifiedEmail && !identity.emailVerified) {

@@ -22,6 +22,17 @@ export interface InviteInput {
   groups?: string[] | undefined;
   /** A personal note included in the email. */
   message?: string | undefined;
+  /**
+   * The invitee may accept through an upstream account with another address than the one invited
+   * (the administrator's choice; by default the addresses must match).
+   */
+  allowOtherEmail?: boolean | undefined;
+}
+
+/** An invitation that is still good: whom it invites and on what terms. */
+export interface OpenInvitation {
+  user: User;
+  allowOtherEmail: boolean;
 }
 
 /**
@@ -53,6 +64,7 @@ export class InvitationService {
     await this.#deps.tokens.revokeAll('invite', user.id);
     const token = await this.#deps.tokens.issue('invite', user.id, this.#deps.ttlSeconds, undefined, {
       securityStamp: user.securityStamp,
+      allowOtherEmail: input.allowOtherEmail ?? false,
     });
     const link = `${this.#deps.issuer}/invite?token=${encodeURIComponent(token)}`;
     const inviter = actor?.performingUserId ? await manager.findById(actor.performingUserId) : undefined;
@@ -76,12 +88,17 @@ export class InvitationService {
 
   /** The invited user behind a link that is still good, without using it up. */
   async verify(token: string): Promise<User> {
+    return (await this.open(token)).user;
+  }
+
+  /** The invitation behind a link that is still good, with its terms, without using it up. */
+  async open(token: string): Promise<OpenInvitation> {
     const found = await this.#deps.tokens.peek('invite', token);
     const user = found?.userId ? await this.#deps.userManager.findById(found.userId) : undefined;
     if (user?.status !== 'invited' || found?.securityStamp !== user.securityStamp) {
       throw new AppError('token_invalid');
     }
-    return user;
+    return { user, allowOtherEmail: found.allowOtherEmail };
   }
 
   /**

@@ -9,6 +9,8 @@ export interface RedeemedToken {
   purpose: TokenPurpose;
   /** The user's security stamp when the token was issued, for tokens bound to it. */
   securityStamp: string | null;
+  /** An invitation the administrator allowed to be accepted upstream under another address. */
+  allowOtherEmail: boolean;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface OneTimeTokenStore {
     userId: string | null,
     ttlSeconds: number,
     token?: string,
-    options?: { securityStamp?: string },
+    options?: { securityStamp?: string; allowOtherEmail?: boolean },
   ): Promise<string>;
   /** Checks a token without using it up (to show a form). */
   peek(purpose: TokenPurpose, token: string): Promise<RedeemedToken | undefined>;
@@ -38,6 +40,7 @@ interface TokenRow {
   user_id: string | null;
   purpose: TokenPurpose;
   security_stamp: string | null;
+  allow_other_email: boolean;
 }
 
 export function createOneTimeTokenStore(db: Database | Knex.Transaction): OneTimeTokenStore {
@@ -47,7 +50,15 @@ export function createOneTimeTokenStore(db: Database | Knex.Transaction): OneTim
       .whereNull('consumed_at')
       .andWhere('expires_at', '>', db.fn.now());
   const toRedeemed = (row: TokenRow | undefined) =>
-    row ? { userId: row.user_id, purpose: row.purpose, securityStamp: row.security_stamp } : undefined;
+    row
+      ? {
+          userId: row.user_id,
+          purpose: row.purpose,
+          securityStamp: row.security_stamp,
+          allowOtherEmail: row.allow_other_email,
+        }
+      : undefined;
+  const columns = ['user_id', 'purpose', 'security_stamp', 'allow_other_email'];
 
   return {
     async issue(purpose, userId, ttlSeconds, token = randomToken(32), options = {}) {
@@ -56,17 +67,16 @@ export function createOneTimeTokenStore(db: Database | Knex.Transaction): OneTim
         purpose,
         user_id: userId,
         security_stamp: options.securityStamp ?? null,
+        allow_other_email: options.allowOtherEmail ?? false,
         expires_at: db.raw('now() + make_interval(secs => ?)', [ttlSeconds]),
       });
       return token;
     },
     async peek(purpose, token) {
-      return toRedeemed(await open(purpose, token).first('user_id', 'purpose', 'security_stamp'));
+      return toRedeemed(await open(purpose, token).first(...columns));
     },
     async redeem(purpose, token) {
-      const [row] = await open(purpose, token)
-        .update({ consumed_at: db.fn.now() })
-        .returning(['user_id', 'purpose', 'security_stamp']);
+      const [row] = await open(purpose, token).update({ consumed_at: db.fn.now() }).returning(columns);
       return toRedeemed(row);
     },
     async revokeAll(purpose, userId) {

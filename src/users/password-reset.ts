@@ -49,7 +49,11 @@ export class PasswordResetService {
     const found = await this.#deps.tokens.peek('password_reset', token);
     const user = found?.userId ? await this.#deps.userManager.findById(found.userId) : undefined;
     // Bound to the stamp: a password set since (by the user, a reset or an admin) kills the link.
-    if (user?.status !== 'active' || !user.hasPassword || found?.securityStamp !== user.securityStamp) {
+    if (
+      user?.status !== 'active' ||
+      !mayHaveLocalPassword(user) ||
+      found?.securityStamp !== user.securityStamp
+    ) {
       throw new AppError('token_invalid');
     }
     return user;
@@ -74,9 +78,7 @@ export class PasswordResetService {
   async #send(email: string, actor: Actor | undefined): Promise<void> {
     const user = await this.#deps.userManager.findByEmail(email);
     if (user?.status !== 'active') return;
-    // Someone who signs in only upstream gets no local password this way: disabling them upstream
-    // must keep locking them out. An administrator who sets them a password allows one.
-    if (!user.hasPassword) return;
+    if (!mayHaveLocalPassword(user)) return;
     await this.#deps.tokens.revokeAll('password_reset', user.id);
     const token = await this.#deps.tokens.issue('password_reset', user.id, this.#deps.ttlSeconds, undefined, {
       securityStamp: user.securityStamp,
@@ -95,4 +97,13 @@ export class PasswordResetService {
       values: { link, name: user.name, validMinutes: Math.round(this.#deps.ttlSeconds / 60) },
     });
   }
+}
+
+/**
+ * Someone who signs in only upstream gets no local password through "Forgot password": disabling
+ * them upstream must keep locking them out. An administrator allows one (`localPasswordAllowed`,
+ * or by setting a password); the reset pages are closed under DenyLocalLogin either way.
+ */
+function mayHaveLocalPassword(user: User): boolean {
+  return user.hasPassword || user.localPasswordAllowed;
 }

@@ -13,6 +13,7 @@ interface UserRow {
   status: UserStatus;
   security_stamp: string;
   email_verified: boolean;
+  local_password_allowed: boolean;
   failed_count: number;
   lockout_end: Date | null;
   last_login_at: Date | null;
@@ -36,6 +37,7 @@ export interface UserChanges {
   status?: UserStatus;
   passwordHash?: string | null;
   emailVerified?: boolean;
+  localPasswordAllowed?: boolean;
 }
 
 export interface UserSearch {
@@ -121,6 +123,7 @@ export function createUserStore(db: Database | Knex.Transaction): UserStore {
     securityStamp: r.security_stamp,
     emailVerified: r.email_verified,
     hasPassword: r.password_hash !== null,
+    localPasswordAllowed: r.local_password_allowed,
     failedCount: r.failed_count,
     lockoutEnd: r.lockout_end,
     lastLoginAt: r.last_login_at,
@@ -196,6 +199,8 @@ export function createUserStore(db: Database | Knex.Transaction): UserStore {
       if (changes.status !== undefined) patch.status = changes.status;
       if (changes.emailVerified !== undefined) patch.email_verified = changes.emailVerified;
       if (changes.passwordHash !== undefined) patch.password_hash = changes.passwordHash;
+      if (changes.localPasswordAllowed !== undefined)
+        patch.local_password_allowed = changes.localPasswordAllowed;
       if (options.bumpStamp) patch.security_stamp = randomToken(16);
       const [row] = await users().where({ id }).update(patch).returning('*');
       return row ? toUser(row) : undefined;

@@ -9,6 +9,11 @@ export interface User {
   securityStamp: string;
   emailVerified: boolean;
   hasPassword: boolean;
+  /**
+   * An administrator allows this user a local password although they have none (an upstream-only
+   * user may then set one through "Forgot password"; never under DenyLocalLogin).
+   */
+  localPasswordAllowed: boolean;
   failedCount: number;
   lockoutEnd: Date | null;
   lastLoginAt: Date | null;

@@ -1,5 +1,6 @@
 import { parse } from 'node-html-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, sessionCaller } from '../fixtures/admin-http.ts';
 import { ApiClient } from '../support/api-client.ts';
 import { Browser } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
@@ -106,6 +107,32 @@ describe('credential changes', () => {
     });
     expect(requested).toEqual([]);
     expect(smtp.messages.filter((m) => m.to.includes(user.email))).toEqual([]);
+  });
+
+  it('an administrator allows an upstream-only user a local password: then "forgot password" gives one', async () => {
+    await gh.gatehouse.userManager.createUser({ ...ADMIN, groups: ['admin'] });
+    const admin = await sessionCaller(gh, ADMIN);
+    const user = await gh.gatehouse.userManager.createUser({ email: 'allowed-local@example.com' });
+    const allowed = await admin.call('PATCH', `/users/${user.id}`, { localPasswordAllowed: true });
+    expect(allowed.status).toBe(200);
+    expect(allowed.json).toMatchObject({ hasPassword: false, localPasswordAllowed: true });
+
+    const api = new ApiClient(new Browser(), gh.issuer);
+    expect((await api.post('/api/auth/request-password-reset', { email: user.email })).status).toBe(200);
+    const link = linkIn(await smtp.waitFor(user.email), `${gh.issuer}/reset-password?token=`);
+    const token = new URL(link).searchParams.get('token') ?? '';
+    expect((await api.post('/api/auth/set-password', { token, password: NEW_PASSWORD })).status).toBe(200);
+    const login = await api.post('/api/auth/login', { username: user.email, password: NEW_PASSWORD });
+    expect(login.status).toBe(200);
+
+    // Taken back: a user who again has no password gets no link.
+    const other = await gh.gatehouse.userManager.createUser({ email: 'taken-back@example.com' });
+    await admin.call('PATCH', `/users/${other.id}`, { localPasswordAllowed: true });
+    expect(
+      (await admin.call('PATCH', `/users/${other.id}`, { localPasswordAllowed: false })).json,
+    ).toMatchObject({ localPasswordAllowed: false });
+    await gh.gatehouse.passwordReset.requestAndWait(other.email);
+    expect(smtp.messages.filter((m) => m.to.includes(other.email))).toEqual([]);
   });
 });
 

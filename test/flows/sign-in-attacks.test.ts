@@ -2,6 +2,7 @@ import type * as oidc from 'openid-client';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/users/user.ts';
+import { sessionCaller } from '../fixtures/admin-http.ts';
 import { ApiClient } from '../support/api-client.ts';
 import { Browser, textOf } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
@@ -107,6 +108,32 @@ describe('every way in passes the same checks', () => {
     expect(done.status).toBe(403);
     expect(textOf(done)).toContain('another email address');
     expect((await gh.gatehouse.userManager.findByEmail('inv2@example.com'))?.status).toBe('invited');
+  });
+
+  it('an invitation the administrator opened to another address is accepted through that upstream account', async () => {
+    await gh.gatehouse.userManager.createUser({
+      email: 'boss@example.com',
+      password: PASSWORD,
+      groups: ['admin'],
+    });
+    const admin = await sessionCaller(gh, { email: 'boss@example.com', password: PASSWORD });
+    const invited = await admin.call('POST', '/users/invite', {
+      email: 'inv3@example.com',
+      allowOtherEmail: true,
+    });
+    expect(invited.status).toBe(201);
+    const link = (await gh.gatehouse.outbox.list({ offset: 0, limit: 50 })).messages
+      .find((m) => m.to === 'inv3@example.com')
+      ?.links.find((l) => l.includes('/invite?token='));
+    const invitee = new Browser();
+    const invitePage = await invitee.visit(link ?? '');
+    const toUpstream = await invitee.submit(invitePage, 'form[action="/invite/external/corp"]');
+    const done = await throughUpstream(invitee, corp, toUpstream, 'u-other');
+    expect(done.status).toBe(200);
+    const user = await gh.gatehouse.userManager.findByEmail('inv3@example.com');
+    expect(user?.status).toBe('active');
+    const links = await gh.gatehouse.external.service.linksOf(user as User);
+    expect(links.map((l) => l.subject)).toEqual(['u-other']);
   });
 
   it('step-up after an upstream sign-in reports fed+otp and an external sign-in', async () => {

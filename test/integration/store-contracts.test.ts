@@ -126,7 +126,10 @@ describe('store contracts', () => {
         userId: user.id,
         purpose: 'invite',
         securityStamp: 'stamp-1',
+        allowOtherEmail: false,
       });
+      const open = await tokens.issue('invite', user.id, 60, undefined, { allowOtherEmail: true });
+      expect(await tokens.peek('invite', open)).toMatchObject({ allowOtherEmail: true });
       expect(await tokens.peek('password_reset', token)).toBeUndefined();
       const redeemed = await Promise.all([tokens.redeem('invite', token), tokens.redeem('invite', token)]);
       expect(redeemed.filter(Boolean)).toHaveLength(1);

@@ -8,7 +8,7 @@ import { parseBody } from '../../http/validation.ts';
 import type { AdminDeps } from '../admin-deps.ts';
 import { consoleActor } from '../audit-actor.ts';
 import { signedInOf } from '../console-sign-in.ts';
-import { listText } from '../form-fields.ts';
+import { checkbox, listText } from '../form-fields.ts';
 import { renderAdmin, withNotice } from '../render.ts';
 
 const newUserForm = z.object({
@@ -18,6 +18,7 @@ const newUserForm = z.object({
   how: z.enum(['invite', 'password'], 'Choose how the user gets in.'),
   password: z.string().max(1024).optional(),
   message: z.string().trim().max(2000).optional(),
+  allowOtherEmail: checkbox,
 });
 
 /** GET /admin/users/new */
@@ -36,7 +37,13 @@ export function createUserFromForm(deps: AdminDeps) {
       const actor = actorOf(ctx, signedInOf(ctx).user.id);
       if (input.how === 'invite') {
         const { user } = await deps.invitations.invite(
-          { email: input.email, name: input.name, groups: input.groups, message: input.message || undefined },
+          {
+            email: input.email,
+            name: input.name,
+            groups: input.groups,
+            message: input.message || undefined,
+            allowOtherEmail: input.allowOtherEmail,
+          },
           actor,
         );
         await deps.adminAudit.record(consoleActor(ctx), {

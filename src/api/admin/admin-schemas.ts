@@ -57,6 +57,9 @@ export const userResponse = z.object({
   status: z.enum(['invited', 'active', 'disabled']),
   emailVerified: z.boolean(),
   hasPassword: z.boolean(),
+  localPasswordAllowed: z
+    .boolean()
+    .describe('A user without a password may set one through "Forgot password".'),
   lastLoginAt: isoDate.nullable(),
   failedLoginAttempts: z.number().int(),
   lockedOut: z.boolean(),

@@ -5,6 +5,7 @@ import { userJson } from '../auth/user-json.ts';
 export function adminUserJson(user: User) {
   return {
     ...userJson(user),
+    localPasswordAllowed: user.localPasswordAllowed,
     failedLoginAttempts: user.failedCount,
     lockedOut: user.lockoutEnd !== null && user.lockoutEnd > new Date(),
     lockoutEnd: user.lockoutEnd?.toISOString() ?? null,

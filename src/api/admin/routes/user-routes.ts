@@ -50,6 +50,8 @@ const inviteBody = z.strictObject({
     .trim()
     .max(2000, 'The message is too long (2000 at most).')
     .optional(),
+  /** The invitee may accept through an upstream account with another address (default false). */
+  allowOtherEmail: z.boolean('allowOtherEmail must be true or false.').optional(),
 });
 
 const updateBody = z
@@ -59,10 +61,12 @@ const updateBody = z
     groups: groupsField.optional(),
     status: z.enum(['active', 'disabled'], 'The status must be "active" or "disabled".').optional(),
     emailVerified: z.boolean('emailVerified must be true or false.').optional(),
+    /** A user without a password may set one through "Forgot password" (never under DenyLocalLogin). */
+    localPasswordAllowed: z.boolean('localPasswordAllowed must be true or false.').optional(),
   })
   .refine(
     (b) => Object.values(b).some((v) => v !== undefined),
-    'Nothing to change: send email, name, groups, status or emailVerified.',
+    'Nothing to change: send email, name, groups, status, emailVerified or localPasswordAllowed.',
   );
 
 /**
