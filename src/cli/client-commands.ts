@@ -168,6 +168,7 @@ function clientFields(c: ClientView): string {
     ['public keys', c.jwksUri ?? (c.jwksKeys ? `${c.jwksKeys} registered` : '-')],
     ['ID token alg', c.idTokenSigningAlg],
     ['userinfo alg', c.userinfoSigningAlg ?? 'none (JSON)'],
+    ['access tokens', c.accessTokenFormat === 'jwt' ? 'jwt (RFC 9068, not revocable)' : 'opaque'],
     ['created', when(c.createdAt)],
     ['updated', when(c.updatedAt)],
   ]);

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { JWKS } from 'oidc-provider';
+import { ACCESS_TOKEN_FORMATS, type AccessTokenFormat } from '../oidc/access-tokens.ts';
 import {
   AUTH_METHODS,
   type AuthMethod,
@@ -42,6 +43,7 @@ export interface ClientFlags extends OutputOptions {
   jwksUri?: string | false;
   idTokenSigningAlg?: SigningAlg;
   userinfoSigningAlg?: SigningAlg | false;
+  accessTokenFormat?: AccessTokenFormat;
 }
 
 /** `--grant device_code` names the device grant by its short name. */
@@ -124,6 +126,12 @@ function settingOptions(command: Command): void {
         '--userinfo-signing-alg <alg>',
         'userinfo answers a signed JWT (default: plain JSON)',
       ).argParser(choice(SIGNING_ALGS)),
+    )
+    .addOption(
+      new Option(
+        '--access-token-format <format>',
+        'opaque (default) or jwt: RFC 9068 tokens an API verifies with the JWKS alone, valid until they expire (5 minutes) even after revocation or sign-out',
+      ).argParser(choice(ACCESS_TOKEN_FORMATS)),
     );
 }
 
@@ -158,6 +166,7 @@ function protocolSettings(flags: ClientFlags): Partial<ClientChanges> {
     jwksUri: off(flags.jwksUri),
     idTokenSignedResponseAlg: flags.idTokenSigningAlg,
     userinfoSignedResponseAlg: off(flags.userinfoSigningAlg),
+    accessTokenFormat: flags.accessTokenFormat,
   };
 }
 
@@ -203,6 +212,7 @@ export interface ClientView {
   jwksKeys: number;
   idTokenSigningAlg: string;
   userinfoSigningAlg: string | null;
+  accessTokenFormat: AccessTokenFormat;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -229,6 +239,7 @@ export function clientView(client: StoredClient): ClientView {
     idTokenSigningAlg: String(m.id_token_signed_response_alg ?? CLIENT_DEFAULTS.id_token_signed_response_alg),
     userinfoSigningAlg:
       typeof m.userinfo_signed_response_alg === 'string' ? m.userinfo_signed_response_alg : null,
+    accessTokenFormat: m.access_token_format === 'jwt' ? 'jwt' : 'opaque',
     createdAt: client.createdAt,
     updatedAt: client.updatedAt,
   };

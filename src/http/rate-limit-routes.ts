@@ -28,7 +28,8 @@ const ANY = ['GET', 'POST'] as const;
 
 /**
  * Which requests each named limit (../rate-limits/policies.ts) applies to: every way to guess a
- * password, a second factor or a link token, to make Gatehouse send email, and every upstream return.
+ * password, a second factor, a device code or a link token, to make Gatehouse send email, and every
+ * upstream return.
  */
 const RULES: readonly Rule[] = [
   {
@@ -62,6 +63,12 @@ const RULES: readonly Rule[] = [
     methods: ANY,
     path: /^\/(invite|reset-password\/complete|setup\/[^/]+|api\/auth\/(verify-invite|set-invited-user-password|set-password))$/,
     limits: [{ name: 'LINK_REDEMPTION_PER_IP', by: BY_IP }],
+  },
+  {
+    // The device flow's code entry and confirmation (a GET with user_code only re-posts the form).
+    methods: POST,
+    path: /^\/device$/,
+    limits: [{ name: 'DEVICE_CODE_PER_IP', by: BY_IP }],
   },
   {
     methods: ANY,

@@ -4,13 +4,8 @@ import { parseBody } from '../http/validation.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { finishInteraction, type InteractionDetails, loadInteraction } from './load-interaction.ts';
 
-const SCOPE_DESCRIPTIONS: Record<string, string> = {
-  openid: 'Know who you are',
-  profile: 'See your name',
-  email: 'See your email address',
-  groups: 'See the groups you belong to',
-  offline_access: 'Stay connected when you are not using it',
-};
+/** The scopes a person is asked about, each described in their language (`consent.scope.*`). */
+const DESCRIBED_SCOPES = new Set(['openid', 'profile', 'email', 'groups', 'offline_access']);
 
 export async function renderConsent(
   ctx: Context,
@@ -19,12 +14,16 @@ export async function renderConsent(
 ): Promise<void> {
   const client = await deps.host.provider.Client.find(String(details.params.client_id));
   const missing = (details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
+  const t = deps.views.translator();
   ctx.type = 'html';
   ctx.body = deps.views.render('interactions/consent.njk', {
     uid: details.uid,
     csrfToken: ctx.state.csrfToken,
     client: client?.clientName ?? client?.clientId,
-    scopes: missing.map((s) => ({ name: s, description: SCOPE_DESCRIPTIONS[s] ?? s })),
+    scopes: missing.map((s) => ({
+      name: s,
+      description: DESCRIBED_SCOPES.has(s) ? t(`consent.scope.${s}`) : s,
+    })),
   });
 }
 

@@ -11,7 +11,10 @@ import { render } from './provider-pages.ts';
 export function devicePages(views: Views): ProviderPages['device'] {
   return {
     userCodeInputSource: async (ctx, form, _out, err) =>
-      render(ctx, views, 'device/enter-code.njk', { ...formFields(form), error: errorMessage(err) }),
+      render(ctx, views, 'device/enter-code.njk', {
+        ...formFields(form),
+        error: err ? views.translator()(errorKey(err)) : undefined,
+      }),
     userCodeConfirmSource: async (ctx, form, client, _deviceInfo, userCode) =>
       render(ctx, views, 'device/confirm.njk', {
         ...formFields(form),
@@ -33,11 +36,8 @@ function formFields(form: string): { action: string; xsrf: string } {
 }
 
 /** The same words whatever was wrong with the code, so the page tells a guesser nothing. */
-function errorMessage(err: Error | undefined): string | undefined {
-  if (!err) return undefined;
-  if (err.name === 'AbortedError') return 'The request was cancelled. Start again on your device.';
-  if ('userCode' in err || err.name === 'NoCodeError') {
-    return 'That code is not valid, or has expired or been used. Check the code on your device and try again.';
-  }
-  return 'Something went wrong. Start again on your device.';
+function errorKey(err: Error): string {
+  if (err.name === 'AbortedError') return 'device.error.aborted';
+  if ('userCode' in err || err.name === 'NoCodeError') return 'device.error.invalidCode';
+  return 'device.error.other';
 }

@@ -28,7 +28,11 @@ export function frontChannelLogout(deps: { host: ProviderHost; views: Views; iss
     ctx.remove('Location');
     ctx.status = 200;
     ctx.type = 'html';
-    ctx.body = deps.views.render('interactions/front-channel-logout.njk', { targets, continueTo });
+    ctx.body = deps.views.render('interactions/front-channel-logout.njk', {
+      targets,
+      applications: targets.map((t) => t.name).join(', '),
+      continueTo,
+    });
     const frames = [...new Set(targets.map((t) => new URL(t.url).origin))].join(' ');
     ctx.set('Content-Security-Policy', `${deps.views.pagePolicy}; frame-src ${frames}`);
   };

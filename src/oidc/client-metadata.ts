@@ -1,12 +1,14 @@
 import type Provider from 'oidc-provider';
 import { type Client, type ClientMetadata, type Configuration, errors } from 'oidc-provider';
+import { ACCESS_TOKEN_FORMATS } from './access-tokens.ts';
 
 /**
  * Client metadata oidc-provider does not know, checked by its own client schema like the rest:
  * - `skip_consent`: a first-party application (`gatehouse client create --skip-consent`);
  * - `require_pkce`: `false` lets a confidential client use the code grant without PKCE;
  * - `frontchannel_logout_uri` (+ `_session_required`): OIDC Front-Channel Logout 1.0, which
- *   oidc-provider 9 no longer implements; Gatehouse's logout pages do (see front-channel-logout.ts).
+ *   oidc-provider 9 no longer implements; Gatehouse's logout pages do (see front-channel-logout.ts);
+ * - `access_token_format`: `jwt` for RFC 9068 access tokens (see access-tokens.ts), else opaque.
  */
 export const extraClientMetadata: NonNullable<Configuration['extraClientMetadata']> = {
   properties: [
@@ -14,6 +16,7 @@ export const extraClientMetadata: NonNullable<Configuration['extraClientMetadata
     'require_pkce',
     'frontchannel_logout_uri',
     'frontchannel_logout_session_required',
+    'access_token_format',
   ],
   validator: (_ctx, key, value, metadata) => {
     if (value === undefined) return;
@@ -34,6 +37,10 @@ const checks: Record<string, Check> = {
     (value === false && metadata.token_endpoint_auth_method === 'none'
       ? 'cannot be false for a public client'
       : undefined),
+  access_token_format: (value) =>
+    (ACCESS_TOKEN_FORMATS as readonly unknown[]).includes(value)
+      ? undefined
+      : `must be one of ${ACCESS_TOKEN_FORMATS.join(', ')}`,
   frontchannel_logout_uri: (value) => {
     const url = typeof value === 'string' ? URL.parse(value) : null;
     if (!url || !['http:', 'https:'].includes(url.protocol)) return 'must be an http(s) URL';

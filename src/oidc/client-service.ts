@@ -188,6 +188,12 @@ function refuseMachineRightsForPublicClients(metadata: ClientMetadata): void {
     );
   }
   if (!scopes.includes(ADMIN_SCOPE)) return;
+  if (metadata.access_token_format === 'jwt') {
+    throw new AppError(
+      'invalid_input',
+      `The ${ADMIN_SCOPE} scope needs opaque access tokens: the admin API looks every token up, so revoking one takes effect at once.`,
+    );
+  }
   if (isPublic(metadata)) {
     throw new AppError(
       'invalid_input',

@@ -1,4 +1,5 @@
 import type { ClientMetadata, JWKS } from 'oidc-provider';
+import type { AccessTokenFormat } from './access-tokens.ts';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from './signing-keys.ts';
 
 /** The device authorization grant (RFC 8628); `--grant device_code` on the command line. */
@@ -55,6 +56,8 @@ export interface ClientSettings {
   idTokenSignedResponseAlg?: SigningAlg | undefined;
   /** Unset: userinfo answers plain JSON. */
   userinfoSignedResponseAlg?: SigningAlg | null | undefined;
+  /** `jwt`: RFC 9068 access tokens, valid until they expire whatever is revoked. Default opaque. */
+  accessTokenFormat?: AccessTokenFormat | undefined;
 }
 
 export interface ClientInput extends ClientSettings {
@@ -98,6 +101,9 @@ export function metadataPatch(changes: ClientChanges, current: Partial<ClientMet
     set('id_token_signed_response_alg', changes.idTokenSignedResponseAlg);
   if (changes.userinfoSignedResponseAlg !== undefined)
     set('userinfo_signed_response_alg', changes.userinfoSignedResponseAlg);
+  // Opaque is the default, so it is stored as no setting at all.
+  if (changes.accessTokenFormat !== undefined)
+    set('access_token_format', changes.accessTokenFormat === 'jwt' ? 'jwt' : null);
   return patch;
 }
 

@@ -10,6 +10,8 @@ import {
 import type { Settings } from '../config/settings.ts';
 import { deriveKey } from '../crypto/secret-box.ts';
 import { containsUnstorableText } from '../db/unstorable-text.ts';
+import { LOCALES } from '../i18n/i18n.ts';
+import { resourceIndicators } from './access-tokens.ts';
 import { SCOPE_CLAIMS } from './accounts.ts';
 import { ACR } from './acr.ts';
 import { extraClientMetadata } from './client-metadata.ts';
@@ -145,6 +147,9 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
       // A rotated refresh token inherits what was left of its predecessor, so rotation never
       // stretches a grant beyond two weeks from sign-in.
       RefreshToken: (ctx) => ctx?.oidc?.entities.RotatedRefreshToken?.remainingTTL ?? TTL.RefreshToken,
+      // A JWT access token's resource sets its (short) lifetime: see ./access-tokens.ts.
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? TTL.AccessToken,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? TTL.ClientCredentials,
     },
     features: {
       devInteractions: { enabled: false },
@@ -169,9 +174,13 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
         allowedPolicy: async (ctx, _client, token) => token.clientId === ctx.oidc.client?.clientId,
       },
       rpInitiatedLogout: { enabled: true, ...pages.logout },
+      /** Only for clients registered with `--access-token-format jwt` (see ./access-tokens.ts). */
+      resourceIndicators,
       ...registrationFeatures(settings.dynamicClientRegistration),
     },
     renderError: pages.error,
+    /** Every page of a sign-in speaks these (locales/*.json), chosen by the request's `ui_locales`. */
+    discovery: { ui_locales_supported: [...LOCALES] },
   };
 }
 

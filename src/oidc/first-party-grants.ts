@@ -1,4 +1,5 @@
 import type { Grant, KoaContextWithOIDC } from 'oidc-provider';
+import { coverOwnResource } from './access-tokens.ts';
 import type { ConsentStore } from './consent-store.ts';
 
 /**
@@ -12,8 +13,12 @@ export function createLoadExistingGrant(consents: ConsentStore) {
     if (!client || !session?.accountId) return undefined;
     const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
     const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
-    if (client.metadata().skip_consent === true) return firstPartyGrant(ctx, existing);
-    return existing ?? rememberedGrant(ctx, consents);
+    const grant =
+      client.metadata().skip_consent === true
+        ? await firstPartyGrant(ctx, existing)
+        : (existing ?? (await rememberedGrant(ctx, consents)));
+    if (grant) await coverOwnResource(ctx, grant);
+    return grant;
   };
 }
 

@@ -30,7 +30,8 @@ export function registrationFeatures(
 }
 
 function selfRegistered(_ctx: KoaContextWithOIDC, metadata: Record<string, unknown>): void {
-  for (const reserved of ['skip_consent', 'require_pkce']) {
+  // A token nobody can revoke is the administrator's trade-off to make, not the application's.
+  for (const reserved of ['skip_consent', 'require_pkce', 'access_token_format']) {
     if (reserved in metadata) {
       throw new errors.InvalidClientMetadata(`${reserved} is set by an administrator, not at registration`);
     }

@@ -23,6 +23,11 @@ export const RATE_LIMIT_POLICIES = {
   LINK_REDEMPTION_PER_IP: { limit: 30, windowSeconds: 600, per: 'ip' },
   /** Returns from upstream providers (sign-in, logout, back-channel logout) from one address. */
   EXTERNAL_CALLBACK_PER_IP: { limit: 60, windowSeconds: 300, per: 'ip' },
+  /**
+   * Device codes typed at /device from one address: each try is a guess at someone's code (≈34
+   * bits, valid ten minutes), and a person needs two posts per device (the code, then confirm).
+   */
+  DEVICE_CODE_PER_IP: { limit: 20, windowSeconds: 600, per: 'ip' },
   /** Token endpoint requests per client (from the Basic credentials; per address without them). */
   TOKEN_ENDPOINT_PER_CLIENT: { limit: 600, windowSeconds: 60, per: 'client' },
 } as const satisfies Record<string, RateLimitPolicy>;

@@ -171,6 +171,7 @@ describe('gatehouse client', () => {
     idTokenSigningAlg: 'ES256',
     userinfoSigningAlg: 'ES256',
     frontchannelLogoutUri: `${APP}/fc`,
+    accessTokenFormat: 'jwt',
     redirectUris: [`${APP}/cb`],
   };
 
@@ -182,7 +183,7 @@ describe('gatehouse client', () => {
       ['client', 'create', '--id', 'keyed', '--name', 'Keyed', '--redirect-uri', `${APP}/cb`]
         .concat(['--auth-method', 'private_key_jwt', '--jwks', jwksFile, '--pkce', 'optional'])
         .concat(['--id-token-signing-alg', 'ES256', '--userinfo-signing-alg', 'ES256'])
-        .concat(['--frontchannel-logout-uri', `${APP}/fc`]),
+        .concat(['--frontchannel-logout-uri', `${APP}/fc`, '--access-token-format', 'jwt']),
       on,
     );
     expect(created).toMatchObject({ ...KEYED_SETTINGS, name: 'Keyed' });
@@ -209,6 +210,8 @@ describe('gatehouse client', () => {
         '--no-frontchannel-logout-uri',
         '--pkce',
         'required',
+        '--access-token-format',
+        'opaque',
       ],
       on,
     );
@@ -218,6 +221,7 @@ describe('gatehouse client', () => {
       userinfoSigningAlg: null,
       frontchannelLogoutUri: null,
       pkce: 'required',
+      accessTokenFormat: 'opaque',
     });
   });
 

@@ -58,6 +58,7 @@ describe('dynamic client registration', () => {
     for (const greedy of [
       { skip_consent: true },
       { require_pkce: false },
+      { access_token_format: 'jwt' },
       { scope: 'openid gatehouse:admin' },
     ]) {
       const refused = await register({ ...app, ...greedy }, initialAccessToken);

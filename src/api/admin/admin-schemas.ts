@@ -114,6 +114,7 @@ export const clientResponse = z.object({
   jwksKeys: z.number().int().describe('How many public keys are registered inline.'),
   idTokenSigningAlg: z.string(),
   userinfoSigningAlg: z.string().nullable(),
+  accessTokenFormat: z.enum(['opaque', 'jwt']),
   builtIn: z.boolean().describe('The console client: it cannot be changed or deleted.'),
   createdAt: isoDate,
   updatedAt: isoDate,

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { AdminActionName } from '../../../notifications/admin-audit.ts';
+import { ACCESS_TOKEN_FORMATS } from '../../../oidc/access-tokens.ts';
 import { AUTH_METHODS, GRANT_TYPES } from '../../../oidc/client-service.ts';
 import { PKCE_POLICIES, SIGNING_ALGS } from '../../../oidc/client-settings.ts';
 import type { AdminApiDeps } from '../admin-api-deps.ts';
@@ -49,6 +50,12 @@ function protocolFields() {
     jwksUri: removable(uri).describe('Where Gatehouse fetches the keys of a private_key_jwt client.'),
     idTokenSigningAlg: alg.optional().describe('ID token signature (default ES256).'),
     userinfoSigningAlg: removable(alg).describe('Unset: userinfo answers plain JSON.'),
+    accessTokenFormat: z
+      .enum(ACCESS_TOKEN_FORMATS, `accessTokenFormat must be one of ${ACCESS_TOKEN_FORMATS.join(', ')}.`)
+      .optional()
+      .describe(
+        'jwt: RFC 9068 access tokens (aud is the client id) an API verifies with the JWKS alone; they stay valid until they expire (5 minutes) after revocation or sign-out, and userinfo does not take them. Default opaque.',
+      ),
   };
 }
 
@@ -81,6 +88,7 @@ const updateBody = z
     jwksUri: fields.jwksUri,
     idTokenSigningAlg: fields.idTokenSigningAlg,
     userinfoSigningAlg: fields.userinfoSigningAlg,
+    accessTokenFormat: fields.accessTokenFormat,
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'Nothing to change.');
 
