@@ -192,6 +192,21 @@ export class ExternalLoginService {
     return this.#autoLink(provider, identity, identity.email, existing, actor);
   }
 
+  /**
+   * The sign-in pipeline's last step for a confirmed link: the provider by its alias (it may have
+   * been removed while the second factor was asked), then `confirmLink`.
+   */
+  async completeLink(
+    user: User,
+    providerAlias: string,
+    identity: UpstreamIdentity,
+    actor?: Actor,
+  ): Promise<ExternalSignIn> {
+    const provider = await this.#deps.registry.find(providerAlias);
+    if (!provider) return refusal('refused', 'That sign-in provider is not available any more.');
+    return this.confirmLink(user, provider, identity, actor);
+  }
+
   /** The owner proved the account is theirs (password and the usual second factor): link it now. */
   async confirmLink(
     user: User,

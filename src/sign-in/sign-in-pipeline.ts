@@ -4,11 +4,11 @@ import { authenticationLevel, type CompletedFactor } from './factors.ts';
 import { DEFAULT_STEPS } from './steps.ts';
 import type { SignInAttempt, SignInContext, SignInOutcome, SignInPipelineDeps, SignInStep } from './types.ts';
 
-export type { InvitationClaim, SignInContext, SignInOutcome, SignInStep } from './types.ts';
+export type { InvitationClaim, PendingLink, SignInContext, SignInOutcome, SignInStep } from './types.ts';
 
 /**
  * Where every way in ends (password page, JSON API, second factor, invitation by password or
- * upstream, upstream sign-in, step-up), as Kratos's PostLoginHook: the named steps run in order
+ * upstream, upstream sign-in, link, step-up, re-authentication), as Kratos's PostLoginHook: the named steps run in order
  * and any of them may stop the sign-in; when none does, the sign-in is complete — the failure
  * count starts again, the sign-in is recorded and announced, and `amr`/`acr` come from the factors
  * actually completed. No route decides any of this itself. Later rules (rate limits, access per

@@ -131,5 +131,36 @@ export const secondFactor: SignInStep = {
   },
 };
 
-/** In this order: who may sign in at all, then what upstream handlers say, then the invitation, then 2FA. */
-export const DEFAULT_STEPS: SignInStep[] = [accountState, externalLoginDecision, invitation, secondFactor];
+/**
+ * Linking an upstream identity onto an existing account (its owner proved it with the account's
+ * password, then the usual second factor): made last, so a sign-in that any step stops, or that
+ * is abandoned at the second factor, leaves no link behind. The upstream's groups are mapped then.
+ */
+export const link: SignInStep = {
+  name: 'link',
+  async run(attempt, deps) {
+    const pending = attempt.context.link;
+    if (!pending) return undefined;
+    const linked = await deps.external.completeLink(
+      attempt.user,
+      pending.providerAlias,
+      pending.identity,
+      attempt.context.actor,
+    );
+    if (!linked.ok) return refused('refused', linked.message);
+    attempt.user = linked.user;
+    return undefined;
+  },
+};
+
+/**
+ * In this order: who may sign in at all, then what upstream handlers say, then the invitation,
+ * then 2FA, then the link that only a complete sign-in may make.
+ */
+export const DEFAULT_STEPS: SignInStep[] = [
+  accountState,
+  externalLoginDecision,
+  invitation,
+  secondFactor,
+  link,
+];

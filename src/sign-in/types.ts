@@ -8,6 +8,12 @@ import type { User } from '../users/user.ts';
 import type { UserManager } from '../users/user-manager.ts';
 import type { AuthenticationLevel, CompletedFactor } from './factors.ts';
 
+/** An upstream identity to attach to the account once the sign-in completes. Plain data. */
+export interface PendingLink {
+  providerAlias: string;
+  identity: UpstreamIdentity;
+}
+
 /** An invitee completing their invitation with this sign-in (by password or upstream). */
 export interface InvitationClaim {
   /** The invitation token this sign-in carries (the form's cookie, or the upstream round trip's state). */
@@ -25,6 +31,11 @@ export interface SignInContext {
   /** What the upstream said, on the first pass of an upstream sign-in (for `ExternalLogin`). */
   upstream?: { provider: ExternalProvider; identity: UpstreamIdentity } | undefined;
   invitation?: InvitationClaim | undefined;
+  /**
+   * The account's owner proved this account is theirs to link an upstream identity to it
+   * (confirm-link): the link is made by the pipeline's last step, only when the sign-in completes.
+   */
+  link?: PendingLink | undefined;
   /**
    * The last factor was an access attempt that is still counted (`UserManager.attemptAccess`):
    * the pipeline resets the count when the sign-in completes and releases the attempt when it

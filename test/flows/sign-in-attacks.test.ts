@@ -37,6 +37,7 @@ describe('every way in passes the same checks', () => {
         { sub: 'u-ivy', email: 'ivy@example.com', email_verified: true },
         { sub: 'u-other', email: 'someone.else@example.com', email_verified: true },
         { sub: 'u-sam', email: 'sam@example.com', email_verified: true },
+        { sub: 'u-lin', email: 'lin@example.com', email_verified: true },
       ],
     });
     await registerUpstream(gh, corp, {
@@ -134,6 +135,29 @@ describe('every way in passes the same checks', () => {
     expect(user?.status).toBe('active');
     const links = await gh.gatehouse.external.service.linksOf(user as User);
     expect(links.map((l) => l.subject)).toEqual(['u-other']);
+  });
+
+  it('a link confirmed with the password is made only when the whole sign-in completes', async () => {
+    const owner = await gh.gatehouse.userManager.createUser({ email: 'lin@example.com', password: PASSWORD });
+    const stop = gh.gatehouse.notifications.on('ExternalLogin', (n) => {
+      if (n.claims.email === 'lin@example.com') n.refuse('Not from this upstream today.');
+    });
+    const browser = new Browser();
+    const asked = await signInThroughUpstream(browser, config, corp, 'u-lin');
+    expect(textOf(asked.page)).toContain('Prove it is yours');
+    const refused = await browser.submit(asked.page, 'form[action$="/confirm-link"]', { password: PASSWORD });
+    stop();
+    expect(refused.status).toBe(403);
+    expect(textOf(refused)).toContain('Not from this upstream today.');
+    expect(await gh.gatehouse.external.service.allLinksOf(owner.id)).toEqual([]);
+
+    // Without the refusal, the same proof links the identity and signs in with both factors.
+    const second = new Browser();
+    const again = await signInThroughUpstream(second, config, corp, 'u-lin');
+    const proved = await second.submit(again.page, 'form[action$="/confirm-link"]', { password: PASSWORD });
+    expect((await again.finish(proved)).claims()?.amr).toEqual(expect.arrayContaining(['fed', 'pwd']));
+    const links = await gh.gatehouse.external.service.allLinksOf(owner.id);
+    expect(links.map((l) => [l.providerAlias, l.subject])).toEqual([['corp', 'u-lin']]);
   });
 
   it('step-up after an upstream sign-in reports fed+otp and an external sign-in', async () => {

@@ -82,15 +82,9 @@ export function submitConfirmLink(deps: InteractionDeps) {
       await renderConfirmLink(ctx, deps, details, pending, true);
       return;
     }
-    const result = await deps.external.service.confirmLink(
-      checked.user,
-      provider,
-      pending.identity,
-      actorOf(ctx, user.id),
-    );
-    if (!result.ok) throw new AppError('forbidden', result.message);
+    // The link itself is the pipeline's last step: no link unless the whole sign-in completes.
     const refusal = await continueSignIn(ctx, deps, details, {
-      user: result.user,
+      user: checked.user,
       factors: [
         { method: 'fed', providerAlias: provider.alias, bypassTwoFactor: provider.options.bypassTwoFactor },
         { method: 'pwd' },
@@ -98,6 +92,7 @@ export function submitConfirmLink(deps: InteractionDeps) {
       remember: false,
       upstream: { provider, identity: pending.identity },
       externalSessionId: pending.externalSessionId,
+      link: { providerAlias: provider.alias, identity: pending.identity },
       // The password was an access attempt: the pipeline completes or releases it.
       attempt: { reserved: true, current: false },
     });

@@ -3,7 +3,7 @@ import { EXTERNAL_SESSION_RESULT } from '../../external-logins/external-session-
 import { actorOf } from '../../http/actor.ts';
 import { wantsTwoFactor } from '../../oidc/interaction-policy.ts';
 import type { CompletedFactor } from '../../sign-in/factors.ts';
-import type { SignInContext, SignInOutcome } from '../../sign-in/sign-in-pipeline.ts';
+import type { PendingLink, SignInContext, SignInOutcome } from '../../sign-in/sign-in-pipeline.ts';
 import type { User } from '../../users/user.ts';
 import type { InteractionDeps } from '../interaction-deps.ts';
 import { finishInteraction, type InteractionDetails } from '../load-interaction.ts';
@@ -16,6 +16,7 @@ export interface InteractionSignIn {
   externalSessionId?: number | undefined;
   upstream?: SignInContext['upstream'];
   attempt?: SignInContext['attempt'];
+  link?: PendingLink | undefined;
 }
 
 /**
@@ -34,6 +35,7 @@ export async function continueSignIn(
     twoFactorDemanded: wantsTwoFactor(details.params.acr_values),
     upstream: signIn.upstream,
     attempt: signIn.attempt,
+    link: signIn.link,
   });
   if (outcome.status === 'refused') return outcome;
   if (outcome.status === 'second_factor') {
@@ -43,6 +45,7 @@ export async function continueSignIn(
       remember: signIn.remember,
       mode: outcome.mode,
       externalSessionId: signIn.externalSessionId,
+      link: signIn.link,
     });
     ctx.status = 303;
     ctx.redirect(`/interaction/${details.uid}`);

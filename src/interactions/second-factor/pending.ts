@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { CompletedFactor } from '../../sign-in/factors.ts';
+import type { PendingLink } from '../../sign-in/sign-in-pipeline.ts';
 import type { InteractionDetails } from '../load-interaction.ts';
 
 /**
@@ -16,6 +17,8 @@ export interface PendingSecondFactor {
   mode: 'verify' | 'enrol';
   /** The upstream session record to bind to the Gatehouse session once it exists. */
   externalSessionId?: number | undefined;
+  /** An upstream identity the pipeline links once the second factor is given (confirm-link). */
+  link?: PendingLink | undefined;
   /**
    * Set once the second factor is done but a page stands between it and the application (new
    * recovery codes to save, or how many are left); only "continue" remains. `factors` then
