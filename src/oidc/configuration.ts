@@ -179,8 +179,13 @@ export function buildProviderConfiguration(deps: ProviderConfigurationDeps): Con
       ...registrationFeatures(settings.dynamicClientRegistration),
     },
     renderError: pages.error,
-    /** Every page of a sign-in speaks these (locales/*.json), chosen by the request's `ui_locales`. */
-    discovery: { ui_locales_supported: [...LOCALES] },
+    discovery: {
+      /** Every page of a sign-in speaks these (locales/*.json), chosen by the request's `ui_locales`. */
+      ui_locales_supported: [...LOCALES],
+      /** Gatehouse's own logout pages implement it (interactions/front-channel-logout.ts), with iss and sid. */
+      frontchannel_logout_supported: true,
+      frontchannel_logout_session_supported: true,
+    },
   };
 }
 

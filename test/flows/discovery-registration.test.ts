@@ -113,7 +113,25 @@ describe('what discovery advertises can be registered', () => {
     expect(changed.json).toMatchObject({ accessTokenFormat: 'opaque', idTokenSigningAlg: 'ES256' });
   });
 
-  it('names the languages its pages are translated into', () => {
+  it('every algorithm a client may sign its token endpoint assertion with', async () => {
+    for (const alg of advertised('token_endpoint_auth_signing_alg_values_supported')) {
+      const fields: Record<string, unknown> = alg.startsWith('HS')
+        ? { authMethod: 'client_secret_jwt' }
+        : {
+            authMethod: 'private_key_jwt',
+            jwks: { keys: [{ ...(await exportJWK((await generateKeyPair(alg)).publicKey)), alg }] },
+          };
+      const created = await register(fields);
+      expect(created.status, `${alg}: ${JSON.stringify(created.json)}`).toBe(201);
+    }
+  });
+
+  it('names the languages its pages are translated into, and front-channel logout', () => {
     expect(advertised('ui_locales_supported')).toEqual([...LOCALES]);
+    expect(discovery).toMatchObject({
+      frontchannel_logout_supported: true,
+      frontchannel_logout_session_supported: true,
+      backchannel_logout_supported: true,
+    });
   });
 });
