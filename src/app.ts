@@ -10,11 +10,12 @@ import { authApiRouter } from './api/auth/router.ts';
 import { logoOrigin } from './branding/branding.ts';
 import type { Gatehouse } from './container.ts';
 import { requestBody } from './http/body.ts';
+import { clientEndpointLimit } from './http/client-endpoint-limit.ts';
 import { csrfProtection } from './http/csrf.ts';
 import { providerOutage } from './http/database-outage.ts';
 import { refuseUncleanUrls, requestEdge } from './http/edge.ts';
 import { errorHandler } from './http/error-handler.ts';
-import { rateLimitedRoutes, tokenEndpointLimit } from './http/rate-limit-routes.ts';
+import { rateLimitedRoutes } from './http/rate-limit-routes.ts';
 import { requestContext } from './http/request-context.ts';
 import { noStore, pageContentSecurityPolicy, securityHeaders } from './http/security-headers.ts';
 import { requestLocale } from './i18n/request-locale.ts';
@@ -68,7 +69,7 @@ export function createApp(gatehouse: Gatehouse): Koa {
 
   app.use(frontChannelLogout({ host, views: gatehouse.views, issuer: settings.issuer }));
   app.use(endSessionHook({ host, sessions: gatehouse.sessions }));
-  app.use(tokenEndpointLimit(gatehouse.rateLimits));
+  app.use(clientEndpointLimit(gatehouse.rateLimits));
   app.use(providerOutage(gatehouse.views));
   app.use(adapterUnitOfWork(gatehouse.db, settings.refreshTokenReuseSeconds));
   app.use(host.middleware());

@@ -186,8 +186,10 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
   );
   const flowDeps = { userManager, tokens, email, notifications, issuer: settings.issuer };
   const invitations = new InvitationService({ ...flowDeps, ttlSeconds: settings.inviteTtlSeconds });
+  const rateLimits = createRateLimits(foundation);
   const twoFactor = new TwoFactorService({
     ...flowDeps,
+    limits: rateLimits,
     store: new TwoFactorStore(db, box),
     recoveryKey: deriveKey(settings.secretKey, 'recovery-codes'),
     issuerName: 'Gatehouse',
@@ -229,7 +231,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     adminAudit: new AdminAudit(audit, logger),
     outbox: new OutboxStore(db),
     consents,
-    rateLimits: createRateLimits(foundation),
+    rateLimits,
     availability: foundation.availability,
     userManager,
     signInManager: new SignInManager(userManager, notifications),

@@ -13,8 +13,16 @@ export const RATE_LIMIT_POLICIES = {
   SIGN_IN_PER_ACCOUNT: { limit: 10, windowSeconds: 300, per: 'account' },
   /** Second-factor code attempts from one address. */
   TWO_FACTOR_PER_IP: { limit: 30, windowSeconds: 300, per: 'ip' },
+  /**
+   * Second-factor codes checked for one account, from anywhere (sign-in, enrolment, turning it off).
+   * Wrong codes at sign-in also count towards lockout; this also bounds the right-password attacker
+   * who spreads guesses over many addresses and the enrolment check, which lockout does not count.
+   */
+  TWO_FACTOR_PER_ACCOUNT: { limit: 10, windowSeconds: 300, per: 'account' },
   /** "Send me a code" emails from one address. */
   EMAIL_CODE_PER_IP: { limit: 10, windowSeconds: 600, per: 'ip' },
+  /** "Send me a code" emails to one account, whoever asks (no mail-bombing a user from many addresses). */
+  EMAIL_CODE_PER_ACCOUNT: { limit: 5, windowSeconds: 600, per: 'account' },
   /** Password-reset requests for one email address (each sends an email). */
   PASSWORD_RESET_PER_EMAIL: { limit: 3, windowSeconds: 3600, per: 'account' },
   /** Password-reset requests from one address. */

@@ -103,7 +103,8 @@ export function confirmEnrolment(deps: InteractionDeps) {
     try {
       ({ recoveryCodes } = await deps.twoFactor.confirmTotp(user, code, actorOf(ctx)));
     } catch (error) {
-      if (!(error instanceof AppError)) throw error;
+      // A refused check (rate_limited) is a 429 with Retry-After, not a wrong code.
+      if (!(error instanceof AppError) || error.code === 'rate_limited') throw error;
       ctx.status = 400;
       await renderSecondFactor(ctx, deps, details, pending, { error: error.message });
       return;

@@ -4,6 +4,7 @@ import { AppError } from '../../errors/app-error.ts';
 import type { EmailService } from '../../notifications/email/email-service.ts';
 import type { NotificationBus } from '../../notifications/notification-bus.ts';
 import type { Actor } from '../../notifications/notification-types.ts';
+import type { RateLimits } from '../../rate-limits/rate-limits.ts';
 import type { OneTimeTokenStore } from '../one-time-token-store.ts';
 import type { User } from '../user.ts';
 import type { UserManager } from '../user-manager.ts';
@@ -25,6 +26,8 @@ export interface TwoFactorDeps {
   issuerName: string;
   requiredGroups: string[];
   emailCodeTtlSeconds: number;
+  /** Per-account limits on codes checked and codes sent (the routes add the per-address ones). */
+  limits: RateLimits;
 }
 
 export interface TotpEnrolment {
@@ -39,8 +42,9 @@ export type VerifyOutcome =
 
 /**
  * Second factors: TOTP (authenticator apps), codes by email, and recovery codes. Wrong codes count
- * towards the same lockout as wrong passwords. `UserManager.supportsUserTwoFactor = false` turns
- * the whole feature off.
+ * towards the same lockout as wrong passwords; every code checked and every code emailed also counts
+ * towards the account's rate limits (TWO_FACTOR_PER_ACCOUNT, EMAIL_CODE_PER_ACCOUNT), which refuse
+ * with RateLimitedError (429). `UserManager.supportsUserTwoFactor = false` turns the whole feature off.
  */
 export class TwoFactorService {
   readonly #deps: TwoFactorDeps;
@@ -95,6 +99,7 @@ export class TwoFactorService {
   /** Activates TOTP after a valid code; returns recovery codes when this is the first factor. */
   async confirmTotp(user: User, code: string, actor?: Actor): Promise<{ recoveryCodes?: string[] }> {
     this.#assertSupported();
+    await this.#countCheck(user, actor);
     const pending = (await this.#deps.store.list(user.id)).find((r) => r.provider === 'totp');
     const step = pending?.secret ? await verifyTotp(pending.secret, code.trim(), null) : undefined;
     if (step === undefined)
@@ -118,6 +123,7 @@ export class TwoFactorService {
 
   async confirmEmail(user: User, code: string, actor?: Actor): Promise<{ recoveryCodes?: string[] }> {
     this.#assertSupported();
+    await this.#countCheck(user, actor);
     if (!(await this.#redeemEmailCode(user, code)))
       throw new AppError('invalid_input', 'That code is not right or has expired.');
     await this.#deps.store.confirm(user.id, 'email', null);
@@ -125,6 +131,7 @@ export class TwoFactorService {
   }
 
   async sendEmailCode(user: User, actor?: Actor): Promise<void> {
+    await this.#deps.limits.consume('EMAIL_CODE_PER_ACCOUNT', user.id, actor?.ip);
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     await this.#deps.tokens.revokeAll('two_factor_email', user.id);
     await this.#deps.tokens.issue(
@@ -159,6 +166,7 @@ export class TwoFactorService {
     actor?: Actor,
     options: { completesSignIn?: boolean } = {},
   ): Promise<VerifyOutcome> {
+    await this.#countCheck(user, actor);
     const enabled = await this.enabledProviders(user);
     const manager = this.#deps.userManager;
     const attempt = await manager.attemptAccess(
@@ -273,6 +281,11 @@ export class TwoFactorService {
       await store.removeRecoveryCodes(userId);
       await this.#deps.tokens.withTransaction(trx).revokeAll('two_factor_email', userId);
     });
+  }
+
+  /** One more code checked for this account: refused (429) once there were too many. */
+  #countCheck(user: User, actor: Actor | undefined): Promise<void> {
+    return this.#deps.limits.consume('TWO_FACTOR_PER_ACCOUNT', user.id, actor?.ip);
   }
 
   #assertSupported(): void {
