@@ -38,6 +38,8 @@ describe('every way in passes the same checks', () => {
         { sub: 'u-other', email: 'someone.else@example.com', email_verified: true },
         { sub: 'u-sam', email: 'sam@example.com', email_verified: true },
         { sub: 'u-lin', email: 'lin@example.com', email_verified: true },
+        { sub: 'u-inv4', email: 'inv4@example.com', email_verified: true },
+        { sub: 'u-inv5', email: 'inv5@elsewhere.test', email_verified: true },
       ],
     });
     await registerUpstream(gh, corp, {
@@ -109,6 +111,44 @@ describe('every way in passes the same checks', () => {
     expect(done.status).toBe(403);
     expect(textOf(done)).toContain('another email address');
     expect((await gh.gatehouse.userManager.findByEmail('inv2@example.com'))?.status).toBe('invited');
+  });
+
+  it('an upstream invitation asks the ExternalLogin handlers and keeps to the allowed domains', async () => {
+    const acceptUpstream = async (email: string, sub: string) => {
+      const { link } = await gh.gatehouse.invitations.invite({ email });
+      const invitee = new Browser();
+      const toUpstream = await invitee.submit(
+        await invitee.visit(link),
+        'form[action="/invite/external/corp"]',
+      );
+      return throughUpstream(invitee, corp, toUpstream, sub);
+    };
+    const stop = gh.gatehouse.notifications.on('ExternalLogin', (n) => {
+      if (n.claims.email === 'inv4@example.com') n.refuse('A handler says no.');
+    });
+    const vetoed = await acceptUpstream('inv4@example.com', 'u-inv4');
+    stop();
+    expect(vetoed.status).toBe(403);
+    expect(textOf(vetoed)).toContain('A handler says no.');
+    expect((await gh.gatehouse.userManager.findByEmail('inv4@example.com'))?.status).toBe('invited');
+
+    const corpProvider = await gh.gatehouse.external.registry.require('corp');
+    const only = (allowedEmailDomains: string[]) =>
+      gh.gatehouse.external.registry.update('corp', {
+        options: {
+          ...corpProvider.options,
+          autoLink: { ...corpProvider.options.autoLink, allowedEmailDomains },
+        },
+      });
+    await only(['example.com']);
+    try {
+      const outside = await acceptUpstream('inv5@elsewhere.test', 'u-inv5');
+      expect(outside.status).toBe(403);
+      expect(textOf(outside)).toContain('cannot sign in here');
+      expect((await gh.gatehouse.userManager.findByEmail('inv5@elsewhere.test'))?.status).toBe('invited');
+    } finally {
+      await only([]);
+    }
   });
 
   it('an invitation the administrator opened to another address is accepted through that upstream account', async () => {
