@@ -2,6 +2,7 @@ import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JWT_ACCESS_TOKEN_TTL } from '../../src/oidc/access-tokens.ts';
+import { DEVICE_CODE_GRANT } from '../../src/oidc/client-settings.ts';
 import { Browser } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
@@ -110,6 +111,42 @@ describe('JWT access tokens per client', () => {
       const page = await browser.visit(url.toString(), (u) => u.startsWith('http://127.0.0.1:9/'));
       expect(page.location ?? page.body).toContain('invalid_target');
     }
+  });
+
+  it('gives a jwt device-flow client a JWT access token too, once the person confirms in a browser', async () => {
+    await gh.gatehouse.clients.create({
+      clientId: 'jwt-tv',
+      public: true,
+      redirectUris: [],
+      postLogoutRedirectUris: [],
+      grants: [DEVICE_CODE_GRANT],
+      scopes: [],
+      skipConsent: true,
+      accessTokenFormat: 'jwt',
+    });
+    const started = await fetch(`${gh.issuer}/device/auth`, {
+      method: 'POST',
+      body: new URLSearchParams({ client_id: 'jwt-tv', scope: 'openid email' }),
+    }).then((r) => r.json() as Promise<{ device_code: string; user_code: string; verification_uri: string }>);
+    const browser = new Browser();
+    const form = await browser.visit(started.verification_uri);
+    const confirm = await browser.submit(form, 'form[action$="/device"]', { user_code: started.user_code });
+    const login = await browser.follow(
+      await browser.submit(confirm, 'form[action$="/device"]', {}, { name: 'confirm', value: 'yes' }),
+    );
+    const done = await browser.follow(await browser.submit(login, 'form[action$="/login"]', USER));
+    expect(done.status).toBe(200);
+    const tokens = (await fetch(`${gh.issuer}/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        client_id: 'jwt-tv',
+        grant_type: DEVICE_CODE_GRANT,
+        device_code: started.device_code,
+      }),
+    }).then((r) => r.json())) as { access_token: string };
+    const { payload } = await verifyAtResourceServer(tokens.access_token, 'jwt-tv');
+    expect(payload).toMatchObject({ sub: jwtApp.userId, client_id: 'jwt-tv' });
+    expect(String(payload.scope).split(' ').toSorted()).toEqual(['email', 'openid']);
   });
 
   it('signs machine tokens of a jwt client as JWTs too, and keeps the admin scope opaque', async () => {
