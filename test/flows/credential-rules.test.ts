@@ -6,6 +6,8 @@ import { Browser } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { linkIn, type SmtpSink, startSmtpSink } from '../support/smtp-sink.ts';
+import { registerUpstream, throughUpstream } from '../support/upstream-flow.ts';
+import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
 
 const PASSWORD = 'correct horse battery';
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -141,15 +143,24 @@ describe('recent authentication for credential changes', () => {
   let gh: TestGatehouse;
   const MAX_AGE_MS = 3000;
 
+  let corp: UpstreamOp;
+
   beforeAll(async () => {
     db = await createTestDatabase();
     gh = await startGatehouse({
       databaseUrl: db.url,
       env: { PRIVILEGED_SESSION_MAX_AGE_SECONDS: String(MAX_AGE_MS / 1000) },
     });
+    corp = await startUpstream({
+      gatehouseIssuer: gh.issuer,
+      alias: 'corp',
+      users: [{ sub: 'u-una', email: 'una@example.com', email_verified: true }],
+    });
+    await registerUpstream(gh, corp, { displayName: 'Corp ID', options: {} });
   });
   afterAll(async () => {
     await gh?.stop();
+    await corp?.close();
     await db?.drop();
   });
 
@@ -191,6 +202,30 @@ describe('recent authentication for credential changes', () => {
     const back = await browser.follow(posted);
     expect(back.url).toBe(`${gh.issuer}/account/two-factor/authenticator`);
     expect(back.status).toBe(200);
+    expect(back.body).toContain('name="code"');
+  });
+
+  it('someone who signs in only upstream signs in again there, and comes back to the page', async () => {
+    const una = await gh.gatehouse.userManager.createUser({ email: 'una@example.com' });
+    const provider = await gh.gatehouse.external.registry.require('corp');
+    await gh.gatehouse.external.service.link(una, provider, {
+      sub: 'u-una',
+      email: una.email,
+      emailVerified: true,
+      claims: {},
+    });
+    const browser = new Browser();
+    const signIn = await browser.visit(`${gh.issuer}/account`);
+    const first = await browser.submit(signIn, 'form[action$="/external/corp"]');
+    const account = await throughUpstream(browser, corp, first, 'u-una');
+    expect(account.url).toBe(`${gh.issuer}/account`);
+    await new Promise((r) => setTimeout(r, MAX_AGE_MS + 1100));
+
+    const again = await browser.visit(`${gh.issuer}/account/two-factor/authenticator`);
+    const toUpstream = await browser.submit(again, 'form[action$="/external/corp"]');
+    expect(toUpstream.location).toContain('prompt=login');
+    const back = await throughUpstream(browser, corp, toUpstream, 'u-una');
+    expect(back.url).toBe(`${gh.issuer}/account/two-factor/authenticator`);
     expect(back.body).toContain('name="code"');
   });
 });

@@ -87,6 +87,21 @@ describe('every way in passes the same checks', () => {
     expect(next.body).toContain('/two-factor/enrol');
   });
 
+  it('an invitee who must use two factors is not signed in by the invitation page either', async () => {
+    const { link } = await gh.gatehouse.invitations.invite({ email: 'sec2@example.com', groups: ['secure'] });
+    const browser = new Browser();
+    const accepted = await browser.submit(await browser.visit(link), 'form[action="/invite"]', {
+      password: PASSWORD,
+      confirmPassword: PASSWORD,
+    });
+    expect(accepted.status).toBe(200);
+    expect((await gh.gatehouse.userManager.findByEmail('sec2@example.com'))?.status).toBe('active');
+    const api = new ApiClient(browser, gh.issuer);
+    expect((await api.get('/api/auth/is-authenticated')).json).toEqual({ isAuthenticated: false });
+    const started = await startAuthorization(browser, config);
+    expect(started.page.location ?? '').not.toMatch(new RegExp(`^${TEST_REDIRECT_URI}`));
+  });
+
   it('an upstream invitation round trip finished in another browser signs nobody in', async () => {
     const { link } = await gh.gatehouse.invitations.invite({ email: 'ivy@example.com' });
     const invitee = new Browser();
