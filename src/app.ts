@@ -27,13 +27,13 @@ import { adapterReadScope, adapterUnitOfWork } from './oidc/adapter-unit-of-work
 import { cookieKey } from './oidc/configuration.ts';
 import { assetsRouter } from './operations/assets.ts';
 import { healthRouter } from './operations/health.ts';
-import { createMetrics } from './operations/metrics.ts';
+import type { Metrics } from './operations/metrics.ts';
 
 /**
  * The Koa application: operations endpoints, Gatehouse's own pages and APIs, then oidc-provider
  * at the issuer root for everything else.
  */
-export function createApp(gatehouse: Gatehouse): Koa {
+export function createApp(gatehouse: Gatehouse, metrics: Metrics): Koa {
   const { settings, logger, host } = gatehouse;
   const app = new Koa();
   // Who the client is and what the request's scheme and host are is settled by requestEdge
@@ -45,7 +45,6 @@ export function createApp(gatehouse: Gatehouse): Koa {
   // Errors are logged where they are handled; Koa's default handler would print stack traces.
   app.silent = true;
 
-  const metrics = createMetrics({ token: settings.metricsToken });
   app.use(requestContext(logger, gatehouse.availability));
   app.use(requestEdge({ issuer: settings.issuer, trustedProxies: settings.trustedProxies }));
   app.use(requestLocale());
@@ -53,7 +52,9 @@ export function createApp(gatehouse: Gatehouse): Koa {
   app.use(securityHeaders());
   app.use(refuseUncleanUrls);
 
-  for (const router of [healthRouter(gatehouse.db), metrics.router, assetsRouter(settings.branding)])
+  // With a management port, /metrics lives there only (operations/management.ts).
+  const operations = settings.managementPort === undefined ? [metrics.router] : [];
+  for (const router of [healthRouter(gatehouse.db), ...operations, assetsRouter(settings.branding)])
     mount(app, router);
   app.use(readScopeFor('/interaction/'));
 

@@ -60,6 +60,15 @@ export const securitySettingsSchema = {
     .min(16, 'must be at least 16 characters')
     .optional()
     .describe('When set, /metrics answers only requests with `Authorization: Bearer <METRICS_TOKEN>`.'),
+  MANAGEMENT_PORT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .optional()
+    .describe(
+      "When set, /metrics, /healthz and /readyz are also served on this port (on HOST), as Keycloak's management interface, and /metrics is no longer served on PORT. Keep this port off the public network.",
+    ),
   DB_CONNECT_TIMEOUT_MS: z.coerce
     .number()
     .int()
@@ -93,6 +102,8 @@ export interface SecuritySettings {
   emailDelivery: 'smtp' | 'outbox';
   allowInProduction: ProductionOptIn[];
   metricsToken: string | undefined;
+  /** The management listener's port (/metrics, /healthz, /readyz); undefined: none. */
+  managementPort: number | undefined;
   dbConnectTimeoutMs: number;
   dbStatementTimeoutMs: number;
   auditRetentionDays: number;
@@ -126,6 +137,7 @@ export function readSecuritySettings(s: Parsed): SecuritySettings {
     allowInProduction:
       typeof s.ALLOW_IN_PRODUCTION === 'string' ? (list(s.ALLOW_IN_PRODUCTION) as ProductionOptIn[]) : [],
     metricsToken: s.METRICS_TOKEN as string | undefined,
+    managementPort: s.MANAGEMENT_PORT as number | undefined,
     dbConnectTimeoutMs: s.DB_CONNECT_TIMEOUT_MS as number,
     dbStatementTimeoutMs: s.DB_STATEMENT_TIMEOUT_MS as number,
     auditRetentionDays: s.AUDIT_RETENTION_DAYS as number,

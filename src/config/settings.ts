@@ -144,6 +144,8 @@ export function loadSettings(env: Env = process.env): Settings {
   const secretKey = s.SECRET_KEY ?? developmentSecretKey(s.NODE_ENV, dataDir);
   const refusal = productionRefusal(s, s.ISSUER ?? `http://localhost:${s.PORT}`);
   if (refusal) throw new SettingsError(refusal);
+  if (s.MANAGEMENT_PORT !== undefined && s.MANAGEMENT_PORT === s.PORT)
+    throw new SettingsError('MANAGEMENT_PORT: must differ from PORT');
   return {
     nodeEnv: s.NODE_ENV,
     port: s.PORT,
