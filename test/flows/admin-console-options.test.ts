@@ -1,8 +1,11 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { Command } from 'commander';
 import { exportJWK, generateKeyPair } from 'jose';
 import { parse } from 'node-html-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientOptions, clientView } from '../../src/cli/client-flags.ts';
+import { registerProviderCommands } from '../../src/cli/provider-commands.ts';
+import { providerView } from '../../src/cli/provider-flags.ts';
 import { ADMIN, type AdminCaller, sessionCaller } from '../fixtures/admin-http.ts';
 import { type Browser, textOf } from '../support/browser.ts';
 import { consoleSignIn } from '../support/console.ts';
@@ -193,5 +196,177 @@ describe('the console edits every option the CLI has', () => {
     const view = clientView(await gh.gatehouse.clients.require('api-app'));
     const { createdAt: _c, updatedAt: _u, ...fields } = view;
     expect(Object.keys(changed.json)).toEqual(expect.arrayContaining(Object.keys(fields)));
+  });
+});
+
+/** The console's name of a `provider` flag where they differ. */
+const PROVIDER_FIELD_OF: Record<string, string> = {
+  scope: 'scopes',
+  defaultGroup: 'defaultUserGroups',
+  allowedEmailDomain: 'allowedEmailDomains',
+  manualLinking: 'allowManualLinking',
+  // --auto-link is the shorthand of --link-mode link-and-create.
+  autoLink: 'linkMode',
+  protectedGroup: 'protectedGroups',
+  mapGroup: 'groupMappings',
+  clientPrivateKeyFile: 'clientPrivateKey',
+};
+
+describe('the console edits every option of `gatehouse provider`', () => {
+  let db: TestDatabase;
+  let gh: TestGatehouse;
+  let browser: Browser;
+  const formSelector = 'form.panel';
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    gh = await startGatehouse({ databaseUrl: db.url });
+    await gh.gatehouse.userManager.createUser({ ...ADMIN, groups: ['admin'] });
+    ({ browser } = await consoleSignIn(gh, ADMIN, '/admin/providers'));
+  });
+  afterAll(async () => {
+    await gh?.stop();
+    await db?.drop();
+  });
+
+  const stored = async (alias: string) =>
+    providerView(await gh.gatehouse.external.registry.require(alias), gh.issuer);
+
+  it('has a field for each flag of `provider create` and `provider update`', async () => {
+    const page = await browser.visit(`${gh.issuer}/admin/providers/new`);
+    const fields = new Set(
+      parse(page.body)
+        .querySelectorAll(`${formSelector} [name]`)
+        .map((el) => el.getAttribute('name')),
+    );
+    const program = new Command();
+    registerProviderCommands(program, { stdout: process.stdout, stderr: process.stderr, env: {} } as never);
+    const provider = program.commands.find((c) => c.name() === 'provider');
+    for (const name of ['create', 'update']) {
+      const command = provider?.commands.find((c) => c.name() === name);
+      expect(command).toBeDefined();
+      for (const flag of flagNames(command as Command)) {
+        expect(fields, `--${flag} (${name})`).toContain(PROVIDER_FIELD_OF[flag] ?? flag);
+      }
+    }
+  });
+
+  it('adds an Entra ID provider from its preset with matching, protection and group mappings, and keeps them on save', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const blank = await browser.visit(`${gh.issuer}/admin/providers/new`);
+    const created = await submitAsShown(
+      browser,
+      blank,
+      formSelector,
+      {
+        alias: 'entra',
+        preset: 'entra',
+        tenant: 'contoso.example',
+        clientId: 'entra-app',
+        clientPrivateKey: pem,
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        linkMode: 'link-only',
+        matchClaim: 'upn',
+        protectedGroups: 'admin, finance',
+        allowedEmailDomains: 'contoso.example',
+        groupMappings: 'groups=8d2a-staff:staff\nroles~^app-(admin|ops)$:operators',
+        groupOverage: 'graph',
+        linkSilently: 'on',
+        denyLocalLogin: 'on',
+      },
+      ['action', 'save'],
+    );
+    expect(created.status, textOf(created).slice(0, 600)).toBe(303);
+    const expected = {
+      kind: 'oidc',
+      displayName: 'Microsoft Entra ID',
+      issuer: 'https://login.microsoftonline.com/contoso.example/v2.0',
+      hasPrivateKey: true,
+      scopes: ['openid', 'profile', 'email', 'offline_access'],
+      options: {
+        preset: 'entra',
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        denyLocalLogin: true,
+        groupOverage: 'graph',
+        groupMappings: [
+          { claim: 'groups', value: '8d2a-staff', group: 'staff' },
+          { claim: 'roles', pattern: '^app-(admin|ops)$', group: 'operators' },
+        ],
+        autoLink: {
+          mode: 'link-only',
+          matchClaim: 'upn',
+          emailVerifiedClaim: 'xms_edov',
+          protectedGroups: ['admin', 'finance'],
+          allowedEmailDomains: ['contoso.example'],
+          linkSilently: true,
+          requireVerifiedEmail: true,
+        },
+      },
+    };
+    expect(await stored('entra')).toMatchObject(expected);
+
+    const shown = await browser.visit(`${gh.issuer}/admin/providers/entra`);
+    expect(textOf(shown)).toContain(`${gh.issuer}/external/entra/frontchannel-logout`);
+    const saved = await submitAsShown(browser, shown, formSelector, { displayName: 'Contoso' }, [
+      'action',
+      'save',
+    ]);
+    expect(saved.status, textOf(saved).slice(0, 600)).toBe(303);
+    expect(await stored('entra')).toMatchObject({ ...expected, displayName: 'Contoso' });
+
+    const again = await browser.visit(`${gh.issuer}/admin/providers/entra`);
+    await submitAsShown(
+      browser,
+      again,
+      formSelector,
+      { tokenEndpointAuthMethod: 'auto', groupMappings: '', protectedGroups: 'admin', linkSilently: null },
+      ['action', 'save'],
+    );
+    const after = await stored('entra');
+    expect(after.options.tokenEndpointAuthMethod).toBeUndefined();
+    expect(after.options.groupMappings).toEqual([]);
+    expect(after.options.autoLink).toMatchObject({ protectedGroups: ['admin'], linkSilently: false });
+    expect(after.hasPrivateKey).toBe(true);
+  });
+
+  it('adds GitHub from its preset (plain OAuth2) and refuses a group mapping it cannot read', async () => {
+    const blank = await browser.visit(`${gh.issuer}/admin/providers/new`);
+    const bad = await submitAsShown(
+      browser,
+      blank,
+      formSelector,
+      {
+        alias: 'gh',
+        preset: 'github',
+        clientId: 'gh-app',
+        clientSecret: 'gh-secret',
+        groupMappings: 'nonsense',
+      },
+      ['action', 'save'],
+    );
+    expect(bad.status).toBe(400);
+    expect(textOf(bad)).toContain('claim=value:group');
+    expect(bad.body).not.toContain('gh-secret');
+    const created = await submitAsShown(
+      browser,
+      blank,
+      formSelector,
+      { alias: 'gh', preset: 'github', clientId: 'gh-app', clientSecret: 'gh-secret', subjectClaim: 'login' },
+      ['action', 'save'],
+    );
+    expect(created.status, textOf(created).slice(0, 600)).toBe(303);
+    expect(await stored('gh')).toMatchObject({
+      kind: 'oauth2',
+      issuer: 'https://github.com',
+      options: {
+        tokenEndpointAuthMethod: 'client_secret_post',
+        oauth2: {
+          authorizationEndpoint: 'https://github.com/login/oauth/authorize',
+          userinfoEndpoint: 'https://api.github.com/user',
+          subjectClaim: 'login',
+        },
+      },
+    });
   });
 });

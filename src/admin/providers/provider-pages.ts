@@ -4,14 +4,20 @@ import { providerJson } from '../../api/admin/admin-json.ts';
 import { adminUserJson } from '../../api/admin/admin-user-json.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { checkDiscovery, type DiscoveryReport } from '../../external-logins/discovery-check.ts';
-import type { ExternalProvider } from '../../external-logins/external-provider.ts';
+import type { ExternalProvider, ExternalProviderInput } from '../../external-logins/external-provider.ts';
 import type { SignInPreview } from '../../external-logins/sign-in-preview.ts';
 import { parseBody } from '../../http/validation.ts';
 import type { AdminDeps } from '../admin-deps.ts';
 import { consoleActor } from '../audit-actor.ts';
 import { checkbox } from '../form-fields.ts';
 import { renderAdmin, withNotice } from '../render.ts';
-import { providerForm, providerFormValues, toProviderInput } from './provider-form.ts';
+import {
+  PROVIDER_CHOICES,
+  postedValues,
+  providerForm,
+  providerFormValues,
+  toProviderInput,
+} from './provider-form.ts';
 
 /** GET /admin/providers */
 export function showProviders(deps: AdminDeps) {
@@ -24,7 +30,11 @@ export function showProviders(deps: AdminDeps) {
 /** GET /admin/providers/new */
 export function showNewProvider(deps: AdminDeps) {
   return async (ctx: Context): Promise<void> => {
-    renderAdmin(ctx, deps.views, 'providers/form.njk', { isNew: true, form: providerFormValues() });
+    renderAdmin(ctx, deps.views, 'providers/form.njk', {
+      isNew: true,
+      form: providerFormValues(),
+      ...PROVIDER_CHOICES,
+    });
   };
 }
 
@@ -52,6 +62,7 @@ function renderProvider(
     {
       provider: view,
       readOnly: provider.source === 'code',
+      ...PROVIDER_CHOICES,
       form: page.form ?? providerFormValues(provider),
       error: page.error,
       report: page.report,
@@ -82,10 +93,9 @@ export function createProvider(deps: AdminDeps) {
     try {
       const form = parseBody(ctx, providerForm);
       const created = await deps.external.registry.create({
-        ...toProviderInput(form),
+        ...toProviderInput(form, 'create'),
         alias: form.alias ?? '',
-        clientSecret: form.clientSecret ?? '',
-      });
+      } as ExternalProviderInput);
       await deps.adminAudit.record(consoleActor(ctx), {
         action: 'provider.create',
         target: { type: 'provider', id: created.alias },
@@ -99,7 +109,7 @@ export function createProvider(deps: AdminDeps) {
         ctx,
         deps.views,
         'providers/form.njk',
-        { isNew: true, form: { ...body, clientSecret: '' }, error: error.message },
+        { isNew: true, form: postedValues(body), error: error.message, ...PROVIDER_CHOICES },
         error.status,
       );
     }
@@ -124,7 +134,8 @@ export function updateProvider(deps: AdminDeps) {
         ctx.status = 303;
         return ctx.redirect(withNotice('/admin/providers', 'deleted'));
       }
-      const updated = await registry.update(current.alias, toProviderInput(parseBody(ctx, providerForm)));
+      const changes = toProviderInput(parseBody(ctx, providerForm), 'update');
+      const updated = await registry.update(current.alias, changes);
       await deps.adminAudit.record(consoleActor(ctx), {
         action: 'provider.update',
         target: { type: 'provider', id: current.alias },
@@ -136,7 +147,7 @@ export function updateProvider(deps: AdminDeps) {
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;
       renderProvider(ctx, deps, current, {
-        form: { ...body, clientSecret: '' },
+        form: postedValues(body),
         error: error.message,
         status: error.status,
       });
