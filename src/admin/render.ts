@@ -1,6 +1,8 @@
 import type { Context, Middleware, Next } from 'koa';
+import { AppError } from '../errors/app-error.ts';
+import { requireRecentSignIn } from '../http/current-session.ts';
 import type { Views } from '../rendering/views.ts';
-import { signedInOf, signedInRecently, signInUrl } from './console-sign-in.ts';
+import { signedInOf, signInUrl } from './console-sign-in.ts';
 
 const SECTIONS = [
   { href: '/admin/users', label: 'Users' },
@@ -59,15 +61,30 @@ export function renderAdmin(
 }
 
 /**
- * Changes need a recent sign-in. An admin whose sign-in is older is sent to sign in again and
- * comes back to the page the form was on (the action's parent path), where they submit again.
+ * Changes need a recent sign-in, by the rule and the setting (PRIVILEGED_SESSION_MAX_AGE_SECONDS)
+ * the account pages use. An admin whose sign-in is older is sent to sign in again (prompt=login)
+ * and comes back to the page the form was on, where they submit again.
  */
-export const recentSignInRequired: Middleware = async (ctx: Context, next: Next) => {
-  if (ctx.method === 'GET' || signedInRecently(signedInOf(ctx))) return next();
-  const page = ctx.path.replace(/\/[^/]+$/, '') || '/admin';
-  ctx.status = 303;
-  ctx.redirect(signInUrl(page, { fresh: true }));
-};
+export function recentSignInRequired(maxAgeSeconds: number): Middleware {
+  return async (ctx: Context, next: Next) => {
+    if (ctx.method === 'GET') return next();
+    try {
+      requireRecentSignIn(signedInOf(ctx), maxAgeSeconds);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'reauthentication_required') throw error;
+      ctx.status = 303;
+      return ctx.redirect(signInUrl(formPageOf(ctx.path), { fresh: true }));
+    }
+    return next();
+  };
+}
+
+/** The page whose form posts to `action`: a list's "new" page, an item's own page, or the action's parent. */
+export function formPageOf(action: string): string {
+  if (/^\/admin\/(users|applications|providers)$/.test(action)) return `${action}/new`;
+  if (/^\/admin\/(applications|providers)\/[^/]+$/.test(action)) return action;
+  return action.replace(/\/[^/]+$/, '') || '/admin';
+}
 
 /** Page number from `?page=`, 1 when absent or nonsense. */
 export function pageNumber(value: unknown): number {

@@ -32,7 +32,7 @@ import { createUserFromForm, showNewUser } from './users/user-new.ts';
 export function adminRouter(deps: AdminDeps, guards: AdminGuards): Router {
   const router = new Router({ prefix: '/admin' });
   const readOnlyForm = [formOrJsonOnly, guards.body, guards.csrf];
-  const form = [...readOnlyForm, recentSignInRequired];
+  const form = [...readOnlyForm, recentSignInRequired(deps.settings.privilegedSessionMaxAgeSeconds)];
   router.use(consolePage(deps, { admin: true }));
 
   router.get('/', (ctx) => ctx.redirect('/admin/users'));
