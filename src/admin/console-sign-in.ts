@@ -3,15 +3,13 @@ import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import type { Gatehouse } from '../container.ts';
 import { AppError } from '../errors/app-error.ts';
-import { findSignedIn, isRecentSignIn, type SignedIn } from '../http/current-session.ts';
+import { findSignedIn, type SignedIn } from '../http/current-session.ts';
 import { signedCookie } from '../http/signed-cookie.ts';
 import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID } from '../oidc/console-client.ts';
 import { ADMIN_GROUP } from '../users/user.ts';
 
 export type ConsoleDeps = Pick<Gatehouse, 'settings' | 'host' | 'sessions' | 'userManager'>;
 
-/** How recent a sign-in must be for sensitive actions (Keycloak's and GitHub's "sudo mode" window). */
-export const RECENT_SIGN_IN_SECONDS = 15 * 60;
 const SIGN_IN_COOKIE_MS = 15 * 60 * 1000;
 
 interface PendingSignIn {
@@ -33,12 +31,6 @@ export function signInUrl(returnTo: string, options: { fresh?: boolean } = {}): 
   const query = new URLSearchParams({ returnTo: safeReturnTo(returnTo) });
   if (options.fresh) query.set('fresh', '1');
   return `/console/sign-in?${query}`;
-}
-
-/** True when the session's sign-in happened within the recent-authentication window. */
-export function signedInRecently(signedIn: SignedIn, now = Date.now()): boolean {
-  // The account pages' rule (http/current-session.ts), so that both windows mean the same.
-  return isRecentSignIn(signedIn.session, RECENT_SIGN_IN_SECONDS, now);
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { Context, Middleware, Next } from 'koa';
-import { AppError } from '../errors/app-error.ts';
-import { requireRecentSignIn } from '../http/current-session.ts';
+import { sendToReauthentication } from '../account/reauthenticate.ts';
+import { isRecentSignIn } from '../http/current-session.ts';
 import type { Views } from '../rendering/views.ts';
-import { signedInOf, signInUrl } from './console-sign-in.ts';
+import { signedInOf } from './console-sign-in.ts';
 
 const SECTIONS = [
   { href: '/admin/users', label: 'Users' },
@@ -62,20 +62,13 @@ export function renderAdmin(
 
 /**
  * Changes need a recent sign-in, by the rule and the setting (PRIVILEGED_SESSION_MAX_AGE_SECONDS)
- * the account pages use. An admin whose sign-in is older is sent to sign in again (prompt=login)
- * and comes back to the page the form was on, where they submit again.
+ * the account pages use. An admin whose sign-in is older is sent to sign in again the way the
+ * account pages send theirs (`sendToReauthentication`: prompt=login) and comes back to the page the form was on, where they submit again.
  */
 export function recentSignInRequired(maxAgeSeconds: number): Middleware {
   return async (ctx: Context, next: Next) => {
-    if (ctx.method === 'GET') return next();
-    try {
-      requireRecentSignIn(signedInOf(ctx), maxAgeSeconds);
-    } catch (error) {
-      if (!(error instanceof AppError) || error.code !== 'reauthentication_required') throw error;
-      ctx.status = 303;
-      return ctx.redirect(signInUrl(formPageOf(ctx.path), { fresh: true }));
-    }
-    return next();
+    if (ctx.method === 'GET' || isRecentSignIn(signedInOf(ctx).session, maxAgeSeconds)) return next();
+    sendToReauthentication(ctx, formPageOf(ctx.path));
   };
 }
 
