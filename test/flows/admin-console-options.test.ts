@@ -86,6 +86,7 @@ describe('the console edits every option the CLI has', () => {
         jwks: JSON.stringify(jwks),
         idTokenSigningAlg: 'RS256',
         userinfoSigningAlg: 'ES256',
+        accessTokenFormat: 'jwt',
         scopes: 'openid, email',
       },
       ['action', 'save'],
@@ -104,6 +105,7 @@ describe('the console edits every option the CLI has', () => {
       jwksKeys: 1,
       idTokenSigningAlg: 'RS256',
       userinfoSigningAlg: 'ES256',
+      accessTokenFormat: 'jwt',
       scopes: ['openid', 'email'],
     };
     expect(clientView(await gh.gatehouse.clients.require('erp'))).toMatchObject(expected);

@@ -1,5 +1,6 @@
 import type { JWKS } from 'oidc-provider';
 import { z } from 'zod';
+import { ACCESS_TOKEN_FORMATS } from '../../oidc/access-tokens.ts';
 import {
   AUTH_METHODS,
   type ClientInput,
@@ -70,6 +71,7 @@ export const applicationForm = z.object({
     .union([z.literal(''), z.enum(SIGNING_ALGS)])
     .optional()
     .transform((v) => v || null),
+  accessTokenFormat: z.enum(ACCESS_TOKEN_FORMATS, 'Choose opaque or jwt access tokens.').default('opaque'),
 });
 
 export type ApplicationForm = z.infer<typeof applicationForm>;
@@ -95,6 +97,7 @@ export function toClientInput(form: ApplicationForm): Omit<ClientInput, 'clientI
     jwksUri: form.jwksUri,
     idTokenSignedResponseAlg: form.idTokenSigningAlg,
     userinfoSignedResponseAlg: form.userinfoSigningAlg,
+    accessTokenFormat: form.accessTokenFormat,
   };
 }
 
@@ -107,6 +110,7 @@ export function formValues(client?: StoredClient): Record<string, unknown> {
       authMethod: 'client_secret_basic',
       pkce: 'required',
       idTokenSigningAlg: CLIENT_DEFAULTS.id_token_signed_response_alg,
+      accessTokenFormat: 'opaque',
     };
   const m = client.metadata;
   return {
@@ -126,6 +130,7 @@ export function formValues(client?: StoredClient): Record<string, unknown> {
     jwksUri: m.jwks_uri ?? '',
     idTokenSigningAlg: m.id_token_signed_response_alg ?? CLIENT_DEFAULTS.id_token_signed_response_alg,
     userinfoSigningAlg: m.userinfo_signed_response_alg ?? '',
+    accessTokenFormat: m.access_token_format === 'jwt' ? 'jwt' : 'opaque',
   };
 }
 
