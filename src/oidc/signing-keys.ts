@@ -2,6 +2,7 @@ import { createHash, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { ChangeFeed } from '../db/change-feed.ts';
 import type { Database } from '../db/database.ts';
+import { type NewKeyRow, SigningKeyStore } from './signing-key-store.ts';
 
 /** The algorithms Gatehouse signs with; RS256 first because every OIDC client must support it. */
 export const SIGNING_ALGORITHMS = ['RS256', 'ES256'] as const;
@@ -21,22 +22,13 @@ export interface KeyInfo {
   expiresAt: Date | null;
 }
 
-interface KeyRow {
-  kid: string;
-  alg: string;
-  private_jwk_encrypted: string;
-  created_at: Date;
-  retired_at: Date | null;
-  expires_at: Date | null;
-}
-
 /**
  * Signing keys live in the database, encrypted with `SECRET_KEY`, so every node signs and publishes
  * the same set. Rotation adds a key per algorithm and retires the previous one; a retired key stays
  * published (not used for signing) until the tokens it signed have expired.
  */
 export class SigningKeyService {
-  private readonly db: Database;
+  private readonly store: SigningKeyStore;
   private readonly box: SecretBox;
   /** How long a retired key stays in /jwks: the longest lifetime of anything it signed. */
   private readonly retentionSeconds: number;
@@ -44,7 +36,7 @@ export class SigningKeyService {
   private readonly feed: ChangeFeed | undefined;
 
   constructor(db: Database, box: SecretBox, retentionSeconds: number, feed?: ChangeFeed) {
-    this.db = db;
+    this.store = new SigningKeyStore(db);
     this.box = box;
     this.retentionSeconds = retentionSeconds;
     this.feed = feed;
@@ -52,33 +44,21 @@ export class SigningKeyService {
 
   /** Creates the first keys on a new database; a no-op when every algorithm has an active key. */
   async ensureKeys(): Promise<void> {
-    await this.db.transaction(async (trx) => {
-      // Serialises first start-up across nodes so two of them do not both create a first key.
-      await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', ['gatehouse.signing_keys']);
-      const active: Array<{ alg: string }> = await trx('signing_keys').whereNull('retired_at').select('alg');
-      const missing = SIGNING_ALGORITHMS.filter((alg) => !active.some((k) => k.alg === alg));
-      if (missing.length) await trx('signing_keys').insert(missing.map((alg) => this.newKeyRow(alg)));
-    });
+    await this.store.addMissing(SIGNING_ALGORITHMS, (alg) => this.newKeyRow(alg as SigningAlgorithm));
   }
 
   /** Adds a fresh key per algorithm; the previous keys are retired but stay published. */
   async rotate(): Promise<KeyInfo[]> {
-    await this.db.transaction(async (trx) => {
-      await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', ['gatehouse.signing_keys']);
-      await trx('signing_keys')
-        .whereNull('retired_at')
-        .update({
-          retired_at: trx.fn.now(),
-          expires_at: trx.raw('now() + make_interval(secs => ?)', [this.retentionSeconds]),
-        });
-      await trx('signing_keys').insert(SIGNING_ALGORITHMS.map((alg) => this.newKeyRow(alg)));
-    });
+    await this.store.rotate(
+      SIGNING_ALGORITHMS.map((alg) => this.newKeyRow(alg)),
+      this.retentionSeconds,
+    );
     await this.feed?.publish({ table: 'signing_keys' });
     return this.list();
   }
 
   async list(): Promise<KeyInfo[]> {
-    const rows: KeyRow[] = await this.publishedRows();
+    const rows = await this.store.published();
     return rows.map((r) => ({
       kid: r.kid,
       alg: r.alg,
@@ -93,7 +73,7 @@ export class SigningKeyService {
    * of an algorithm), then retired keys still inside their retention.
    */
   async loadJwks(): Promise<{ keys: SigningJwk[]; fingerprint: string }> {
-    const rows = await this.publishedRows();
+    const rows = await this.store.published();
     const keys = rows.map((r) => JSON.parse(this.box.decrypt(r.private_jwk_encrypted)) as SigningJwk);
     const fingerprint = createHash('sha256')
       .update(rows.map((r) => `${r.kid}:${r.retired_at?.toISOString() ?? ''}`).join(','))
@@ -101,18 +81,12 @@ export class SigningKeyService {
     return { keys, fingerprint };
   }
 
-  /** Retired keys past their retention: unpublished already, now forgotten (maintenance loop). */
-  async purgeExpired(): Promise<number> {
-    return this.db('signing_keys').where('expires_at', '<', this.db.fn.now()).delete();
+  /** Retired keys past their retention (the maintenance loop). */
+  purgeExpired(): Promise<number> {
+    return this.store.purgeExpired();
   }
 
-  private publishedRows(): Promise<KeyRow[]> {
-    return this.db('signing_keys')
-      .where((q) => q.whereNull('expires_at').orWhere('expires_at', '>', this.db.fn.now()))
-      .orderByRaw('retired_at IS NOT NULL, created_at DESC, kid');
-  }
-
-  private newKeyRow(alg: SigningAlgorithm) {
+  private newKeyRow(alg: SigningAlgorithm): NewKeyRow {
     const jwk = generateJwk(alg);
     return { kid: jwk.kid, alg, private_jwk_encrypted: this.box.encrypt(JSON.stringify(jwk)) };
   }

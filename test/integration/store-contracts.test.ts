@@ -11,6 +11,7 @@ import { OutboxStore } from '../../src/notifications/email/outbox-store.ts';
 import { createClientStore } from '../../src/oidc/client-store.ts';
 import { OidcPayloadStore } from '../../src/oidc/payload-store.ts';
 import { SessionActivityStore } from '../../src/oidc/session-activity-store.ts';
+import { SigningKeyStore } from '../../src/oidc/signing-key-store.ts';
 import { createOneTimeTokenStore } from '../../src/users/one-time-token-store.ts';
 import { TwoFactorStore } from '../../src/users/two-factor/two-factor-store.ts';
 import type { User } from '../../src/users/user.ts';
@@ -231,6 +232,26 @@ describe('store contracts', () => {
         }),
       ).rejects.toThrow('the approval failed');
       expect(await links.find('corp', 'sub-trx')).toBeUndefined();
+    });
+  });
+
+  describe('SigningKeyStore', () => {
+    it('adds a first key per algorithm once however many nodes start, rotates, and purges expired keys', async () => {
+      const keys = new SigningKeyStore(db);
+      let n = 0;
+      const make = (alg: string) => ({ kid: `kid-${alg}-${++n}`, alg, private_jwk_encrypted: 'sealed' });
+      await Promise.all([
+        keys.addMissing(['RS256', 'ES256'], make),
+        keys.addMissing(['RS256', 'ES256'], make),
+      ]);
+      expect((await keys.published()).map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
+      await keys.rotate([make('RS256'), make('ES256')], 0);
+      const published = await keys.published();
+      expect(published.filter((k) => k.retired_at === null)).toHaveLength(2);
+      expect(published[0]?.retired_at).toBeNull();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(await keys.purgeExpired()).toBe(2);
+      expect(await keys.published()).toHaveLength(2);
     });
   });
 
