@@ -109,6 +109,7 @@ function pagesRouter(gatehouse: Gatehouse, guards: Guards, issueCsrf: Middleware
     twoFactor: gatehouse.twoFactor,
     external: gatehouse.external,
     consents: gatehouse.consents,
+    notifications: gatehouse.notifications,
   };
   for (const router of [
     interactionRouter(interactionDeps, guards),

@@ -20,6 +20,7 @@ import { EmailService } from './notifications/email/email-service.ts';
 import { OutboxStore } from './notifications/email/outbox-store.ts';
 import { NotificationBus } from './notifications/notification-bus.ts';
 import { createFindAccount } from './oidc/accounts.ts';
+import { applicationAccessGuard } from './oidc/application-access.ts';
 import { enforceRegisteredAuthMethod } from './oidc/client-auth-method.ts';
 import { includeSidForFrontChannel } from './oidc/client-metadata.ts';
 import { ClientService } from './oidc/client-service.ts';
@@ -33,6 +34,7 @@ import { logProviderRefusals } from './oidc/provider-logging.ts';
 import { SessionActivityStore } from './oidc/session-activity-store.ts';
 import { SessionService } from './oidc/session-service.ts';
 import { SigningKeyService } from './oidc/signing-keys.ts';
+import { TokenGuards } from './oidc/token-guards.ts';
 import { TTL } from './oidc/ttl.ts';
 import { causeOf, createLogger, type Logger } from './operations/logger.ts';
 import type { ExpiringTable } from './operations/maintenance.ts';
@@ -167,7 +169,15 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
   });
   const keys = new SigningKeyService(db, box, TTL.IdToken + 15 * 60, changes);
   const consents = new ConsentStore(db);
-  const host = await createProviderHost(foundation, { views, keys, users, clientStore, consents });
+  const tokenGuards = new TokenGuards();
+  const host = await createProviderHost(foundation, {
+    views,
+    keys,
+    users,
+    clientStore,
+    consents,
+    tokenGuards,
+  });
   const sessions = new SessionService(host, db, logger, notifications);
   recordSessionActivity(host, sessions, logger);
   const userDeps: UserManagerDeps = {
@@ -217,6 +227,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     }
   });
   bindExternalSessions(host.provider, external, logger);
+  tokenGuards.add(applicationAccessGuard(notifications));
   // Last, so that nothing above can fail with the listening connection left open.
   await changes.start();
   host.onRebuild((provider) => bindExternalSessions(provider, external, logger));
@@ -276,13 +287,14 @@ function createProviderHost(
     users: UserStore;
     clientStore: ClientStore;
     consents: ConsentStore;
+    tokenGuards: TokenGuards;
   },
 ): Promise<ProviderHost> {
   const { settings, logger, db } = foundation;
   const adapter = createAdapterFactory(db, parts.clientStore, {
     refreshTokenReuseSeconds: settings.refreshTokenReuseSeconds,
   });
-  const findAccount = createFindAccount(parts.users);
+  const findAccount = createFindAccount(parts.users, parts.tokenGuards);
   const pages = providerPages(parts.views, { logoutAlwaysConfirm: settings.logoutAlwaysConfirm });
   return ProviderHost.create({
     issuer: settings.issuer,

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { JWKS } from 'oidc-provider';
 import { ACCESS_TOKEN_FORMATS, type AccessTokenFormat } from '../oidc/access-tokens.ts';
+import { allowedGroupsOf } from '../oidc/application-access.ts';
 import {
   AUTH_METHODS,
   type AuthMethod,
@@ -44,6 +45,8 @@ export interface ClientFlags extends OutputOptions {
   idTokenSigningAlg?: SigningAlg;
   userinfoSigningAlg?: SigningAlg | false;
   accessTokenFormat?: AccessTokenFormat;
+  /** `--allowed-groups a,b` (repeatable); `false` from `--no-allowed-groups`. */
+  allowedGroups?: string[] | false;
 }
 
 /** `--grant device_code` names the device grant by its short name. */
@@ -83,7 +86,12 @@ export function clientOptions(command: Command, mode: 'create' | 'update'): Comm
       collectChoice(GRANT_FLAGS),
     )
     .option('--scope <scope>', `${verb} an allowed scope (repeatable; default: every scope)`, collect)
-    .option('--skip-consent', 'first-party application: its users see no consent page');
+    .option('--skip-consent', 'first-party application: its users see no consent page')
+    .option(
+      '--allowed-groups <groups>',
+      'only members of these groups may use it (comma-separated, repeatable; default: everyone)',
+      collectList,
+    );
   settingOptions(command);
   if (mode === 'update') {
     command
@@ -95,6 +103,7 @@ export function clientOptions(command: Command, mode: 'create' | 'update'): Comm
       .option('--no-userinfo-signing-alg', 'userinfo answers plain JSON again')
       .option('--no-scope', 'allow every scope again')
       .option('--no-skip-consent', 'ask for consent again')
+      .option('--no-allowed-groups', 'let every user use the application again')
       .addOption(
         new Option('--rotate-secret', 'replace the secret with a generated one (printed once)').conflicts([
           'secret',
@@ -153,8 +162,18 @@ export function toClientInput(flags: ClientFlags & { id: string }): ClientInput 
     grants,
     scopes: flags.scope || [],
     skipConsent: flags.skipConsent ?? false,
+    allowedGroups: flags.allowedGroups || [],
     ...protocolSettings(flags),
   };
+}
+
+/** `--allowed-groups staff,ops --allowed-groups admin`: every name, once. */
+function collectList(value: string, previous: string[] | false | undefined): string[] {
+  const names = value
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
+  return [...new Set([...(previous || []), ...names])];
 }
 
 function protocolSettings(flags: ClientFlags): Partial<ClientChanges> {
@@ -186,6 +205,7 @@ export function toClientChanges(flags: ClientFlags): ClientChanges {
     scopes: flags.scope === false ? [] : flags.scope,
     skipConsent: flags.skipConsent,
     rotateSecret: flags.rotateSecret,
+    allowedGroups: flags.allowedGroups === false ? [] : flags.allowedGroups,
     ...protocolSettings(flags),
   };
   const given = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
@@ -213,6 +233,8 @@ export interface ClientView {
   idTokenSigningAlg: string;
   userinfoSigningAlg: string | null;
   accessTokenFormat: AccessTokenFormat;
+  /** Empty: every user may use the application. */
+  allowedGroups: string[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -240,6 +262,7 @@ export function clientView(client: StoredClient): ClientView {
     userinfoSigningAlg:
       typeof m.userinfo_signed_response_alg === 'string' ? m.userinfo_signed_response_alg : null,
     accessTokenFormat: m.access_token_format === 'jwt' ? 'jwt' : 'opaque',
+    allowedGroups: allowedGroupsOf(m),
     createdAt: client.createdAt,
     updatedAt: client.updatedAt,
   };

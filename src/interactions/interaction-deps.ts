@@ -1,4 +1,5 @@
 import type { ExternalLogins } from '../external-logins/external-logins.ts';
+import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { ConsentStore } from '../oidc/consent-store.ts';
 import type { ProviderHost } from '../oidc/provider-host.ts';
 import type { Views } from '../rendering/views.ts';
@@ -15,4 +16,5 @@ export interface InteractionDeps {
   twoFactor: TwoFactorService;
   external: ExternalLogins;
   consents: ConsentStore;
+  notifications: NotificationBus;
 }

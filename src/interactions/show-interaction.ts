@@ -3,6 +3,7 @@ import { AppError } from '../errors/app-error.ts';
 import { pauseAutoRedirect, SIGNED_OUT_COOKIE } from '../external-logins/signed-out-marker.ts';
 import { TWO_FACTOR_STEP_UP } from '../oidc/interaction-policy.ts';
 import { factorsOfSession } from '../sign-in/factors.ts';
+import { refuseReusedSession } from './application-refused.ts';
 import { renderConsent } from './consent.ts';
 import { pendingLink, renderConfirmLink } from './external/confirm-link.ts';
 import { redirectToUpstream } from './external/start-external.ts';
@@ -24,6 +25,7 @@ export function showInteraction(deps: InteractionDeps) {
     const details = await loadInteraction(ctx, provider);
     ctx.set('Cache-Control', 'no-store');
     if (details.prompt.name === 'login') {
+      if (await refuseReusedSession(ctx, deps, details)) return;
       const link = pendingLink(details);
       if (link) {
         await renderConfirmLink(ctx, deps, details, link);

@@ -36,7 +36,9 @@ export type LoginFailureReason =
   | 'locked'
   | 'disabled'
   | 'not_approved'
-  | 'refused';
+  | 'refused'
+  /** Signed in, but the application is limited to groups the user is not in. */
+  | 'application_denied';
 
 /**
  * The payload of each notification, by name (docs/extending.md's table). Handlers may change the fields
@@ -100,6 +102,13 @@ export interface NotificationPayloads {
     refuse(reason: string): void;
   };
   ExternalLoginLinked: { providerAlias: string };
+  /**
+   * An application limited to groups (`allowed_groups`) turned the user away: at sign-in, when an
+   * existing session was about to be used for it, or at its token endpoint (refresh).
+   */
+  ApplicationAccessDenied: { clientId: string; stage: 'sign-in' | 'authorization' | 'token' };
+  /** Someone signed in at /break-glass, past DenyLocalLogin: loud on purpose. */
+  BreakGlassSignIn: { group: string };
   ExternalLoginUnlinked: { providerAlias: string };
   /** `handleEmail()` marks it handled so Gatehouse does not send the message itself. */
   SendEmailNotification: {

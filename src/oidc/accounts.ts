@@ -1,5 +1,6 @@
 import type { Account, FindAccount } from 'oidc-provider';
 import type { User } from '../users/user.ts';
+import type { TokenGuards } from './token-guards.ts';
 
 /** The claims each scope releases; `sub` always comes with `openid`. */
 export const SCOPE_CLAIMS = {
@@ -15,12 +16,15 @@ export interface AccountLookup {
 
 /**
  * Looks up the account behind a session or token. A user who was deleted or disabled has no
- * account any more, which makes oidc-provider reject their tokens and sessions.
+ * account any more, which makes oidc-provider reject their tokens and sessions; at the token
+ * endpoint, a user the token guards refuse (the application's groups, the upstream) has none either,
+ * so the code or refresh token is refused with invalid_grant.
  */
-export function createFindAccount(users: AccountLookup): FindAccount {
-  return async (_ctx, sub) => {
+export function createFindAccount(users: AccountLookup, guards?: TokenGuards): FindAccount {
+  return async (ctx, sub, source) => {
     const user = await users.findById(sub);
     if (user?.status !== 'active') return undefined;
+    if (guards && !(await guards.allow(ctx, user, source))) return undefined;
     return toAccount(user);
   };
 }

@@ -9,6 +9,8 @@ import { ACCESS_TOKEN_FORMATS } from './access-tokens.ts';
  * - `frontchannel_logout_uri` (+ `_session_required`): OIDC Front-Channel Logout 1.0, which
  *   oidc-provider 9 no longer implements; Gatehouse's logout pages do (see front-channel-logout.ts);
  * - `access_token_format`: `jwt` for RFC 9068 access tokens (see access-tokens.ts), else opaque.
+ * - `allowed_groups`: only members of one of these groups may use the application
+ *   (application-access.ts); absent or empty, everyone may.
  */
 export const extraClientMetadata: NonNullable<Configuration['extraClientMetadata']> = {
   properties: [
@@ -17,6 +19,7 @@ export const extraClientMetadata: NonNullable<Configuration['extraClientMetadata
     'frontchannel_logout_uri',
     'frontchannel_logout_session_required',
     'access_token_format',
+    'allowed_groups',
   ],
   validator: (_ctx, key, value, metadata) => {
     if (value === undefined) return;
@@ -27,9 +30,16 @@ export const extraClientMetadata: NonNullable<Configuration['extraClientMetadata
 
 type Check = (value: unknown, metadata: ClientMetadata) => string | undefined;
 
+/** A group name as the provider schema's group mappings accept it: 1–64 characters, trimmed. */
+const isGroupName = (g: unknown) => typeof g === 'string' && g.length > 0 && g.length <= 64 && g.trim() === g;
+
 const boolean: Check = (value) => (typeof value === 'boolean' ? undefined : 'must be a boolean');
 
 const checks: Record<string, Check> = {
+  allowed_groups: (value) =>
+    Array.isArray(value) && value.length <= 50 && value.every(isGroupName)
+      ? undefined
+      : 'must be a list of at most 50 group names',
   skip_consent: boolean,
   frontchannel_logout_session_required: boolean,
   require_pkce: (value, metadata) =>

@@ -58,6 +58,8 @@ export interface ClientSettings {
   userinfoSignedResponseAlg?: SigningAlg | null | undefined;
   /** `jwt`: RFC 9068 access tokens, valid until they expire whatever is revoked. Default opaque. */
   accessTokenFormat?: AccessTokenFormat | undefined;
+  /** Only members of one of these groups may use the application; empty: everyone. */
+  allowedGroups?: string[] | undefined;
 }
 
 export interface ClientInput extends ClientSettings {
@@ -104,6 +106,8 @@ export function metadataPatch(changes: ClientChanges, current: Partial<ClientMet
   // Opaque is the default, so it is stored as no setting at all.
   if (changes.accessTokenFormat !== undefined)
     set('access_token_format', changes.accessTokenFormat === 'jwt' ? 'jwt' : null);
+  if (changes.allowedGroups !== undefined)
+    set('allowed_groups', changes.allowedGroups.length ? changes.allowedGroups : undefined);
   return patch;
 }
 

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
 import type { LoginFailureReason } from '../notifications/notification-types.ts';
 import type { OpenInvitation } from '../users/invitations.ts';
+import { applicationAccess } from './application-access.ts';
 import { isSecondFactor, upstreamOf } from './factors.ts';
 import type { SignInAttempt, SignInOutcome, SignInStep } from './types.ts';
 
@@ -155,7 +156,9 @@ export const link: SignInStep = {
 
 /**
  * In this order: who may sign in at all, then what upstream handlers say, then the invitation,
- * then 2FA, then the link that only a complete sign-in may make.
+ * then 2FA, then the link that only a complete sign-in may make, then whether the application
+ * admits the user: only someone who gave every factor learns that, and groups the link mapped count
+ * (the link stands: its owner proved it).
  */
 export const DEFAULT_STEPS: SignInStep[] = [
   accountState,
@@ -163,4 +166,5 @@ export const DEFAULT_STEPS: SignInStep[] = [
   invitation,
   secondFactor,
   link,
+  applicationAccess,
 ];

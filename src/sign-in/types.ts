@@ -31,6 +31,8 @@ export interface SignInContext {
   /** What the upstream said, on the first pass of an upstream sign-in (for `ExternalLogin`). */
   upstream?: { provider: ExternalProvider; identity: UpstreamIdentity } | undefined;
   invitation?: InvitationClaim | undefined;
+  /** The application the sign-in is for, with the groups it is limited to (empty: everyone). */
+  application?: { clientId: string; allowedGroups: readonly string[] } | undefined;
   /**
    * The account's owner proved this account is theirs to link an upstream identity to it
    * (confirm-link): the link is made by the pipeline's last step, only when the sign-in completes.

@@ -27,6 +27,7 @@ interface ClientJson {
   jwksKeys: number;
   idTokenSigningAlg: string;
   userinfoSigningAlg: string | null;
+  allowedGroups: string[];
 }
 
 const APP = 'http://127.0.0.1:9';
@@ -223,6 +224,22 @@ describe('gatehouse client', () => {
       pkce: 'required',
       accessTokenFormat: 'opaque',
     });
+  });
+
+  it('limits an application to groups with --allowed-groups, and opens it again with --no-allowed-groups', async () => {
+    const limited = await cliJson<ClientJson>(
+      ['client', 'create', '--id', 'staff-only', '--redirect-uri', `${APP}/cb`].concat([
+        '--allowed-groups',
+        'staff, ops',
+        '--allowed-groups',
+        'admin',
+      ]),
+      on,
+    );
+    expect(limited.allowedGroups).toEqual(['staff', 'ops', 'admin']);
+    const opened = await cliJson<ClientJson>(['client', 'update', 'staff-only', '--no-allowed-groups'], on);
+    expect(opened.allowedGroups).toEqual([]);
+    await gh.gatehouse.clients.delete('staff-only');
   });
 
   it('issues an initial access token for dynamic registration only when it is turned on', async () => {

@@ -44,15 +44,19 @@ describe('the console’s application forms', () => {
         type: 'confidential',
         grants: 'authorization_code',
         redirectUris: 'https://crm.example/cb',
+        allowedGroups: 'sales, support',
       },
       { name: 'action', value: 'save' },
     );
     expect(created.status, textOf(created).slice(0, 400)).toBe(201);
+    const stored = await gh.gatehouse.clients.require('crm');
+    expect(stored.metadata.allowed_groups).toEqual(['sales', 'support']);
     const first = secretOn(created.body);
     expect(first.length).toBeGreaterThan(20);
     const shown = await browser.visit(`${gh.issuer}/admin/applications/crm`);
     expect(secretOn(shown.body)).toBe('');
     expect(textOf(shown)).toContain('https://crm.example/cb');
+    expect(shown.body).toContain('value="sales, support"');
 
     const rotated = await browser.submit(shown, 'form.panel', {}, { name: 'action', value: 'rotate' });
     const second = secretOn(rotated.body);

@@ -142,6 +142,18 @@ describe('an Entra ID upstream', () => {
     expect(await groupsOf('amy@contoso.com')).toEqual(['auditors', 'ops']);
   });
 
+  it('keeps a user out of an application for staff once Entra stops asserting staff, and lets them in again', async () => {
+    const staffOnly = await registerTestApp(gh, { clientId: 'entra-staff-app', allowedGroups: ['staff'] });
+    const refused = await signInThroughUpstream(new Browser(), staffOnly, entra, 'e-amy');
+    expect(refused.page.status).toBe(403);
+    expect(textOf(refused.page)).toContain('Your account is not allowed to use entra-staff-app.');
+
+    const user = entra.users.get('e-amy');
+    entra.users.set('e-amy', { ...user, sub: 'e-amy', groups: [STAFF_OID] });
+    const { page, finish } = await signInThroughUpstream(new Browser(), staffOnly, entra, 'e-amy');
+    expect((await finish(page)).claims()).toMatchObject({ groups: ['auditors', 'staff'] });
+  });
+
   it('refuses a sign-in whose groups overflowed the token, with a clear message, unless Graph is on', async () => {
     entra.overage('e-big', [STAFF_OID, OPS_OID]);
     const browser = new Browser();

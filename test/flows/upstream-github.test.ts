@@ -127,4 +127,16 @@ describe('a GitHub upstream (plain OAuth2)', () => {
     const { page, finish } = await signInThroughUpstream(new Browser(), config, github, 'octo');
     expect((await finish(page)).claims()).toMatchObject({ email: 'octo@example.com', groups: [] });
   });
+
+  it('keeps a user whose mapped group went out of an application for that group', async () => {
+    const contosoOnly = await registerTestApp(gh, { clientId: 'contoso-app', allowedGroups: ['contoso'] });
+    const refused = await signInThroughUpstream(new Browser(), contosoOnly, github, 'octo');
+    expect(refused.page.status).toBe(403);
+    expect(textOf(refused.page)).toContain('Your account is not allowed to use contoso-app.');
+    const octo = github.users.get('octo');
+    if (!octo) throw new Error('no octo');
+    github.users.set('octo', { ...octo, company: '@contoso' });
+    const { page, finish } = await signInThroughUpstream(new Browser(), contosoOnly, github, 'octo');
+    expect((await finish(page)).claims()).toMatchObject({ groups: ['contoso'] });
+  });
 });

@@ -1,6 +1,7 @@
 import type { JWKS } from 'oidc-provider';
 import { z } from 'zod';
 import { ACCESS_TOKEN_FORMATS } from '../../oidc/access-tokens.ts';
+import { allowedGroupsOf } from '../../oidc/application-access.ts';
 import {
   AUTH_METHODS,
   type ClientInput,
@@ -72,6 +73,7 @@ export const applicationForm = z.object({
     .optional()
     .transform((v) => v || null),
   accessTokenFormat: z.enum(ACCESS_TOKEN_FORMATS, 'Choose opaque or jwt access tokens.').default('opaque'),
+  allowedGroups: listText,
 });
 
 export type ApplicationForm = z.infer<typeof applicationForm>;
@@ -98,6 +100,7 @@ export function toClientInput(form: ApplicationForm): Omit<ClientInput, 'clientI
     idTokenSignedResponseAlg: form.idTokenSigningAlg,
     userinfoSignedResponseAlg: form.userinfoSigningAlg,
     accessTokenFormat: form.accessTokenFormat,
+    allowedGroups: form.allowedGroups,
   };
 }
 
@@ -131,6 +134,7 @@ export function formValues(client?: StoredClient): Record<string, unknown> {
     idTokenSigningAlg: m.id_token_signed_response_alg ?? CLIENT_DEFAULTS.id_token_signed_response_alg,
     userinfoSigningAlg: m.userinfo_signed_response_alg ?? '',
     accessTokenFormat: m.access_token_format === 'jwt' ? 'jwt' : 'opaque',
+    allowedGroups: allowedGroupsOf(m).join(', '),
   };
 }
 

@@ -115,6 +115,7 @@ export const clientResponse = z.object({
   idTokenSigningAlg: z.string(),
   userinfoSigningAlg: z.string().nullable(),
   accessTokenFormat: z.enum(['opaque', 'jwt']),
+  allowedGroups: stringList.describe('Empty: every user may use the application.'),
   builtIn: z.boolean().describe('The console client: it cannot be changed or deleted.'),
   createdAt: isoDate,
   updatedAt: isoDate,

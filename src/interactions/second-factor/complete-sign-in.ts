@@ -5,6 +5,7 @@ import { wantsTwoFactor } from '../../oidc/interaction-policy.ts';
 import type { CompletedFactor } from '../../sign-in/factors.ts';
 import type { PendingLink, SignInContext, SignInOutcome } from '../../sign-in/sign-in-pipeline.ts';
 import type { User } from '../../users/user.ts';
+import { applicationOf, renderApplicationRefused } from '../application-refused.ts';
 import type { InteractionDeps } from '../interaction-deps.ts';
 import { finishInteraction, type InteractionDetails } from '../load-interaction.ts';
 import { savePendingSecondFactor } from './pending.ts';
@@ -21,8 +22,8 @@ export interface InteractionSignIn {
 
 /**
  * Hands what this interaction has completed to the sign-in pipeline and carries out its answer:
- * back to oidc-provider with the session's amr/acr, or to the second-factor step. A refusal is
- * returned for the caller to show on its page.
+ * back to oidc-provider with the session's amr/acr, or to the second-factor step. The application
+ * turning the user away has a page of its own; any other refusal is returned for the caller to show.
  */
 export async function continueSignIn(
   ctx: Context,
@@ -36,7 +37,12 @@ export async function continueSignIn(
     upstream: signIn.upstream,
     attempt: signIn.attempt,
     link: signIn.link,
+    application: await applicationOf(deps, details),
   });
+  if (outcome.status === 'refused' && outcome.reason === 'application_denied') {
+    await renderApplicationRefused(ctx, deps, details);
+    return undefined;
+  }
   if (outcome.status === 'refused') return outcome;
   if (outcome.status === 'second_factor') {
     await savePendingSecondFactor(ctx, deps.host.provider, {

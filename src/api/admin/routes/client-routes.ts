@@ -29,6 +29,10 @@ const fields = {
     .min(1, 'Give at least one grant.'),
   scopes: z.array(z.string().max(255)).max(100).describe('Empty: every scope Gatehouse offers.'),
   skipConsent: z.boolean('skipConsent must be true or false.'),
+  allowedGroups: z
+    .array(z.string().trim().min(1).max(64), 'Send a list of group names.')
+    .max(50, 'At most 50 groups.')
+    .describe('Only members of one of these groups may use the application; empty: everyone.'),
   ...protocolFields(),
 };
 
@@ -68,6 +72,7 @@ const createBody = z.strictObject({
   grants: fields.grants.default(['authorization_code']),
   scopes: fields.scopes.default([]),
   skipConsent: fields.skipConsent.default(false),
+  allowedGroups: fields.allowedGroups.default([]),
 });
 
 const updateBody = z
@@ -82,6 +87,7 @@ const updateBody = z
     grants: fields.grants.optional(),
     scopes: fields.scopes.optional(),
     skipConsent: fields.skipConsent.optional(),
+    allowedGroups: fields.allowedGroups.optional(),
     frontchannelLogoutUri: fields.frontchannelLogoutUri,
     pkce: fields.pkce,
     jwks: fields.jwks,
