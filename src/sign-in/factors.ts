@@ -9,7 +9,15 @@ export type CompletedFactor =
   | { method: 'otp' }
   | { method: 'email' }
   | { method: 'recovery' }
-  | { method: 'fed'; providerAlias: string; bypassTwoFactor?: boolean };
+  | {
+      method: 'fed';
+      providerAlias: string;
+      bypassTwoFactor?: boolean;
+      /** What the upstream said of its own sign-in (`amr`), kept when the provider is trusted for it. */
+      upstreamAmr?: string[];
+      /** The upstream's sign-in counted as two factors (its `amr` or `acr` says so). */
+      upstreamMultiFactor?: boolean;
+    };
 
 export type SecondFactorMethod = 'otp' | 'email' | 'recovery';
 
@@ -42,9 +50,13 @@ export function upstreamOf(
 
 /** Derived from the factors actually completed, never from the route that completed them. */
 export function authenticationLevel(factors: CompletedFactor[]): AuthenticationLevel {
-  const amr = [...new Set(factors.map((f) => AMR[f.method]))];
-  const multi = factors.some(isSecondFactor) && factors.some((f) => !isSecondFactor(f));
   const upstream = upstreamOf(factors);
+  // A trusted upstream's own methods (Entra: ["pwd","mfa"]) are carried, after "fed".
+  const carried = upstream?.bypassTwoFactor ? (upstream.upstreamAmr ?? []) : [];
+  const amr = [...new Set([...factors.map((f) => AMR[f.method]), ...carried])].filter((m) => m !== 'mfa');
+  const multi =
+    (factors.some(isSecondFactor) && factors.some((f) => !isSecondFactor(f))) ||
+    (upstream?.bypassTwoFactor === true && upstream.upstreamMultiFactor === true);
   return {
     amr: multi ? [...amr, 'mfa'] : amr,
     acr: multi ? ACR.multiFactor : ACR.singleFactor,
@@ -65,4 +77,51 @@ export function factorsOfSession(
   if (amr?.includes('fed')) factors.push({ method: 'fed', providerAlias: upstreamAlias ?? 'unknown' });
   if (amr?.includes('pwd') || factors.length === 0) factors.push({ method: 'pwd' });
   return factors;
+}
+
+/** RFC 8176 methods that are a second factor beside a password (a code, a key, a body part). */
+const SECOND_FACTOR_AMR = new Set([
+  'otp',
+  'hwk',
+  'swk',
+  'sms',
+  'tel',
+  'fpt',
+  'face',
+  'iris',
+  'retina',
+  'vbm',
+  'sc',
+  'pop',
+]);
+/** `acr` values upstreams use for a multi-factor sign-in (Keycloak's level 2, Okta, PAPE). */
+const MULTI_FACTOR_ACR = new Set([
+  ACR.multiFactor,
+  'mfa',
+  'urn:okta:loa:2fa:any',
+  'http://schemas.openid.net/pape/policies/2007/06/multi-factor',
+]);
+
+/**
+ * The factor of an upstream sign-in. What the upstream says of its own sign-in (`amr`, `acr`) is
+ * read here and counts only for a provider trusted for it (`bypassTwoFactor`): then Entra's
+ * `amr: ["pwd","mfa"]` makes Gatehouse's session two-factor (`acr` 2) instead of asking again.
+ */
+export function upstreamFactor(
+  provider: { alias: string; options: { bypassTwoFactor: boolean } },
+  claims: Record<string, unknown>,
+): CompletedFactor {
+  const amr = Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string') : [];
+  const acr = typeof claims.acr === 'string' ? claims.acr : undefined;
+  const multi =
+    amr.includes('mfa') ||
+    (amr.some((m) => SECOND_FACTOR_AMR.has(m)) && amr.some((m) => !SECOND_FACTOR_AMR.has(m))) ||
+    (acr !== undefined && MULTI_FACTOR_ACR.has(acr));
+  return {
+    method: 'fed',
+    providerAlias: provider.alias,
+    bypassTwoFactor: provider.options.bypassTwoFactor,
+    ...(amr.length ? { upstreamAmr: amr.slice(0, 10) } : {}),
+    ...(multi ? { upstreamMultiFactor: true } : {}),
+  };
 }

@@ -6,8 +6,8 @@ import { Browser, textOf } from '../support/browser.ts';
 import { type EntraLikeOp, startEntraLike } from '../support/entra-like-op.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { registerTestApp } from '../support/sign-in-flow.ts';
-import { registerUpstream, signInThroughUpstream } from '../support/upstream-flow.ts';
+import { registerTestApp, startAuthorization } from '../support/sign-in-flow.ts';
+import { pressUpstreamButton, registerUpstream, signInThroughUpstream } from '../support/upstream-flow.ts';
 
 type Options = NonNullable<ExternalProviderInput['options']>;
 const STAFF_OID = '2f1c9a34-staff';
@@ -45,6 +45,8 @@ describe('an Entra ID upstream', () => {
         { sub: 'e-lin', upn: 'lin@contoso.com', xms_edov: '1', groups: [] },
         { sub: 'e-root', upn: 'root@contoso.com', xms_edov: true },
         { sub: 'e-big', upn: 'big@contoso.com', xms_edov: true, groups: [STAFF_OID] },
+        { sub: 'e-mfa', upn: 'mfa@contoso.com', xms_edov: true, amr: ['pwd', 'mfa'] },
+        { sub: 'e-one', upn: 'one@contoso.com', xms_edov: true, amr: ['pwd'] },
       ],
     });
     await registerUpstream(gh, entra, { options: ENTRA });
@@ -152,6 +154,27 @@ describe('an Entra ID upstream', () => {
     entra.users.set('e-amy', { ...user, sub: 'e-amy', groups: [STAFF_OID] });
     const { page, finish } = await signInThroughUpstream(new Browser(), staffOnly, entra, 'e-amy');
     expect((await finish(page)).claims()).toMatchObject({ groups: ['auditors', 'staff'] });
+  });
+
+  it('carries Entra’s MFA (amr pwd+mfa) into acr 2 when trusted for it (bypassTwoFactor), not otherwise', async () => {
+    const untrusted = await signInThroughUpstream(new Browser(), config, entra, 'e-mfa');
+    expect((await untrusted.finish(untrusted.page)).claims()).toMatchObject({ acr: '1', amr: ['fed'] });
+
+    await useOptions({ bypassTwoFactor: true });
+    const trusted = await signInThroughUpstream(new Browser(), config, entra, 'e-mfa');
+    expect((await trusted.finish(trusted.page)).claims()).toMatchObject({
+      acr: '2',
+      amr: ['fed', 'pwd', 'mfa'],
+    });
+    // An application asking for two factors gets them from Entra, with no step at Gatehouse.
+    const browser = new Browser();
+    const started = await startAuthorization(browser, config, { acr_values: '2' });
+    const back = await pressUpstreamButton(browser, started.page, entra, 'e-mfa');
+    expect((await started.finish(back)).claims()).toMatchObject({ acr: '2' });
+    // A trusted upstream that did one factor only is one factor here too.
+    const single = await signInThroughUpstream(new Browser(), config, entra, 'e-one');
+    expect((await single.finish(single.page)).claims()).toMatchObject({ acr: '1', amr: ['fed', 'pwd'] });
+    await useOptions({});
   });
 
   it('refuses a sign-in whose groups overflowed the token, with a clear message, unless Graph is on', async () => {

@@ -11,6 +11,8 @@ export async function upstreamInteraction(
   provider: Provider,
   req: IncomingMessage,
   res: ServerResponse,
+  /** How the upstream says the user signed in (`amr`, `acr`), e.g. Entra's ["pwd","mfa"]. */
+  authenticationOf: (accountId: string) => { amr?: string[]; acr?: string } = () => ({}),
 ): Promise<void> {
   const details = await provider.interactionDetails(req, res);
   if (req.url?.endsWith('/abort')) {
@@ -20,7 +22,8 @@ export async function upstreamInteraction(
   }
   if (req.method === 'POST') {
     const body = new URLSearchParams(await readBody(req));
-    const login = { accountId: body.get('login') ?? '' };
+    const accountId = body.get('login') ?? '';
+    const login = { accountId, ...authenticationOf(accountId) };
     await provider.interactionFinished(req, res, { login }, { mergeWithLastSubmission: false });
     return;
   }

@@ -95,8 +95,11 @@ export async function startUpstream(options: UpstreamOptions): Promise<UpstreamO
         ...(options.clientJwks ? { jwks: options.clientJwks } : {}),
       },
     ],
+    // acr and amr say how the user signed in here, when the user's record says (`amr: ["pwd","mfa"]`).
     claims: {
-      openid: ['sub'],
+      acr: null,
+      amr: null,
+      openid: ['sub', 'acr', 'amr'],
       ...(options.scopeClaims ?? { email: ['email', 'email_verified'], profile: ['name'] }),
     },
     // Like Entra with offline_access: every code grant comes with a refresh token.
@@ -151,7 +154,8 @@ export async function startUpstream(options: UpstreamOptions): Promise<UpstreamO
     extra
       .then(async (handled) => {
         if (handled) return;
-        if (req.url?.startsWith('/interaction/')) await upstreamInteraction(provider, req, res);
+        if (req.url?.startsWith('/interaction/'))
+          await upstreamInteraction(provider, req, res, (sub) => authenticationOf(users.get(sub)));
         else await handle(req, res);
       })
       .catch(() => res.writeHead(500).end());
@@ -196,4 +200,12 @@ export async function startUpstream(options: UpstreamOptions): Promise<UpstreamO
 async function signingKeyPair() {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   return { privateKey, jwk: await exportJWK(privateKey) };
+}
+
+/** The `amr`/`acr` a test user's record names, for the upstream's session and ID tokens. */
+function authenticationOf(user: UpstreamUser | undefined): { amr?: string[]; acr?: string } {
+  return {
+    ...(Array.isArray(user?.amr) ? { amr: user.amr.map(String) } : {}),
+    ...(typeof user?.acr === 'string' ? { acr: user.acr } : {}),
+  };
 }

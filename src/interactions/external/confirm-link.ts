@@ -5,6 +5,7 @@ import type { ExternalProvider } from '../../external-logins/external-provider.t
 import type { UpstreamIdentity } from '../../external-logins/upstream-identity.ts';
 import { actorOf } from '../../http/actor.ts';
 import { parseBody } from '../../http/validation.ts';
+import { upstreamFactor } from '../../sign-in/factors.ts';
 import type { User } from '../../users/user.ts';
 import type { InteractionDeps } from '../interaction-deps.ts';
 import { type InteractionDetails, loadInteraction } from '../load-interaction.ts';
@@ -85,10 +86,7 @@ export function submitConfirmLink(deps: InteractionDeps) {
     // The link itself is the pipeline's last step: no link unless the whole sign-in completes.
     const refusal = await continueSignIn(ctx, deps, details, {
       user: checked.user,
-      factors: [
-        { method: 'fed', providerAlias: provider.alias, bypassTwoFactor: provider.options.bypassTwoFactor },
-        { method: 'pwd' },
-      ],
+      factors: [upstreamFactor(provider, pending.identity.claims), { method: 'pwd' }],
       remember: false,
       upstream: { provider, identity: pending.identity },
       externalSessionId: pending.externalSessionId,

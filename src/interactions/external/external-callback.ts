@@ -7,6 +7,7 @@ import { pauseAutoRedirect } from '../../external-logins/signed-out-marker.ts';
 import type { CompletedRoundTrip } from '../../external-logins/upstream-round-trip.ts';
 import { actorOf } from '../../http/actor.ts';
 import { causeOf } from '../../operations/logger.ts';
+import { upstreamFactor } from '../../sign-in/factors.ts';
 import type { InteractionDeps } from '../interaction-deps.ts';
 import { type InteractionDetails, loadInteraction } from '../load-interaction.ts';
 import { renderLogin } from '../login.ts';
@@ -63,9 +64,7 @@ export function completeExternalSignIn(deps: InteractionDeps) {
     }
     const refusal = await continueSignIn(ctx, deps, details, {
       user: result.user,
-      factors: [
-        { method: 'fed', providerAlias: provider.alias, bypassTwoFactor: provider.options.bypassTwoFactor },
-      ],
+      factors: [upstreamFactor(provider, completed.identity.claims)],
       remember: false,
       upstream: { provider, identity: completed.identity },
       externalSessionId: await recordUpstreamSession(

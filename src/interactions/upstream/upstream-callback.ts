@@ -8,6 +8,7 @@ import type { CompletedRoundTrip } from '../../external-logins/upstream-round-tr
 import { actorOf } from '../../http/actor.ts';
 import { startBrowserSession } from '../../http/browser-session.ts';
 import { inviteCookie } from '../../http/invite-cookie.ts';
+import { upstreamFactor } from '../../sign-in/factors.ts';
 
 type CallbackDeps = Pick<
   Gatehouse,
@@ -75,16 +76,12 @@ async function completeInvitation(
   const cookie = inviteCookie(deps.settings.issuer.startsWith('https://'));
   const token = request.inviteToken ?? '';
   const invited = await deps.invitations.verify(token);
-  const outcome = await deps.signIn.complete(
-    invited,
-    [{ method: 'fed', providerAlias: provider.alias, bypassTwoFactor: provider.options.bypassTwoFactor }],
-    {
-      actor: actorOf(ctx),
-      upstream: { provider, identity: done.identity },
-      // The round trip's state names the invitation; this browser's cookie must name the same one.
-      invitation: { token, browserToken: cookie.get(ctx) },
-    },
-  );
+  const outcome = await deps.signIn.complete(invited, [upstreamFactor(provider, done.identity.claims)], {
+    actor: actorOf(ctx),
+    upstream: { provider, identity: done.identity },
+    // The round trip's state names the invitation; this browser's cookie must name the same one.
+    invitation: { token, browserToken: cookie.get(ctx) },
+  });
   if (outcome.status === 'refused') throw new AppError('forbidden', outcome.message);
   // The partial sign-in of the invitee ends here, as it does when a password is chosen.
   cookie.clear(ctx);
