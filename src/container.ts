@@ -228,6 +228,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
   });
   bindExternalSessions(host.provider, external, logger);
   tokenGuards.add(applicationAccessGuard(notifications));
+  tokenGuards.add(external.revalidation.refreshGuard(settings.upstreamRevalidateSeconds));
   // Last, so that nothing above can fail with the listening connection left open.
   await changes.start();
   host.onRebuild((provider) => bindExternalSessions(provider, external, logger));

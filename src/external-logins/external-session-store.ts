@@ -111,6 +111,27 @@ export class ExternalSessionStore {
     return rows.map((r: Record<string, unknown>) => this.#toSession(r));
   }
 
+  /**
+   * Takes the newest record of a Gatehouse session when it is due for a re-check, marking it checked
+   * in the same statement (as `claimDue`): a refresh and the schedule never check it both.
+   */
+  async claimForSession(sessionUid: string, olderThanSeconds: number): Promise<ExternalSession | undefined> {
+    const due = this.#db('external_sessions')
+      .select('id')
+      .where({ session_uid: sessionUid })
+      .andWhere('expires_at', '>', this.#db.fn.now())
+      .andWhere('checked_at', '<', this.#db.raw('now() - make_interval(secs => ?)', [olderThanSeconds]))
+      .orderBy('id', 'desc')
+      .limit(1)
+      .forUpdate()
+      .skipLocked();
+    const [row] = await this.#db('external_sessions')
+      .whereIn('id', due)
+      .update({ checked_at: this.#db.fn.now() })
+      .returning('*');
+    return row ? this.#toSession(row as Record<string, unknown>) : undefined;
+  }
+
   /** What a successful re-check brought back (a rotated refresh token, a new ID token). */
   async updateTokens(
     id: number,

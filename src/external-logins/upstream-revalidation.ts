@@ -1,6 +1,7 @@
 import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { LogoutReason } from '../notifications/notification-types.ts';
 import type { Logger } from '../operations/logger.ts';
+import type { TokenGuard } from '../oidc/token-guards.ts';
 import type { UserManager } from '../users/user-manager.ts';
 import type { ExternalSession, ExternalSessionStore } from './external-session-store.ts';
 import { GroupOverage, hasGroupOverage, type UpstreamGroupSync } from './group-mapping.ts';
@@ -69,6 +70,23 @@ export class UpstreamRevalidation {
       if (await this.check(record)) ended++;
     }
     return ended;
+  }
+
+  /**
+   * Deprovisioning at refresh time: when an application uses a refresh token of a session that came
+   * from an upstream, and that session was not re-checked for `intervalSeconds`, it is re-checked
+   * now, before the token is answered. A refusal ends the user's sessions and grants (announced
+   * once, by the one sign-out path) and the refresh token is refused; an upstream that cannot be
+   * reached lets the refresh through, as the schedule does.
+   */
+  refreshGuard(intervalSeconds: number): TokenGuard {
+    return async ({ grantType, sessionUid, amr }) => {
+      if (intervalSeconds <= 0 || grantType !== 'refresh_token' || !sessionUid || !amr.includes('fed')) {
+        return true;
+      }
+      const record = await this.#deps.store.claimForSession(sessionUid, intervalSeconds);
+      return record ? !(await this.check(record)) : true;
+    };
   }
 
   /** Answers true when the upstream refused and the user's sessions were ended. */
