@@ -189,7 +189,7 @@ export const settingsSchema = z.object({
     .max(7 * 86_400)
     .default(900)
     .describe(
-      'How often an upstream-linked user is re-checked at the upstream (refresh token, or user-info for OAuth2); a refusal ends their sessions and grants. 0 turns it off.',
+      'How often an upstream-linked user is re-checked at the upstream (refresh token, or user-info for OAuth2), on a schedule and when an application refreshes a token; a refusal ends their sessions and grants. 0 turns it off.',
     ),
   BREAK_GLASS_GROUP: z
     .string()
