@@ -1,7 +1,7 @@
 import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { LogoutReason } from '../notifications/notification-types.ts';
-import type { Logger } from '../operations/logger.ts';
 import type { TokenGuard } from '../oidc/token-guards.ts';
+import type { Logger } from '../operations/logger.ts';
 import type { UserManager } from '../users/user-manager.ts';
 import type { ExternalSession, ExternalSessionStore } from './external-session-store.ts';
 import { GroupOverage, hasGroupOverage, type UpstreamGroupSync } from './group-mapping.ts';
