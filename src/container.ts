@@ -268,7 +268,11 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     host,
     tokens,
     setup: new FirstRunSetup(tokens, userManager, settings.issuer),
-    expiring: expiringTables(db, tokens, external, keys),
+    expiring: [
+      ...expiringTables(db, tokens, external, keys),
+      { name: 'rate_limit_keys', purgeExpired: () => rateLimits.purge() },
+      { name: 'audit_events', purgeExpired: () => audit.purgeOlderThan(settings.auditRetentionDays) },
+    ],
     twoFactor,
     async close() {
       host.stop();

@@ -37,18 +37,7 @@ export async function startServer(
   host.startKeyRefresh(settings.keysRefreshIntervalSeconds, (err) =>
     logger.warn({ err }, 'signing key refresh failed'),
   );
-  const stopMaintenance = startMaintenance(
-    [
-      ...gatehouse.expiring,
-      { name: 'rate_limit_keys', purgeExpired: () => gatehouse.rateLimits.purge() },
-      {
-        name: 'audit_events',
-        purgeExpired: () => gatehouse.audit.purgeOlderThan(settings.auditRetentionDays),
-      },
-    ],
-    settings.purgeIntervalSeconds,
-    logger,
-  );
+  const stopMaintenance = startMaintenance(gatehouse.expiring, settings.purgeIntervalSeconds, logger);
   const stopRevalidation = gatehouse.external.revalidation.start(settings.upstreamRevalidateSeconds);
 
   let stopping: Promise<void> | undefined;
