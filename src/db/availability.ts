@@ -13,8 +13,10 @@ const NETWORK_CODES = new Set([
   'EHOSTUNREACH',
   'EPIPE',
 ]);
+// "timeout expired" is pg's connectionTimeoutMillis firing on a server that accepted the TCP
+// connection and then said nothing (a hung host, dropped packets): it used to answer 500.
 const PG_MESSAGES =
-  /Connection terminated|connection timeout|Query read timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i;
+  /Connection terminated|connection timeout|Query read timeout|Client has encountered a connection error|timeout exceeded when trying to connect|^timeout expired$/i;
 
 /** True when `error` says the database cannot be reached or did not answer in time. */
 export function isDatabaseUnavailable(error: unknown): boolean {
