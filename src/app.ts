@@ -10,7 +10,7 @@ import { authApiRouter } from './api/auth/router.ts';
 import { logoOrigin } from './branding/branding.ts';
 import type { Gatehouse } from './container.ts';
 import { requestBody } from './http/body.ts';
-import { clientEndpointLimit } from './http/client-endpoint-limit.ts';
+import { clientEndpointLimit, clientLimitGate } from './http/client-endpoint-limit.ts';
 import { csrfProtection } from './http/csrf.ts';
 import { providerOutage } from './http/database-outage.ts';
 import { refuseUncleanUrls, requestEdge } from './http/edge.ts';
@@ -71,8 +71,8 @@ export function createApp(gatehouse: Gatehouse, metrics: Metrics): Koa {
   app.use(frontChannelLogout({ host, views: gatehouse.views, issuer: settings.issuer }));
   app.use(endSessionHook({ host, sessions: gatehouse.sessions }));
   app.use(clientEndpointLimit(gatehouse.rateLimits));
-  app.use(providerOutage(gatehouse.views));
-  app.use(adapterUnitOfWork(gatehouse.db, settings.refreshTokenReuseSeconds));
+  app.use(providerOutage(gatehouse.views, gatehouse.availability));
+  app.use(adapterUnitOfWork(gatehouse.db, settings.refreshTokenReuseSeconds, clientLimitGate));
   app.use(host.middleware());
   return app;
 }

@@ -42,6 +42,7 @@ import { createRateLimitStore } from './rate-limits/rate-limit-store.ts';
 import { RateLimits } from './rate-limits/rate-limits.ts';
 import { createViews, type Views } from './rendering/views.ts';
 import { SignInPipeline } from './sign-in/sign-in-pipeline.ts';
+import { ACCOUNT_ROWS } from './users/account-rows.ts';
 import { FirstRunSetup } from './users/first-run.ts';
 import { InvitationService } from './users/invitations.ts';
 import { createOneTimeTokenStore, type OneTimeTokenStore } from './users/one-time-token-store.ts';
@@ -298,6 +299,7 @@ function createProviderHost(
   const { settings, logger, db } = foundation;
   const adapter = createAdapterFactory(db, parts.clientStore, {
     refreshTokenReuseSeconds: settings.refreshTokenReuseSeconds,
+    accounts: ACCOUNT_ROWS,
   });
   const findAccount = createFindAccount(parts.users, parts.tokenGuards);
   const pages = providerPages(parts.views, { logoutAlwaysConfirm: settings.logoutAlwaysConfirm });

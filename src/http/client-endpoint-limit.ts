@@ -1,4 +1,5 @@
 import type { Context, Middleware } from 'koa';
+import type { RequestGate } from '../oidc/adapter-unit-of-work.ts';
 import { RateLimitedError, type RateLimits } from '../rate-limits/rate-limits.ts';
 
 /**
@@ -21,6 +22,13 @@ const MAX_FORM_BYTES = 56 * 1024;
  *
  * Reading the client from the form means reading the body ahead of oidc-provider; it gets the very
  * bytes, as text, and parses them itself (its documented fallback for a body read upstream).
+ *
+ * The count costs no round trip of its own (issue 15's budget: one statement per client_credentials
+ * token): it is a gate of the request's one write statement (`clientLimitGate`, AdapterUnitOfWork),
+ * whose every write is conditional on it. Refused there, nothing was written and the answer
+ * oidc-provider prepared is replaced by the 429. A client this node was just told is over its limit
+ * is refused at once, without running the request, until the Retry-After it got (the attempt is
+ * still counted, on its own statement, so every node keeps refusing).
  */
 export function clientEndpointLimit(limits: RateLimits): Middleware {
   return async (ctx, next) => {
@@ -31,18 +39,43 @@ export function clientEndpointLimit(limits: RateLimits): Middleware {
       if (!form) return refuse(ctx, 400, 'invalid_request', 'the request body could not be read');
       clientId = formClientId(form);
     }
+    const subject = `${ctx.path} ${clientId === undefined ? `ip:${ctx.ip}` : `client:${clientId}`}`;
     try {
-      const subject = clientId === undefined ? `ip:${ctx.ip}` : `client:${clientId}`;
-      await limits.consume('TOKEN_ENDPOINT_PER_CLIENT', `${ctx.path} ${subject}`, ctx.ip);
+      if (!(await countedAlone(ctx, limits, subject))) {
+        const gate = limits.gate('TOKEN_ENDPOINT_PER_CLIENT', subject, ctx.ip);
+        if (gate) gates.set(ctx, gate);
+      }
+      await next();
     } catch (error) {
-      // Any other failure (the database away) is the provider's to answer, in the token endpoint's
-      // shape: it meets the same failure at once, and providerOutage makes that a 503.
-      if (!(error instanceof RateLimitedError)) return next();
+      if (!(error instanceof RateLimitedError)) throw error;
       ctx.set('Retry-After', String(error.retryAfterSeconds));
-      return refuse(ctx, 429, 'rate_limited', 'too many requests for this client; retry later');
+      refuse(ctx, 429, 'rate_limited', 'too many requests for this client; retry later');
     }
-    await next();
   };
+}
+
+const gates = new WeakMap<Context, RequestGate>();
+
+/** The request's limit as a gate of its write statement (see clientEndpointLimit). */
+export function clientLimitGate(ctx: Context): RequestGate | undefined {
+  return gates.get(ctx);
+}
+
+/**
+ * Only for a client this node recently refused: counts the attempt in a statement of its own, which
+ * throws while the client is still over its limit. True when it was counted here.
+ */
+async function countedAlone(ctx: Context, limits: RateLimits, subject: string): Promise<boolean> {
+  if (limits.refusedHere('TOKEN_ENDPOINT_PER_CLIENT', subject) === undefined) return false;
+  try {
+    await limits.consume('TOKEN_ENDPOINT_PER_CLIENT', subject, ctx.ip);
+    return true;
+  } catch (error) {
+    if (error instanceof RateLimitedError) throw error;
+    // Any other failure (the database away) is the provider's to answer, in the token endpoint's
+    // shape: it meets the same failure at once, and providerOutage makes that a 503.
+    return true;
+  }
 }
 
 /** The token endpoint's own error shape (RFC 6749 §5.2). */

@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import { RETRY_AFTER_SECONDS } from '../db/availability.ts';
+import { type DatabaseAvailability, RETRY_AFTER_SECONDS } from '../db/availability.ts';
 import type { Views } from '../rendering/views.ts';
 import { databaseUnavailable, respond, wantsJson } from './error-handler.ts';
 
@@ -7,10 +7,18 @@ import { databaseUnavailable, respond, wantsJson } from './error-handler.ts';
  * oidc-provider answers any failure of its adapter as a 500 `server_error`. When the failure was the
  * database being away (its server_error listener set `ctx.state.databaseUnavailable`), the answer
  * becomes a 503 with Retry-After: the OAuth error shape for clients, the error page for people.
+ * The same when the request's write statement finds the database away.
  */
-export function providerOutage(views: Views): Middleware {
+export function providerOutage(views: Views, availability: DatabaseAvailability): Middleware {
   return async (ctx, next) => {
-    await next();
+    try {
+      await next();
+    } catch (error) {
+      // The request's write statement (AdapterUnitOfWork) runs after oidc-provider has answered,
+      // so its failure is not a server_error event: the same outage, met one step later.
+      if (!availability.report(error)) throw error;
+      ctx.state.databaseUnavailable = true;
+    }
     if (!ctx.state.databaseUnavailable) return;
     if (wantsJson(ctx) || ctx.method === 'POST') {
       ctx.status = 503;

@@ -1,7 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import type { DatabaseAvailability } from '../db/availability.ts';
 import type { RateLimitName } from '../rate-limits/policies.ts';
-import { RateLimitedError, type RateLimits } from '../rate-limits/rate-limits.ts';
+import { type LimitRequest, RateLimitedError, type RateLimits } from '../rate-limits/rate-limits.ts';
 import type { Views } from '../rendering/views.ts';
 import { parseBodyAhead } from './body.ts';
 import { databaseUnavailable, respond } from './error-handler.ts';
@@ -91,7 +91,8 @@ export function rateLimitedRoutes(
     if (!rule) return next();
     const failureLimits = rule.limits.filter((l) => l.failuresOnly);
     try {
-      for (const limit of rule.limits) await applyBefore(ctx, limits, limit);
+      // Every limit of the route in one statement (in order: a refused one stops the count).
+      await limits.applyAll(await requestsFor(ctx, rule.limits), ctx.ip);
     } catch (error) {
       if (error instanceof RateLimitedError) return respond(ctx, views, error);
       if (availability.report(error)) return respond(ctx, views, databaseUnavailable());
@@ -119,13 +120,18 @@ function ruleFor(ctx: Context): Rule | undefined {
   return RULES.find((r) => r.methods.includes(ctx.method) && r.path.test(ctx.path));
 }
 
-async function applyBefore(ctx: Context, limits: RateLimits, limit: Limit): Promise<void> {
-  if ('ip' in limit.by) {
-    if (limit.failuresOnly) return limits.check(limit.name, ctx.ip, ctx.ip);
-    return limits.consume(limit.name, ctx.ip, ctx.ip);
+async function requestsFor(ctx: Context, rules: readonly Limit[]): Promise<LimitRequest[]> {
+  const requests: LimitRequest[] = [];
+  for (const limit of rules) {
+    const mode = limit.failuresOnly ? 'check' : 'consume';
+    if ('ip' in limit.by) {
+      requests.push({ name: limit.name, subject: ctx.ip, mode });
+      continue;
+    }
+    const body = await parseBodyAhead(ctx);
+    const value = body?.[limit.by.field];
+    if (typeof value === 'string' && value.trim())
+      requests.push({ name: limit.name, subject: value.trim(), mode });
   }
-  const body = await parseBodyAhead(ctx);
-  const value = body?.[limit.by.field];
-  if (typeof value !== 'string' || !value.trim()) return;
-  await limits.consume(limit.name, value.trim(), ctx.ip);
+  return requests;
 }

@@ -1,5 +1,6 @@
 import type { Account, FindAccount } from 'oidc-provider';
 import type { User } from '../users/user.ts';
+import { currentScope } from './adapter-scope.ts';
 import type { TokenGuards } from './token-guards.ts';
 
 /** The claims each scope releases; `sub` always comes with `openid`. */
@@ -22,7 +23,8 @@ export interface AccountLookup {
  */
 export function createFindAccount(users: AccountLookup, guards?: TokenGuards): FindAccount {
   return async (ctx, sub, source) => {
-    const user = await users.findById(sub);
+    // Read with the token or session that named it, in the same statement (PayloadReader).
+    const user = currentScope()?.account(sub) ?? (await users.findById(sub));
     if (user?.status !== 'active') return undefined;
     if (guards && !(await guards.allow(ctx, user, source))) return undefined;
     return toAccount(user);

@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Knex } from 'knex';
 import type { AdapterPayload } from 'oidc-provider';
+import type { User } from '../users/user.ts';
 
 /** One `oidc_payloads` row as the adapter reads it. */
 export interface PayloadRow {
@@ -22,6 +24,16 @@ export interface PendingRevoke {
   grantId: string;
 }
 
+/**
+ * A write of another table that belongs to the request's outcome (the session's last activity): it
+ * goes out in the request's one write statement, and only when everything else is written.
+ * `sql(guard)` is a data-modifying statement that writes only WHERE `guard` holds.
+ */
+export interface SideWrite {
+  sql(guard: string): string;
+  bindings: Knex.RawBinding[];
+}
+
 export const rowKey = (model: string, id: string): string => `${model}\u0000${id}`;
 export const uidKey = (model: string, uid: string): string => `${model}\u0000uid\u0000${uid}`;
 
@@ -36,9 +48,20 @@ export class AdapterScope {
   readonly #reads = new Map<string, Promise<PayloadRow | undefined>>();
   readonly writes = new Map<string, { model: string; id: string; write: PendingWrite }>();
   readonly revokes: PendingRevoke[] = [];
+  readonly sideWrites: SideWrite[] = [];
+  /** Accounts read in the same statement as the artefact that names them (findAccount asks next). */
+  readonly #accounts = new Map<string, User>();
 
   constructor(buffered: boolean) {
     this.buffered = buffered;
+  }
+
+  rememberAccount(user: User): void {
+    this.#accounts.set(user.id, user);
+  }
+
+  account(id: string): User | undefined {
+    return this.#accounts.get(id);
   }
 
   cached(key: string): Promise<PayloadRow | undefined> | undefined {

@@ -1,5 +1,6 @@
 import { type Adapter, type AdapterPayload, type ClientMetadata, errors } from 'oidc-provider';
 import type { Database } from '../db/database.ts';
+import type { AccountRows } from '../users/account-rows.ts';
 import { currentScope, type PayloadRow, rowKey, uidKey } from './adapter-scope.ts';
 import type { ClientStore } from './client-store.ts';
 import { PayloadReader } from './payload-reader.ts';
@@ -8,6 +9,8 @@ import { OidcPayloadStore } from './payload-store.ts';
 export interface AdapterOptions {
   /** How long a rotated refresh token may be presented again (a client that never got the answer). */
   refreshTokenReuseSeconds: number;
+  /** Reads the account a token or session names in the same statement (see findAccount). */
+  accounts?: AccountRows;
 }
 
 /**
@@ -19,7 +22,7 @@ export function createAdapterFactory(
   clients: ClientStore,
   options: AdapterOptions,
 ): (model: string) => Adapter {
-  const reader = new PayloadReader(db, options.refreshTokenReuseSeconds);
+  const reader = new PayloadReader(db, options.refreshTokenReuseSeconds, options.accounts);
   return (model) => (model === 'Client' ? new ClientAdapter(clients) : new KnexAdapter(db, reader, model));
 }
 

@@ -1,7 +1,26 @@
 import type { Knex } from 'knex';
 import type { AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/database.ts';
-import type { AdapterScope, PendingWrite } from './adapter-scope.ts';
+import type { AdapterScope, PendingWrite, SideWrite } from './adapter-scope.ts';
+
+/**
+ * A check that runs first in the request's write statement and may stop every write in it (the
+ * token endpoint's rate limit): its CTEs, a boolean SQL expression over them, and the CTE whose row
+ * comes back.
+ */
+export interface WriteGate {
+  ctes: string;
+  bindings: Knex.RawBinding[];
+  allowed: string;
+  name: string;
+}
+
+export interface FlushResult {
+  /** Everything was written (false: a consume lost its race, or the gate refused). */
+  ok: boolean;
+  /** The gate's row, when there was a gate. */
+  gateRow?: Record<string, unknown> | undefined;
+}
 
 interface Part {
   name: string;
@@ -21,23 +40,25 @@ interface Part {
 export async function flushWrites(
   db: Database,
   scope: AdapterScope,
-  options: { removalsOnly: boolean; reuseSeconds: number },
-): Promise<boolean> {
+  options: { removalsOnly: boolean; reuseSeconds: number; gate?: WriteGate | undefined },
+): Promise<FlushResult> {
   const parts: Part[] = [];
   const consumes: string[] = [];
   let index = 0;
   const entries = [...scope.writes.values()].filter(
     (e) => !options.removalsOnly || e.write.kind === 'destroy',
   );
+  const gate = options.gate?.allowed ?? 'true';
   for (const { model, id, write } of entries) {
     if (write.kind !== 'consume') continue;
     const name = `c${index++}`;
     consumes.push(name);
-    parts.push(consumePart(name, model, id, write, model === 'RefreshToken' ? options.reuseSeconds : 0));
+    const reuse = model === 'RefreshToken' ? options.reuseSeconds : 0;
+    parts.push(consumePart(name, model, id, write, reuse, gate));
   }
   const guard = consumes.length
-    ? `(${consumes.map((c) => `(SELECT count(*) FROM ${c})`).join(' + ')}) = ${consumes.length}`
-    : 'true';
+    ? `${gate} AND (${consumes.map((c) => `(SELECT count(*) FROM ${c})`).join(' + ')}) = ${consumes.length}`
+    : gate;
   for (const { model, id, write } of entries) {
     const name = `w${index++}`;
     if (write.kind === 'upsert') parts.push(upsertPart(name, model, id, write, guard));
@@ -56,13 +77,23 @@ export async function flushWrites(
       bindings: [model, grantId],
     });
   }
-  if (!parts.length) return true;
-  const sql = `WITH ${parts.map((p) => `${p.name} AS (${p.sql})`).join(',\n')} SELECT ${guard} AS ok`;
-  const result = await db.raw(
-    sql,
-    parts.flatMap((p) => p.bindings),
-  );
-  return (result as { rows: Array<{ ok: boolean }> }).rows[0]?.ok === true;
+  if (!options.removalsOnly) parts.push(...scope.sideWrites.map((w, i) => sideWritePart(`x${i}`, w, guard)));
+  if (!parts.length && !options.gate) return { ok: true };
+  const ctes = [...(options.gate ? [options.gate.ctes] : []), ...parts.map((p) => `${p.name} AS (${p.sql})`)];
+  const gateRow = options.gate
+    ? `, (SELECT row_to_json(${options.gate.name}) FROM ${options.gate.name}) AS gate`
+    : '';
+  const result = (await db.raw(`WITH ${ctes.join(',\n')} SELECT ${guard} AS ok${gateRow}`, [
+    ...(options.gate?.bindings ?? []),
+    ...parts.flatMap((p) => p.bindings),
+  ])) as { rows: Array<{ ok: boolean; gate?: Record<string, unknown> | null }> };
+  const row = result.rows[0];
+  return { ok: row?.ok === true, gateRow: row?.gate ?? undefined };
+}
+
+/** Another domain's write that rides along (session activity), applied only if everything else is. */
+function sideWritePart(name: string, write: SideWrite, guard: string): Part {
+  return { name, sql: write.sql(guard), bindings: write.bindings };
 }
 
 const EXPIRES = 'CASE WHEN ?::int > 0 THEN now() + make_interval(secs => ?::int) ELSE NULL END';
@@ -116,6 +147,7 @@ function consumePart(
   id: string,
   write: Extract<PendingWrite, { kind: 'consume' }>,
   reuseSeconds: number,
+  gate: string,
 ): Part {
   const resave = write.resave
     ? `, payload = ?::jsonb, grant_id = ?, user_code = ?, uid = ?, expires_at = ${EXPIRES}`
@@ -125,6 +157,7 @@ function consumePart(
     sql: `UPDATE oidc_payloads SET consumed_at = coalesce(consumed_at, now())${resave}
       WHERE model = ? AND id = ?
         AND (consumed_at IS NULL OR (?::int > 0 AND consumed_at > now() - make_interval(secs => ?::int)))
+        AND ${gate}
       RETURNING 1`,
     bindings: [
       ...(write.resave ? payloadColumns(write.resave.payload, write.resave.expiresIn) : []),

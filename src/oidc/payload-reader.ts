@@ -1,5 +1,6 @@
 import type { AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/database.ts';
+import type { AccountRows } from '../users/account-rows.ts';
 import { type AdapterScope, type PayloadRow, rowKey, uidKey } from './adapter-scope.ts';
 
 interface RawRow {
@@ -8,8 +9,8 @@ interface RawRow {
   payload: AdapterPayload;
   consumed_at: Date | null;
   reusable: boolean;
-  /** Which lookup produced the row: the artefact asked for, its grant or its session. */
-  via: 'self' | 'grant' | 'session';
+  /** Which lookup produced the row: the artefact asked for, its grant, its session or its account. */
+  via: 'self' | 'grant' | 'session' | 'account';
   /** For via = self: the grant and session it refers to, even when those no longer exist. */
   grant_id: string | null;
   session_uid: string | null;
@@ -29,13 +30,18 @@ const REUSABLE = `(model = 'RefreshToken' AND consumed_at > now() - make_interva
  * Reads `oidc_payloads`. Every lookup is an index scan: the primary key (model, id), or the
  * uid / user_code / grant_id indexes (see bench/README.md for the EXPLAIN of each).
  */
+/** The account a row names: a token's or session's `accountId`, a finished interaction's login. */
+const ACCOUNT_ID = "coalesce(payload->>'accountId', payload#>>'{result,login,accountId}')";
+
 export class PayloadReader {
   private readonly db: Database;
   private readonly reuseSeconds: number;
+  private readonly accounts: AccountRows | undefined;
 
-  constructor(db: Database, reuseSeconds: number) {
+  constructor(db: Database, reuseSeconds: number, accounts?: AccountRows) {
     this.db = db;
     this.reuseSeconds = reuseSeconds;
+    this.accounts = accounts;
   }
 
   get refreshTokenReuseSeconds(): number {
@@ -54,9 +60,10 @@ export class PayloadReader {
    * (`= ANY(ARRAY(…))` rather than `IN (…)`: the lookups stay index conditions on the uid index and
    * the primary key instead of becoming a join the planner might run as a scan of all sessions.)
    *
-   * One round trip for what a token request needs: the artefact, the grant it belongs to and the
-   * session it is bound to. The extra rows are remembered in the request's scope, so oidc-provider's
-   * following `Grant.find` and `Session.findByUid` cost nothing.
+   * One round trip for what a token request needs: the artefact, the grant it belongs to, the
+   * session it is bound to and the account it names. The extra rows are remembered in the request's
+   * scope, so oidc-provider's following `Grant.find`, `Session.findByUid` and `findAccount` cost
+   * nothing.
    */
   prefetch(scope: AdapterScope, model: string, id: string): Promise<PayloadRow | undefined> {
     const models = TOKEN_MODELS.includes(model) ? TOKEN_MODELS : [model];
@@ -76,10 +83,15 @@ export class PayloadReader {
   }
 
   private async withGrantAndSession(models: string[], id: string): Promise<RawRow[]> {
+    const accounts = this.accounts
+      ? `UNION ALL
+       SELECT 'Account', a.id, a.account, NULL, false, 'account', NULL, NULL
+         FROM (${this.accounts.sql('ARRAY(SELECT account_id FROM t)')}) a`
+      : '';
     const { rows } = (await this.db.raw(
       `WITH t AS (
          SELECT model, id, payload, consumed_at, grant_id, payload->>'sessionUid' AS session_uid,
-                ${REUSABLE} AS reusable
+                ${REUSABLE} AS reusable, ${ACCOUNT_ID} AS account_id
          FROM oidc_payloads WHERE model = ANY(?::text[]) AND id = ? AND ${LIVE})
        SELECT model, id, payload, consumed_at, reusable, 'self' AS via, grant_id, session_uid FROM t
        UNION ALL
@@ -87,13 +99,16 @@ export class PayloadReader {
          WHERE model = 'Grant' AND id = ANY(ARRAY(SELECT grant_id FROM t)) AND ${LIVE}
        UNION ALL
        SELECT model, id, payload, consumed_at, false, 'session', NULL, uid FROM oidc_payloads
-         WHERE model = 'Session' AND uid = ANY(ARRAY(SELECT session_uid FROM t)) AND ${LIVE}`,
+         WHERE model = 'Session' AND uid = ANY(ARRAY(SELECT session_uid FROM t)) AND ${LIVE}
+       ${accounts}`,
       [this.reuseSeconds, models, id],
     )) as { rows: RawRow[] };
     return rows;
   }
 
   private rememberRelated(scope: AdapterScope, rows: RawRow[]): void {
+    const parse = this.accounts?.parse;
+    if (parse) for (const r of rows) if (r.via === 'account') scope.rememberAccount(parse(r.payload));
     for (const ref of rows.filter((r) => r.via === 'self')) {
       if (ref.grant_id) {
         const grant = rows.find((r) => r.via === 'grant' && r.id === ref.grant_id);

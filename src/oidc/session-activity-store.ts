@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import type { SideWrite } from './adapter-scope.ts';
 
 export interface SessionActivity {
   sessionUid: string;
@@ -26,6 +27,21 @@ export class SessionActivityStore {
       })
       .onConflict('session_uid')
       .merge({ ip: ip.slice(0, 64), user_agent: userAgent.slice(0, 512), last_seen: this.#db.fn.now() });
+  }
+
+  /**
+   * The same upsert as `touch`, to ride in another statement (the OIDC request's one write
+   * statement), applied only where `guard` holds.
+   */
+  touchWrite(sessionUid: string, accountId: string, ip: string, userAgent: string): SideWrite {
+    const clipped = { ip: ip.slice(0, 64), userAgent: userAgent.slice(0, 512) };
+    return {
+      sql: (guard) => `INSERT INTO session_activity (session_uid, account_id, ip, user_agent)
+        SELECT ?, ?, ?, ? WHERE ${guard}
+        ON CONFLICT (session_uid) DO UPDATE SET ip = excluded.ip, user_agent = excluded.user_agent,
+          last_seen = CURRENT_TIMESTAMP`,
+      bindings: [sessionUid, accountId, clipped.ip, clipped.userAgent],
+    };
   }
 
   async forAccount(accountId: string): Promise<Map<string, SessionActivity>> {

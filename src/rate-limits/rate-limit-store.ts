@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Database } from '../db/database.ts';
 
 /** A key's counts in the current and the previous window, and how far into the current one we are. */
@@ -7,18 +8,91 @@ export interface WindowCounts {
   elapsedSeconds: number;
 }
 
+/** One limit to apply: `hit` counts a request, `peek` asks whether one more would still fit. */
+export interface LimitStep {
+  kind: 'hit' | 'peek';
+  key: string;
+  limit: number;
+  windowSeconds: number;
+}
+
+/** A step's counts and the database's verdict (same formula as `judge` in rate-limits.ts). */
+export interface StepResult extends WindowCounts {
+  allowed: boolean;
+}
+
+/** A step as CTEs (`name` holds its counts and verdict) to run inside a larger statement. */
+export interface StepSql {
+  ctes: string;
+  bindings: Knex.RawBinding[];
+}
+
 export interface RateLimitStore {
   /** Counts one hit and answers the counts including it: one atomic statement, shared by every node. */
   hit(key: string, windowSeconds: number): Promise<WindowCounts>;
-  /** The counts without adding a hit. */
-  peek(key: string, windowSeconds: number): Promise<WindowCounts>;
+  /**
+   * Several limits in ONE statement, in order: a step runs only when every step before it allowed
+   * the request (as separate statements in a row would have). Skipped steps answer undefined.
+   */
+  applyAll(steps: LimitStep[]): Promise<Array<StepResult | undefined>>;
   /** Drops keys nobody has hit for two days (longer than any window). */
   purge(): Promise<number>;
 }
 
 // The window a moment falls in: epoch seconds rounded down to a multiple of the window length, on
 // the database's clock, so every node agrees.
-const WINDOW_START = 'to_timestamp(floor(extract(epoch from now()) / :w) * :w)';
+const WINDOW_START = 'to_timestamp(floor(extract(epoch from now()) / ?::int) * ?::int)';
+
+/**
+ * The sliding-window estimate in SQL, so that a statement can refuse its own writes (the token
+ * gate). `extra` is 1 for a peek: would one more request still fit?
+ */
+const ALLOWED = (extra: 0 | 1) =>
+  `(previous_count * (1 - least(greatest(elapsed, 0), ?::float8) / ?::float8) + current_count + ${extra}) <= ?`;
+
+/**
+ * One hit as CTEs named `name` (PostgreSQL allows data-modifying statements only at the top of a
+ * WITH): rolls the windows and counts, only when `guard` holds; `name` has the counts and verdict.
+ */
+export function hitStepSql(name: string, step: LimitStep, guard: string): StepSql {
+  const w = step.windowSeconds;
+  return {
+    ctes: `${name}_hit AS (
+        INSERT INTO rate_limit_hits AS r (key, window_start, previous_count, current_count)
+        SELECT ?, ${WINDOW_START}, 0, 1 WHERE ${guard}
+        ON CONFLICT (key) DO UPDATE SET
+          previous_count = CASE
+            WHEN r.window_start = excluded.window_start THEN r.previous_count
+            WHEN r.window_start = excluded.window_start - make_interval(secs => ?::int) THEN r.current_count
+            ELSE 0 END,
+          current_count = CASE WHEN r.window_start = excluded.window_start THEN r.current_count + 1 ELSE 1 END,
+          window_start = excluded.window_start
+        RETURNING previous_count, current_count, extract(epoch from now() - window_start)::float8 AS elapsed),
+      ${name} AS (SELECT previous_count, current_count, elapsed, ${ALLOWED(0)} AS allowed FROM ${name}_hit)`,
+    bindings: [step.key, w, w, w, w, w, step.limit],
+  };
+}
+
+function peekStepSql(name: string, step: LimitStep, guard: string): StepSql {
+  const w = step.windowSeconds;
+  return {
+    ctes: `${name} AS (SELECT previous_count, current_count, elapsed, ${ALLOWED(1)} AS allowed FROM (
+        SELECT
+          coalesce(CASE WHEN r.window_start = ws.at THEN r.previous_count
+                        WHEN r.window_start = ws.at - make_interval(secs => ?::int) THEN r.current_count
+                        END, 0) AS previous_count,
+          coalesce(CASE WHEN r.window_start = ws.at THEN r.current_count END, 0) AS current_count,
+          extract(epoch from now() - ws.at)::float8 AS elapsed
+        FROM (SELECT ${WINDOW_START} AS at) ws LEFT JOIN rate_limit_hits r ON r.key = ?
+        WHERE ${guard}
+      ) seen)`,
+    bindings: [w, w, step.limit, w, w, w, step.key],
+  };
+}
+
+/** Whether every named step allowed the request (a skipped step did not). */
+export const allAllowed = (names: string[]): string =>
+  names.length ? names.map((n) => `coalesce((SELECT allowed FROM ${n}), false)`).join(' AND ') : 'true';
 
 /**
  * The sliding-window counter (as Cloudflare's and nginx's limiters): a fixed-window count for the
@@ -28,34 +102,27 @@ const WINDOW_START = 'to_timestamp(floor(extract(epoch from now()) / :w) * :w)';
 export function createRateLimitStore(db: Database): RateLimitStore {
   return {
     async hit(key, windowSeconds) {
-      const { rows } = await db.raw<{ rows: CountRow[] }>(
-        `INSERT INTO rate_limit_hits AS r (key, window_start, previous_count, current_count)
-         VALUES (:key, ${WINDOW_START}, 0, 1)
-         ON CONFLICT (key) DO UPDATE SET
-           previous_count = CASE
-             WHEN r.window_start = excluded.window_start THEN r.previous_count
-             WHEN r.window_start = excluded.window_start - make_interval(secs => :w) THEN r.current_count
-             ELSE 0 END,
-           current_count = CASE WHEN r.window_start = excluded.window_start THEN r.current_count + 1 ELSE 1 END,
-           window_start = excluded.window_start
-         RETURNING previous_count, current_count,
-           extract(epoch from now() - window_start)::float8 AS elapsed`,
-        { key, w: windowSeconds },
-      );
-      return toCounts(rows[0]);
+      // The limit plays no part in the counts; only `judge` in rate-limits.ts reads them.
+      const [result] = await this.applyAll([{ kind: 'hit', key, windowSeconds, limit: 0 }]);
+      return result ?? { previous: 0, current: 0, elapsedSeconds: 0 };
     },
-    async peek(key, windowSeconds) {
-      const { rows } = await db.raw<{ rows: CountRow[] }>(
-        `SELECT
-           CASE WHEN window_start = ${WINDOW_START} THEN previous_count
-                WHEN window_start = ${WINDOW_START} - make_interval(secs => :w) THEN current_count
-                ELSE 0 END AS previous_count,
-           CASE WHEN window_start = ${WINDOW_START} THEN current_count ELSE 0 END AS current_count,
-           extract(epoch from now() - ${WINDOW_START})::float8 AS elapsed
-         FROM rate_limit_hits WHERE key = :key`,
-        { key, w: windowSeconds },
+    async applyAll(steps) {
+      if (!steps.length) return [];
+      const names = steps.map((_, i) => `s${i}`);
+      const parts = steps.map((step, i) => {
+        const guard = allAllowed(names.slice(0, i));
+        const name = names[i] ?? '';
+        return step.kind === 'hit' ? hitStepSql(name, step, guard) : peekStepSql(name, step, guard);
+      });
+      const select = names.map((n, i) => `SELECT ${i} AS step, * FROM ${n}`).join(' UNION ALL ');
+      const { rows } = await db.raw<{ rows: Array<CountRow & { step: number }> }>(
+        `WITH ${parts.map((p) => p.ctes).join(',\n')} ${select}`,
+        parts.flatMap((p) => p.bindings),
       );
-      return rows[0] ? toCounts(rows[0]) : { previous: 0, current: 0, elapsedSeconds: 0 };
+      return steps.map((_, i) => {
+        const row = rows.find((r) => r.step === i);
+        return row && toResult(row);
+      });
     },
     async purge() {
       return db('rate_limit_hits').where('window_start', '<', db.raw("now() - interval '2 days'")).delete();
@@ -63,16 +130,19 @@ export function createRateLimitStore(db: Database): RateLimitStore {
   };
 }
 
-interface CountRow {
+export interface CountRow {
   previous_count: number;
   current_count: number;
   elapsed: number;
+  allowed: boolean;
 }
 
-function toCounts(row: CountRow | undefined): WindowCounts {
+/** A step's row, also as it comes back through JSON (row_to_json in the token gate). */
+export function toResult(row: CountRow | Record<string, unknown>): StepResult {
   return {
-    previous: Number(row?.previous_count ?? 0),
-    current: Number(row?.current_count ?? 0),
-    elapsedSeconds: Number(row?.elapsed ?? 0),
+    previous: Number(row.previous_count),
+    current: Number(row.current_count),
+    elapsedSeconds: Number(row.elapsed),
+    allowed: row.allowed === true,
   };
 }

@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
 import type { RateLimitName, RateLimitSettings } from './policies.ts';
-import type { RateLimitStore, WindowCounts } from './rate-limit-store.ts';
+import {
+  allAllowed,
+  hitStepSql,
+  type LimitStep,
+  type RateLimitStore,
+  type StepResult,
+  type StepSql,
+  toResult,
+  type WindowCounts,
+} from './rate-limit-store.ts';
 
 /** A refused request: 429, with the seconds after which the same request would be let through. */
 export class RateLimitedError extends AppError {
@@ -18,13 +27,34 @@ export class RateLimitedError extends AppError {
 /** Told once per key and window when a limit starts refusing (the audit log, the log). */
 export type RefusalListener = (refusal: { limit: RateLimitName; ip: string | undefined }) => void;
 
+/** One limit a request is subject to: `consume` counts it, `check` only asks (failures-only limits). */
+export interface LimitRequest {
+  name: RateLimitName;
+  subject: string;
+  mode: 'consume' | 'check';
+}
+
+/**
+ * A limit that is counted inside another statement (the token endpoint's, inside the request's
+ * write statement): its CTEs, the expression that says whether it allowed the request, and what to
+ * do with the row it returned.
+ */
+export interface LimitGate extends StepSql {
+  allowed: string;
+  /** Its CTE, to select the counts from. */
+  name: string;
+  /** Throws RateLimitedError when the row says refused (and remembers the refusal on this node). */
+  settle(row: Record<string, unknown> | undefined): void;
+}
+
 /**
  * The named rate limits (./policies.ts), shared by every node through PostgreSQL. Callers name a
  * policy and the subject it counts (an address, an email, a client id):
  *
  * - `consume` counts an attempt and refuses it (RateLimitedError) when it is one too many;
  * - `check` refuses without counting, and `hit` counts without refusing: together they limit
- *   failures only (check before the attempt, hit when it failed).
+ *   failures only (check before the attempt, hit when it failed);
+ * - `applyAll` does several of these in one statement, `gate` one inside another statement.
  *
  * Subjects are hashed: the table holds no email address.
  */
@@ -32,6 +62,7 @@ export class RateLimits {
   readonly #store: RateLimitStore;
   readonly #settings: RateLimitSettings;
   readonly #onRefused: RefusalListener | undefined;
+  readonly #refusals = new LocalRefusals();
 
   constructor(store: RateLimitStore, settings: RateLimitSettings, onRefused?: RefusalListener) {
     this.#store = store;
@@ -39,25 +70,59 @@ export class RateLimits {
     this.#onRefused = onRefused;
   }
 
-  async consume(name: RateLimitName, subject: string, ip?: string): Promise<void> {
-    const policy = this.#settings[name];
-    if (!policy) return;
-    const counts = await this.#store.hit(keyOf(name, subject), policy.windowSeconds);
-    const verdict = judge(counts, policy);
-    if (verdict.allowed) return;
-    // Told only at the crossing, so a flood of refused requests is one event, not one per request.
-    if (verdict.estimate - 1 <= policy.limit) this.#onRefused?.({ limit: name, ip });
-    throw new RateLimitedError(name, verdict.retryAfterSeconds);
+  consume(name: RateLimitName, subject: string, ip?: string): Promise<void> {
+    return this.applyAll([{ name, subject, mode: 'consume' }], ip);
   }
 
-  async check(name: RateLimitName, subject: string, ip?: string): Promise<void> {
-    const policy = this.#settings[name];
-    if (!policy) return;
-    const counts = await this.#store.peek(keyOf(name, subject), policy.windowSeconds);
-    // Would one more failure still be within the limit? If not, the refused attempt counts as one
-    // more (as with `consume`): hammering on keeps the door shut.
-    if (judge({ ...counts, current: counts.current + 1 }, policy).allowed) return;
-    await this.consume(name, subject, ip);
+  check(name: RateLimitName, subject: string, ip?: string): Promise<void> {
+    return this.applyAll([{ name, subject, mode: 'check' }], ip);
+  }
+
+  /**
+   * Applies the limits in order, in one statement: a limit is counted only when those before it
+   * let the request through. The first refusal throws; a refused `check` counts the refused
+   * attempt as one more (hammering on keeps the door shut).
+   */
+  async applyAll(requests: LimitRequest[], ip?: string): Promise<void> {
+    const active = this.#resolve(requests);
+    const results = await this.#store.applyAll(active.map((a) => a.step));
+    for (const [i, { request, step }] of active.entries()) {
+      const result = results[i];
+      if (!result || result.allowed) continue;
+      if (request.mode === 'check') {
+        await this.applyAll([{ ...request, mode: 'consume' }], ip);
+        return;
+      }
+      this.#refuse(request.name, result, step, ip);
+    }
+  }
+
+  /**
+   * The limit as CTEs for a statement that also does the request's work (the token endpoint's
+   * write statement), so counting it costs no round trip of its own. Undefined when it is off.
+   */
+  gate(name: RateLimitName, subject: string, ip?: string): LimitGate | undefined {
+    const [active] = this.#resolve([{ name, subject, mode: 'consume' }]);
+    if (!active) return undefined;
+    const cte = 'rate_gate';
+    return {
+      ...hitStepSql(cte, active.step, 'true'),
+      name: cte,
+      allowed: allAllowed([cte]),
+      settle: (row) => {
+        const result = row && toResult(row);
+        if (result && !result.allowed) this.#refuse(name, result, active.step, ip);
+      },
+    };
+  }
+
+  /**
+   * A refusal this node saw (the database's verdict) and that still stands: seconds until the
+   * request would fit, or undefined. Lets the node refuse a flood without running the request;
+   * the database still counts each refused request (`consume`), so every node keeps refusing.
+   */
+  refusedHere(name: RateLimitName, subject: string): number | undefined {
+    return this.#refusals.remaining(keyOf(name, subject));
   }
 
   /** Forgets keys nobody hit for two days (the maintenance loop). */
@@ -71,6 +136,53 @@ export class RateLimits {
     const counts = await this.#store.hit(keyOf(name, subject), policy.windowSeconds);
     const verdict = judge(counts, policy);
     if (!verdict.allowed && verdict.estimate - 1 <= policy.limit) this.#onRefused?.({ limit: name, ip });
+  }
+
+  /** The policies in force for these requests, each key once (one statement may touch a row once). */
+  #resolve(requests: LimitRequest[]): Array<{ request: LimitRequest; step: LimitStep }> {
+    const seen = new Set<string>();
+    const active: Array<{ request: LimitRequest; step: LimitStep }> = [];
+    for (const request of requests) {
+      const policy = this.#settings[request.name];
+      const key = keyOf(request.name, request.subject);
+      if (!policy || seen.has(key)) continue;
+      seen.add(key);
+      const kind = request.mode === 'consume' ? 'hit' : 'peek';
+      active.push({ request, step: { kind, key, ...policy } });
+    }
+    return active;
+  }
+
+  #refuse(name: RateLimitName, result: StepResult, step: LimitStep, ip: string | undefined): never {
+    const verdict = judge(result, step);
+    // Told only at the crossing, so a flood of refused requests is one event, not one per request.
+    if (verdict.estimate - 1 <= step.limit) this.#onRefused?.({ limit: name, ip });
+    // The database said no; `judge` (the same formula) gives the wait, at least a second.
+    const retryAfterSeconds = Math.max(1, verdict.retryAfterSeconds);
+    this.#refusals.remember(step.key, retryAfterSeconds);
+    throw new RateLimitedError(name, retryAfterSeconds);
+  }
+}
+
+/**
+ * Refusals this node was told of, until their Retry-After. Bounded: a flood of distinct keys only
+ * empties it, which costs a round trip per request again, never a wrong answer.
+ */
+class LocalRefusals {
+  readonly #until = new Map<string, number>();
+
+  remember(key: string, seconds: number): void {
+    if (this.#until.size >= 10_000) this.#until.clear();
+    this.#until.set(key, Date.now() + seconds * 1000);
+  }
+
+  remaining(key: string): number | undefined {
+    const until = this.#until.get(key);
+    if (until === undefined) return undefined;
+    const left = until - Date.now();
+    if (left > 0) return Math.ceil(left / 1000);
+    this.#until.delete(key);
+    return undefined;
   }
 }
 

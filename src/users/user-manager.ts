@@ -67,6 +67,7 @@ export class UserManager {
   supportsUserTwoFactor = true;
 
   protected readonly deps: UserManagerDeps;
+  readonly #secondFactorSeen = new WeakMap<User, boolean>();
 
   constructor(deps: UserManagerDeps) {
     this.deps = deps;
@@ -294,10 +295,19 @@ export class UserManager {
       return reserved ? { outcome: reserved.refused, userId: reserved.userId } : { outcome: 'unknown' };
     }
     const { user, passwordHash } = reserved;
+    this.#secondFactorSeen.set(user, reserved.hasSecondFactor);
     if (await verify(passwordHash, true)) return { outcome: 'ok', user };
     const { lockedNow } = await this.users.failAttempt(user.id, maxFailedAccessAttempts, durationSeconds);
     if (lockedNow) await this.notifications.publish('UserLocked', { affectedUserId: user.id, actor }, {});
     return { outcome: 'wrong', user };
+  }
+
+  /**
+   * Whether the account had a confirmed second factor when `attemptAccess` read this very user
+   * object (same statement); undefined for a user read any other way. Lets the sign-in skip asking.
+   */
+  secondFactorSeen(user: User): boolean | undefined {
+    return this.#secondFactorSeen.get(user);
   }
 
   /** A right answer whose sign-in goes on (a second factor is due): it no longer counts. */

@@ -7,6 +7,11 @@ import { AdapterScope, runInScope } from '../../src/oidc/adapter-scope.ts';
 import { createClientStore } from '../../src/oidc/client-store.ts';
 import { createAdapterFactory, purgeExpiredPayloads } from '../../src/oidc/knex-adapter.ts';
 import { flushWrites } from '../../src/oidc/payload-flush.ts';
+import { SessionActivityStore } from '../../src/oidc/session-activity-store.ts';
+import { RATE_LIMIT_POLICIES } from '../../src/rate-limits/policies.ts';
+import { createRateLimitStore } from '../../src/rate-limits/rate-limit-store.ts';
+import { RateLimits } from '../../src/rate-limits/rate-limits.ts';
+import { ACCOUNT_ROWS } from '../../src/users/account-rows.ts';
 import { TEST_SECRET_KEY } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 
@@ -33,6 +38,7 @@ describe('adapter statements use indexes', () => {
     await migrateLatest(db);
     adapter = createAdapterFactory(db, createClientStore(db, new SecretBox(TEST_SECRET_KEY)), {
       refreshTokenReuseSeconds: 10,
+      accounts: ACCOUNT_ROWS,
     });
     db.on('query', (q: { sql: string; bindings?: unknown[] }) => {
       captured.push({ sql: q.sql, bindings: q.bindings ?? [] });
@@ -48,7 +54,7 @@ describe('adapter statements use indexes', () => {
     kind: 'RefreshToken',
     grantId,
     sessionUid: 'uid-1',
-    accountId: 'a',
+    accountId: '0b7f3c4e-2d1a-4c5b-9e8f-1a2b3c4d5e6f',
   });
 
   /** What a token request, a sign-in step and the maintenance loop send. */
@@ -71,12 +77,20 @@ describe('adapter statements use indexes', () => {
       await adapter('Interaction').destroy('i1');
       await adapter('AccessToken').revokeByGrantId('g0');
     });
-    await flushWrites(db, scope, { removalsOnly: false, reuseSeconds: 10 });
+    // With what rides along: the token endpoint's rate-limit gate and a session's activity.
+    const limits = new RateLimits(createRateLimitStore(db), { ...RATE_LIMIT_POLICIES });
+    scope.sideWrites.push(new SessionActivityStore(db).touchWrite('uid-1', 'a', '127.0.0.1', 'test'));
+    const gate = limits.gate('TOKEN_ENDPOINT_PER_CLIENT', 'client:c');
+    await flushWrites(db, scope, { removalsOnly: false, reuseSeconds: 10, gate });
+    await limits.applyAll([
+      { name: 'TOKEN_ENDPOINT_PER_CLIENT', subject: 'ip:1', mode: 'check' },
+      { name: 'TOKEN_ENDPOINT_PER_CLIENT', subject: 'ip:2', mode: 'consume' },
+    ]);
     await purgeExpiredPayloads(db);
   }
 
-  it('has no sequential scan of oidc_payloads in any adapter statement', async () => {
-    const statements = captured.filter((c) => /oidc_payloads/i.test(c.sql));
+  it('has no sequential scan of oidc_payloads (or the users, rate-limit and activity rows read with it)', async () => {
+    const statements = captured.filter((c) => /oidc_payloads|rate_limit_hits/i.test(c.sql));
     expect(statements.length).toBeGreaterThanOrEqual(12);
     const connection = await db.client.acquireConnection();
     try {
@@ -85,7 +99,9 @@ describe('adapter statements use indexes', () => {
         const { rows } = await connection.query(`EXPLAIN ${sql}`, bindings);
         const plan = rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
         if (process.env.SHOW_PLANS) console.log(`${sql}\n${plan}\n`);
-        expect(plan, `${sql}\n${plan}`).not.toMatch(/Seq Scan on oidc_payloads/);
+        expect(plan, `${sql}\n${plan}`).not.toMatch(
+          /Seq Scan on (oidc_payloads|users|rate_limit_hits|session_activity)\b/,
+        );
       }
     } finally {
       await connection.query('RESET enable_seqscan');

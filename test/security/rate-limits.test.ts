@@ -3,7 +3,7 @@ import { ApiClient } from '../support/api-client.ts';
 import { Browser, textOf } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { registerTestApp, startAuthorization } from '../support/sign-in-flow.ts';
+import { registerTestApp, registerTestClient, startAuthorization } from '../support/sign-in-flow.ts';
 
 /**
  * Issue 10: an attack run found no rate limit anywhere. These run against the production defaults
@@ -119,5 +119,33 @@ describe('rate limits shared by every node', () => {
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
     expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await last?.json()).toMatchObject({ error: 'rate_limited' });
+  });
+
+  // The per-client count rides in the token's own write statement (one round trip per token); a
+  // refused request must then have written nothing, and the count is still shared by every node.
+  it('refuses a right secret over the limit without issuing a token, on every node', async () => {
+    const client = await registerTestClient(a, {
+      clientId: 'limited-machine',
+      public: false,
+      redirectUris: [],
+      grants: ['client_credentials'],
+    });
+    const basic = `Basic ${Buffer.from(`limited-machine:${client.secret}`).toString('base64')}`;
+    const ask = (node: TestGatehouse) =>
+      fetch(`${node.issuer}/token`, {
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await ask(i % 2 ? b : a)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    const issued = await a.gatehouse.db('oidc_payloads').where({ model: 'ClientCredentials' });
+    expect(issued.filter((r) => r.payload.clientId === 'limited-machine')).toHaveLength(5);
+    // Node A has refused this client itself: it refuses at once, and still counts the attempt.
+    const again = await ask(a);
+    expect(again.status).toBe(429);
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await ask(b)).status).toBe(429);
   });
 });

@@ -78,7 +78,9 @@ export class TwoFactorService {
   /** What a sign-in must do after the first factor. */
   async requirement(user: User, options: { forced?: boolean } = {}): Promise<TwoFactorRequirement> {
     if (!this.supported) return 'none';
-    if ((await this.enabledProviders(user)).length) return 'verify';
+    // Known from the password attempt's own statement: no factor, no need to ask again.
+    const seen = this.#deps.userManager.secondFactorSeen(user);
+    if (seen !== false && (await this.enabledProviders(user)).length) return 'verify';
     return options.forced || this.isMandatoryFor(user) ? 'enrol' : 'none';
   }
 
