@@ -1,36 +1,40 @@
 import type { Context, Middleware, Next } from 'koa';
 import { sendToReauthentication } from '../account/reauthenticate.ts';
 import { isRecentSignIn } from '../http/current-session.ts';
+import type { Translate } from '../i18n/i18n.ts';
 import type { Views } from '../rendering/views.ts';
 import { signedInOf } from './console-sign-in.ts';
 
-const SECTIONS = [
-  { href: '/admin/users', label: 'Users' },
-  { href: '/admin/applications', label: 'Applications' },
-  { href: '/admin/providers', label: 'Sign-in providers' },
-  { href: '/admin/keys', label: 'Signing keys' },
-  { href: '/admin/audit', label: 'Audit log' },
-  { href: '/admin/outbox', label: 'Outbox' },
-] as const;
+/** The console's sections, labelled in the reader's language. */
+function sections(t: Translate) {
+  return [
+    { href: '/admin/users', label: t('admin.nav.users') },
+    { href: '/admin/applications', label: t('admin.nav.applications') },
+    { href: '/admin/providers', label: t('admin.nav.providers') },
+    { href: '/admin/keys', label: t('admin.nav.keys') },
+    { href: '/admin/audit', label: t('admin.nav.audit') },
+    { href: '/admin/outbox', label: t('admin.nav.outbox') },
+  ];
+}
 
 /**
  * What a finished action says on the page it returns to. Pages show only these fixed texts, chosen
  * by key, so nothing from the query string is ever reflected into a page.
  */
 export const NOTICES = {
-  created: 'Created.',
-  saved: 'Saved.',
-  deleted: 'Deleted.',
-  invited: 'The invitation has been sent.',
-  disabled: 'The user is disabled and their sessions have ended.',
-  enabled: 'The user is enabled.',
-  unlocked: 'The user is unlocked.',
-  'reset-sent': 'A password-reset link has been sent.',
-  'two-factor-reset': 'Two-factor authentication is reset; the user sets it up again at the next sign-in.',
-  'login-removed': 'The linked login is removed.',
-  'sessions-ended': 'The sessions have ended.',
-  'session-ended': 'The session has ended.',
-  rotated: 'New signing keys are in use; the old ones stay published until they expire.',
+  created: (t: Translate) => t('admin.notice.created'),
+  saved: (t: Translate) => t('admin.notice.saved'),
+  deleted: (t: Translate) => t('admin.notice.deleted'),
+  invited: (t: Translate) => t('admin.notice.invited'),
+  disabled: (t: Translate) => t('admin.notice.disabled'),
+  enabled: (t: Translate) => t('admin.notice.enabled'),
+  unlocked: (t: Translate) => t('admin.notice.unlocked'),
+  'reset-sent': (t: Translate) => t('admin.notice.resetSent'),
+  'two-factor-reset': (t: Translate) => t('admin.notice.twoFactorReset'),
+  'login-removed': (t: Translate) => t('admin.notice.loginRemoved'),
+  'sessions-ended': (t: Translate) => t('admin.notice.sessionsEnded'),
+  'session-ended': (t: Translate) => t('admin.notice.sessionEnded'),
+  rotated: (t: Translate) => t('admin.notice.rotated'),
 } as const;
 
 export type NoticeKey = keyof typeof NOTICES;
@@ -48,14 +52,15 @@ export function renderAdmin(
   status = 200,
 ): void {
   const noticeKey = typeof ctx.query.notice === 'string' ? ctx.query.notice : '';
+  const t = views.translator();
   ctx.status = status;
   ctx.type = 'html';
   ctx.set('Cache-Control', 'no-store');
   ctx.body = views.render(`admin/${template}`, {
     csrfToken: ctx.state.csrfToken,
     admin: signedInOf(ctx).user,
-    nav: SECTIONS.map((s) => ({ ...s, current: ctx.path.startsWith(s.href) })),
-    notice: Object.hasOwn(NOTICES, noticeKey) ? NOTICES[noticeKey as NoticeKey] : undefined,
+    nav: sections(t).map((s) => ({ ...s, current: ctx.path.startsWith(s.href) })),
+    notice: Object.hasOwn(NOTICES, noticeKey) ? NOTICES[noticeKey as NoticeKey](t) : undefined,
     ...values,
   });
 }

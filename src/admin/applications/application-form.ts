@@ -146,5 +146,4 @@ export const FORM_CHOICES = {
   })),
   authMethodOptions: AUTH_METHODS.map((m) => [m, m]),
   signingAlgOptions: SIGNING_ALGS.map((a) => [a, a]),
-  userinfoOptions: [['', 'Plain JSON (not signed)'], ...SIGNING_ALGS.map((a) => [a, `Signed JWT (${a})`])],
 };
