@@ -59,6 +59,21 @@ describe('rate limits per account and per client, whatever the address', () => {
     return api;
   }
 
+  it('limits password sign-ins to one account (SIGN_IN_PER_ACCOUNT, 10 per 5 minutes)', async () => {
+    await gh.gatehouse.userManager.createUser({ email: 'target@example.com', password: PASSWORD });
+    const api = new ApiClient(new Browser(), gh.issuer);
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      // However the address is written, it is one account.
+      const username = i % 2 ? 'Target@Example.com' : 'target@example.com';
+      statuses.push(
+        (await postFromNewAddress(api, '/api/auth/login', { username, password: `guess number ${i}` }))
+          .status,
+      );
+    }
+    expect(statuses).toEqual([...Array(10).fill(400), 429, 429]);
+  });
+
   it('limits second-factor codes for one account (TWO_FACTOR_PER_ACCOUNT, 10 per 5 minutes)', async () => {
     const user = await gh.gatehouse.userManager.createUser({ email: 'otp@example.com', password: PASSWORD });
     const { secret } = await gh.gatehouse.twoFactor.beginTotp(user);
