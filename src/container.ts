@@ -271,7 +271,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     setup: new FirstRunSetup(tokens, userManager, settings.issuer),
     expiring: [
       ...expiringTables(db, tokens, external, keys),
-      { name: 'rate_limit_keys', purgeExpired: () => rateLimits.purge() },
+      { name: 'rate_limit_hits', purgeExpired: () => rateLimits.purge() },
       { name: 'audit_events', purgeExpired: () => audit.purgeOlderThan(settings.auditRetentionDays) },
     ],
     twoFactor,

@@ -4,7 +4,7 @@ import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 
 /** Tables whose rows go stale without an expiry column, and what makes them stale. */
-const STALE_WITHOUT_EXPIRES_AT = ['rate_limit_keys', 'audit_events', 'session_activity'];
+const STALE_WITHOUT_EXPIRES_AT = ['rate_limit_hits', 'audit_events', 'session_activity'];
 
 /** One maintenance loop purges every table whose rows expire, each through its own store. */
 describe('the maintenance loop', () => {

@@ -3,15 +3,21 @@ import { hashToken, SecretBox } from '../../src/crypto/secret-box.ts';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import { migrateLatest } from '../../src/db/migrations.ts';
 import { AuthRequestStore } from '../../src/external-logins/auth-request-store.ts';
+import { ExternalGroupStore } from '../../src/external-logins/external-group-store.ts';
 import { ExternalLoginStore } from '../../src/external-logins/external-login-store.ts';
+import type { ExternalProviderOptions } from '../../src/external-logins/external-provider.ts';
+import { ExternalProviderStore } from '../../src/external-logins/external-provider-store.ts';
 import { ExternalSessionStore } from '../../src/external-logins/external-session-store.ts';
 import { LogoutContinuations } from '../../src/external-logins/logout-continuation-store.ts';
+import { providerOptionsSchema } from '../../src/external-logins/provider-schema.ts';
 import { createAuditStore } from '../../src/notifications/audit-store.ts';
 import { OutboxStore } from '../../src/notifications/email/outbox-store.ts';
 import { createClientStore } from '../../src/oidc/client-store.ts';
+import { ConsentStore } from '../../src/oidc/consent-store.ts';
 import { OidcPayloadStore } from '../../src/oidc/payload-store.ts';
 import { SessionActivityStore } from '../../src/oidc/session-activity-store.ts';
 import { SigningKeyStore } from '../../src/oidc/signing-key-store.ts';
+import { createRateLimitStore } from '../../src/rate-limits/rate-limit-store.ts';
 import { createOneTimeTokenStore } from '../../src/users/one-time-token-store.ts';
 import { TwoFactorStore } from '../../src/users/two-factor/two-factor-store.ts';
 import type { User } from '../../src/users/user.ts';
@@ -232,6 +238,80 @@ describe('store contracts', () => {
         }),
       ).rejects.toThrow('the approval failed');
       expect(await links.find('corp', 'sub-trx')).toBeUndefined();
+    });
+  });
+
+  describe('ExternalProviderStore and ExternalGroupStore', () => {
+    it('keeps the client secret encrypted, replaces a provider by alias, and deletes it', async () => {
+      const providers = new ExternalProviderStore(db, box);
+      const provider = {
+        alias: 'contract-idp',
+        kind: 'oidc' as const,
+        displayName: 'Contract IdP',
+        issuer: 'https://idp.example',
+        clientId: 'gatehouse',
+        clientSecret: 'upstream-secret-value',
+        scopes: ['openid'],
+        sortOrder: 0,
+        source: 'database' as const,
+        options: providerOptionsSchema.parse({}) as ExternalProviderOptions,
+      };
+      await providers.upsert(provider);
+      await providers.upsert({ ...provider, displayName: 'Renamed' });
+      expect(JSON.stringify(await db('external_providers'))).not.toContain('upstream-secret-value');
+      expect(await providers.find('contract-idp')).toMatchObject({
+        displayName: 'Renamed',
+        clientSecret: 'upstream-secret-value',
+      });
+      expect(await providers.delete('contract-idp')).toBe(true);
+      expect(await providers.find('contract-idp')).toBeUndefined();
+    });
+
+    it("replaces one provider's group grants without touching another's", async () => {
+      const groups = new ExternalGroupStore(db);
+      const user = await newUser();
+      await groups.replace(user.id, 'corp', ['staff', 'ops']);
+      await groups.replace(user.id, 'other', ['guests']);
+      await groups.replace(user.id, 'corp', ['staff']);
+      expect(await groups.granted(user.id, 'corp')).toEqual(['staff']);
+      expect(await groups.granted(user.id, 'corp', 'others')).toEqual(['guests']);
+      await groups.replace(user.id, 'corp', []);
+      expect(await groups.granted(user.id, 'corp')).toEqual([]);
+    });
+  });
+
+  describe('ConsentStore and RateLimitStore', () => {
+    it('widens a consent, never narrows it, and revokes it with its grants', async () => {
+      const consents = new ConsentStore(db);
+      const user = await newUser();
+      const metadata = { client_id: 'consent-app', redirect_uris: ['https://app.example/cb'] };
+      await createClientStore(db, box).insert({ metadata, secret: 'x'.repeat(32), skipConsent: false });
+      await consents.remember(user.id, 'consent-app', ['openid', 'email'], []);
+      await consents.remember(user.id, 'consent-app', ['openid'], ['name']);
+      expect(await consents.find(user.id, 'consent-app')).toMatchObject({
+        scopes: ['email', 'openid'],
+        claims: ['name'],
+      });
+      await db('oidc_payloads').insert({
+        model: 'Grant',
+        id: 'consent-grant',
+        payload: JSON.stringify({ accountId: user.id, clientId: 'consent-app' }),
+      });
+      expect(await consents.revoke(user.id, 'consent-app')).toBe(true);
+      expect(await consents.find(user.id, 'consent-app')).toBeUndefined();
+      expect(await db('oidc_payloads').where({ id: 'consent-grant' })).toEqual([]);
+    });
+
+    it('counts parallel hits without losing one, and purges only old windows', async () => {
+      const limits = createRateLimitStore(db);
+      const counts = await Promise.all(Array.from({ length: 20 }, () => limits.hit('contract-key', 600)));
+      expect(Math.max(...counts.map((c) => c.current))).toBe(20);
+      expect(new Set(counts.map((c) => c.current)).size).toBe(20);
+      expect(await limits.purge()).toBe(0);
+      const [verdict] = await limits.applyAll([
+        { kind: 'peek', key: 'contract-key', limit: 20, windowSeconds: 600 },
+      ]);
+      expect(verdict?.allowed).toBe(false);
     });
   });
 
