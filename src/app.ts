@@ -19,6 +19,7 @@ import { rateLimitedRoutes } from './http/rate-limit-routes.ts';
 import { requestContext } from './http/request-context.ts';
 import { noStore, pageContentSecurityPolicy, securityHeaders } from './http/security-headers.ts';
 import { requestLocale } from './i18n/request-locale.ts';
+import { startBreakGlass } from './interactions/break-glass.ts';
 import { frontChannelLogout } from './interactions/front-channel-logout.ts';
 import { interactionRouter } from './interactions/router.ts';
 import { endSessionHook } from './interactions/upstream/end-session-hook.ts';
@@ -110,7 +111,9 @@ function pagesRouter(gatehouse: Gatehouse, guards: Guards, issueCsrf: Middleware
     external: gatehouse.external,
     consents: gatehouse.consents,
     notifications: gatehouse.notifications,
+    breakGlassGroup: gatehouse.settings.breakGlassGroup,
   };
+  pages.get('/break-glass', startBreakGlass(interactionDeps));
   for (const router of [
     interactionRouter(interactionDeps, guards),
     setupRouter({ setup: gatehouse.setup, views }, guards),

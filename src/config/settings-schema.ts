@@ -191,6 +191,13 @@ export const settingsSchema = z.object({
     .describe(
       'How often an upstream-linked user is re-checked at the upstream (refresh token, or user-info for OAuth2), on a schedule and when an application refreshes a token; a refusal ends their sessions and grants. 0 turns it off.',
     ),
+  DENY_LOCAL_LOGIN_DOMAINS: z
+    .string()
+    .regex(/^([a-z0-9.-]+(,\s*[a-z0-9.-]+)*)?$/i, 'must be a comma-separated list of email domains')
+    .default('')
+    .describe(
+      'Comma-separated email domains whose users must sign in upstream: DenyLocalLogin for them only, others may use passwords. Empty: a provider’s denyLocalLogin applies to everyone.',
+    ),
   BREAK_GLASS_GROUP: z
     .string()
     .regex(/^[\w .:-]{1,64}$/, 'must be a group name')

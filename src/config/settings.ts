@@ -81,6 +81,8 @@ export interface Settings extends SecuritySettings {
   upstreamRevalidateSeconds: number;
   /** Members may sign in with password and second factor at /break-glass under DenyLocalLogin. */
   breakGlassGroup: string | undefined;
+  /** Lower-cased; empty: DenyLocalLogin (when a provider sets it) applies to every user. */
+  denyLocalLoginDomains: string[];
   /** `json`, `pretty`, or unset: pretty on a terminal. */
   logFormat: 'json' | 'pretty' | undefined;
   branding: BrandingSettings;
@@ -188,6 +190,9 @@ export function loadSettings(env: Env = process.env): Settings {
       .filter(Boolean),
     upstreamRevalidateSeconds: s.UPSTREAM_REVALIDATE_SECONDS,
     breakGlassGroup: s.BREAK_GLASS_GROUP,
+    denyLocalLoginDomains: s.DENY_LOCAL_LOGIN_DOMAINS.split(',')
+      .map((d) => d.trim().toLowerCase())
+      .filter(Boolean),
     logFormat: s.LOG_FORMAT,
     branding: {
       productName: s.PRODUCT_NAME,

@@ -49,6 +49,7 @@ export function createExternalLogins(deps: ExternalLoginsDeps): ExternalLogins {
     ttlSeconds: deps.settings.cacheTtlSeconds,
   });
   const registry = new ProviderRegistry(store, deps.declared, {
+    denyLocalLoginDomains: deps.settings.denyLocalLoginDomains,
     allowHttp: allowInsecure,
   });
   const configurations = new UpstreamConfigurations({ allowInsecure, logger: deps.logger });

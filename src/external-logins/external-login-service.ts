@@ -79,6 +79,11 @@ export class ExternalLoginService {
     if (!existing) await this.#attach(user, provider, identity, actor);
   }
 
+  /** DenyLocalLogin as it applies to this account (everyone, or its email domain). */
+  passwordsDeniedFor(email: string): Promise<boolean> {
+    return this.#deps.registry.denyLocalLoginFor(email);
+  }
+
   /** Umbraco's PostUnLinkLogin, refusing to remove the last way to sign in. */
   async unlink(user: User, providerAlias: string, subject: string, actor?: Actor): Promise<void> {
     const provider = await this.#deps.registry.find(providerAlias);
@@ -89,7 +94,7 @@ export class ExternalLoginService {
     if (!links.some((l) => l.providerAlias === providerAlias && l.subject === subject)) {
       throw new AppError('not_found', 'That login is not linked to your account.');
     }
-    const passwordUsable = user.hasPassword && !(await this.#deps.registry.denyLocalLogin());
+    const passwordUsable = user.hasPassword && !(await this.#deps.registry.denyLocalLoginFor(user.email));
     const others = links.filter((l) => l.providerAlias !== providerAlias || l.subject !== subject);
     if (!passwordUsable && others.length === 0) {
       throw new AppError('invalid_input', 'This is your only way to sign in; link another provider first.');

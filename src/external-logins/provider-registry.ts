@@ -1,5 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
+import { emailDomain } from './email-domain.ts';
 import type { ExternalProvider, ExternalProviderInput } from './external-provider.ts';
 import { normaliseOptions, providerInputSchema } from './external-provider.ts';
 import type { ExternalProviderStore } from './external-provider-store.ts';
@@ -13,14 +14,16 @@ export class ProviderRegistry {
   readonly #store: ExternalProviderStore;
   readonly #declared: ExternalProvider[];
   readonly #allowHttp: boolean;
+  readonly #denyDomains: readonly string[];
 
   constructor(
     store: ExternalProviderStore,
     declared: ExternalProviderInput[],
-    options: { allowHttp: boolean },
+    options: { allowHttp: boolean; denyLocalLoginDomains?: readonly string[] },
   ) {
     this.#store = store;
     this.#allowHttp = options.allowHttp;
+    this.#denyDomains = options.denyLocalLoginDomains ?? [];
     this.#declared = declared.map((input) => ({ ...this.#validate(input), source: 'code' }));
   }
 
@@ -41,9 +44,21 @@ export class ProviderRegistry {
     return provider;
   }
 
-  /** DenyLocalLogin: set by any one provider, it turns local passwords off for everyone. */
+  /**
+   * DenyLocalLogin for everyone: set by any one provider, it turns local passwords off for all —
+   * unless DENY_LOCAL_LOGIN_DOMAINS scopes it to some domains, when no route is closed wholesale and
+   * the sign-in pipeline asks `denyLocalLoginFor` of the account.
+   */
   async denyLocalLogin(): Promise<boolean> {
+    if (this.#denyDomains.length > 0) return false;
     return (await this.list()).some((p) => p.options.denyLocalLogin);
+  }
+
+  /** Whether the owner of `email` must sign in upstream (users of @contoso.com use Entra). */
+  async denyLocalLoginFor(email: string): Promise<boolean> {
+    if (this.#denyDomains.length === 0) return this.denyLocalLogin();
+    const domain = emailDomain(email);
+    return domain === undefined || this.#denyDomains.includes(domain);
   }
 
   async create(input: ExternalProviderInput): Promise<ExternalProvider> {

@@ -17,4 +17,6 @@ export interface InteractionDeps {
   external: ExternalLogins;
   consents: ConsentStore;
   notifications: NotificationBus;
+  /** BREAK_GLASS_GROUP: its members may sign in at /break-glass under DenyLocalLogin. */
+  breakGlassGroup: string | undefined;
 }

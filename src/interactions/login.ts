@@ -2,12 +2,15 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { actorOf } from '../http/actor.ts';
 import { parseBody } from '../http/validation.ts';
+import { breakGlassOf } from './break-glass.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { type InteractionDetails, loadInteraction } from './load-interaction.ts';
 import { continueSignIn } from './second-factor/complete-sign-in.ts';
 
 /** One message for unknown user, wrong password, locked and disabled, so none can be told apart. */
 export const FAILED_SIGN_IN_MESSAGE = 'The email address or password is incorrect.';
+const PASSWORDS_OFF_MESSAGE =
+  'Signing in with a password is turned off for your address. Use your organisation’s sign-in.';
 
 const loginForm = z.object({
   email: z.string().trim().min(1, 'Enter your email address.').max(320),
@@ -23,6 +26,7 @@ export async function renderLogin(
 ): Promise<void> {
   const client = await deps.host.provider.Client.find(String(details.params.client_id));
   const providers = await deps.external.registry.list();
+  const breakGlass = breakGlassOf(ctx, deps) !== undefined;
   ctx.type = 'html';
   ctx.body = deps.views.render('interactions/login.njk', {
     uid: details.uid,
@@ -32,7 +36,8 @@ export async function renderLogin(
     error: form.error,
     // Buttons need no discovery: an unreachable upstream shows its error only when pressed.
     providers: providers.map((p) => ({ alias: p.alias, displayName: p.displayName, icon: p.options.icon })),
-    localLogin: !providers.some((p) => p.options.denyLocalLogin),
+    localLogin: breakGlass || !(await deps.external.registry.denyLocalLogin()),
+    breakGlass,
   });
 }
 
@@ -43,6 +48,12 @@ export function submitLogin(deps: InteractionDeps) {
     const details = await loadInteraction(ctx, provider);
     if (details.prompt.name !== 'login') ctx.throw(400, 'This sign-in is not waiting for a password.');
     const input = parseBody(ctx, loginForm);
+    // Said before the password is checked: the domain is in what was typed, so it tells nothing.
+    if (!breakGlassOf(ctx, deps) && (await deps.external.registry.denyLocalLoginFor(input.email))) {
+      ctx.status = 403;
+      await renderLogin(ctx, deps, details, { email: input.email, error: PASSWORDS_OFF_MESSAGE });
+      return;
+    }
     const result = await deps.signInManager.passwordSignIn(input.email, input.password, actorOf(ctx));
     if (!result.ok) {
       ctx.status = 400;

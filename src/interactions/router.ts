@@ -1,8 +1,8 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
-import { localLoginGuard } from '../http/local-login-guard.ts';
 import { formOrJsonOnly } from '../http/validation.ts';
 import { abortInteraction } from './abort.ts';
+import { passwordsOrBreakGlass } from './break-glass.ts';
 import { submitConsent } from './consent.ts';
 import { submitConfirmLink } from './external/confirm-link.ts';
 import { completeExternalSignIn } from './external/external-callback.ts';
@@ -24,7 +24,7 @@ export function interactionRouter(
   const router = new Router({ prefix: '/interaction/:uid' });
   const form = [formOrJsonOnly, guards.body, guards.csrf];
   router.get('/', showInteraction(deps));
-  router.post('/login', ...form, localLoginGuard(deps.external.registry), submitLogin(deps));
+  router.post('/login', ...form, passwordsOrBreakGlass(deps), submitLogin(deps));
   router.post('/consent', ...form, submitConsent(deps));
   router.post('/abort', ...form, abortInteraction(deps));
   router.post('/external/:alias', ...form, startExternalSignIn(deps));

@@ -4,6 +4,7 @@ import { pauseAutoRedirect, SIGNED_OUT_COOKIE } from '../external-logins/signed-
 import { TWO_FACTOR_STEP_UP } from '../oidc/interaction-policy.ts';
 import { factorsOfSession } from '../sign-in/factors.ts';
 import { refuseReusedSession } from './application-refused.ts';
+import { breakGlassOf } from './break-glass.ts';
 import { renderConsent } from './consent.ts';
 import { pendingLink, renderConfirmLink } from './external/confirm-link.ts';
 import { redirectToUpstream } from './external/start-external.ts';
@@ -105,7 +106,7 @@ async function automaticUpstream(
 ): Promise<string | undefined> {
   // Before the hint: an application that always sends one would otherwise sign the user straight
   // back in after a sign-out, or send them round again after an upstream error.
-  if (ctx.cookies.get(SIGNED_OUT_COOKIE)) return undefined;
+  if (ctx.cookies.get(SIGNED_OUT_COOKIE) || breakGlassOf(ctx, deps)) return undefined;
   const providers = await deps.external.registry.list();
   const hint = details.params.idp_hint ?? details.params.kc_idp_hint;
   if (typeof hint === 'string' && hint) return providers.some((p) => p.alias === hint) ? hint : undefined;

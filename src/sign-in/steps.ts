@@ -4,6 +4,7 @@ import type { LoginFailureReason } from '../notifications/notification-types.ts'
 import type { OpenInvitation } from '../users/invitations.ts';
 import { applicationAccess } from './application-access.ts';
 import { isSecondFactor, upstreamOf } from './factors.ts';
+import { localLogin } from './local-login.ts';
 import type { SignInAttempt, SignInOutcome, SignInStep } from './types.ts';
 
 const refused = (reason: LoginFailureReason, message: string): SignInOutcome => ({
@@ -162,6 +163,7 @@ export const link: SignInStep = {
  */
 export const DEFAULT_STEPS: SignInStep[] = [
   accountState,
+  localLogin,
   externalLoginDecision,
   invitation,
   secondFactor,

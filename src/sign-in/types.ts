@@ -31,6 +31,11 @@ export interface SignInContext {
   /** What the upstream said, on the first pass of an upstream sign-in (for `ExternalLogin`). */
   upstream?: { provider: ExternalProvider; identity: UpstreamIdentity } | undefined;
   invitation?: InvitationClaim | undefined;
+  /**
+   * The sign-in started at /break-glass: a password is accepted under DenyLocalLogin, but only from
+   * a member of this group, and only with a second factor they already have.
+   */
+  breakGlass?: { group: string } | undefined;
   /** The application the sign-in is for, with the groups it is limited to (empty: everyone). */
   application?: { clientId: string; allowedGroups: readonly string[] } | undefined;
   /**

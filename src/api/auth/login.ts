@@ -21,6 +21,9 @@ const loginBody = z.object({
 export function login(deps: AuthApiDeps) {
   return async (ctx: Context): Promise<void> => {
     const input = parseBody(ctx, loginBody);
+    // DENY_LOCAL_LOGIN_DOMAINS: known from the address alone, so said before the password is checked.
+    if (await deps.external.registry.denyLocalLoginFor(input.username))
+      throw new AppError('local_login_denied');
     const result = await deps.signInManager.passwordSignIn(input.username, input.password, actorOf(ctx));
     if (!result.ok) throw new AppError('invalid_credentials');
     const outcome = await deps.signIn.complete(result.user, [{ method: 'pwd' }], {

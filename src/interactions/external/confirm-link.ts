@@ -56,7 +56,7 @@ export async function renderConfirmLink(
   wrongPassword = false,
 ): Promise<void> {
   const { user, provider } = await loaded(deps, pending);
-  const passwordsOff = await deps.external.registry.denyLocalLogin();
+  const passwordsOff = await deps.external.registry.denyLocalLoginFor(user.email);
   ctx.type = 'html';
   ctx.body = deps.views.render('interactions/confirm-link.njk', {
     uid: details.uid,
@@ -76,7 +76,7 @@ export function submitConfirmLink(deps: InteractionDeps) {
     if (!pending || details.prompt.name !== 'login') throw new AppError('interaction_expired');
     const input = parseBody(ctx, form);
     const { user, provider } = await loaded(deps, pending);
-    if (await deps.external.registry.denyLocalLogin()) throw new AppError('local_login_denied');
+    if (await deps.external.registry.denyLocalLoginFor(user.email)) throw new AppError('local_login_denied');
     const checked = await deps.signInManager.passwordSignIn(user.email, input.password, actorOf(ctx));
     if (!checked.ok || checked.user.id !== user.id) {
       ctx.status = 400;

@@ -6,6 +6,7 @@ import type { CompletedFactor } from '../../sign-in/factors.ts';
 import type { PendingLink, SignInContext, SignInOutcome } from '../../sign-in/sign-in-pipeline.ts';
 import type { User } from '../../users/user.ts';
 import { applicationOf, renderApplicationRefused } from '../application-refused.ts';
+import { breakGlassOf } from '../break-glass.ts';
 import type { InteractionDeps } from '../interaction-deps.ts';
 import { finishInteraction, type InteractionDetails } from '../load-interaction.ts';
 import { savePendingSecondFactor } from './pending.ts';
@@ -38,6 +39,7 @@ export async function continueSignIn(
     attempt: signIn.attempt,
     link: signIn.link,
     application: await applicationOf(deps, details),
+    breakGlass: breakGlassOf(ctx, deps),
   });
   if (outcome.status === 'refused' && outcome.reason === 'application_denied') {
     await renderApplicationRefused(ctx, deps, details);
@@ -56,6 +58,9 @@ export async function continueSignIn(
     ctx.status = 303;
     ctx.redirect(`/interaction/${details.uid}`);
     return undefined;
+  }
+  if (breakGlassOf(ctx, deps)) {
+    ctx.state.log?.warn({ userId: outcome.user.id }, 'BREAK-GLASS sign-in past DenyLocalLogin completed');
   }
   const login = { accountId: outcome.user.id, amr: outcome.amr, acr: outcome.acr, remember: signIn.remember };
   await finishInteraction(
