@@ -39,6 +39,7 @@ describe('every way in passes the same checks', () => {
         { sub: 'u-sam', email: 'sam@example.com', email_verified: true },
         { sub: 'u-lin', email: 'lin@example.com', email_verified: true },
         { sub: 'u-inv4', email: 'inv4@example.com', email_verified: true },
+        { sub: 'u-sec3', email: 'sec3@example.com', email_verified: true },
         { sub: 'u-inv5', email: 'inv5@elsewhere.test', email_verified: true },
       ],
     });
@@ -100,6 +101,33 @@ describe('every way in passes the same checks', () => {
     expect((await api.get('/api/auth/is-authenticated')).json).toEqual({ isAuthenticated: false });
     const started = await startAuthorization(browser, config);
     expect(started.page.location ?? '').not.toMatch(new RegExp(`^${TEST_REDIRECT_URI}`));
+  });
+
+  it('an invitee who must use two factors is not signed in by accepting through an upstream either', async () => {
+    const corpProvider = await gh.gatehouse.external.registry.require('corp');
+    const bypass = (bypassTwoFactor: boolean) =>
+      gh.gatehouse.external.registry.update('corp', {
+        options: { ...corpProvider.options, bypassTwoFactor },
+      });
+    await bypass(false);
+    try {
+      const { link } = await gh.gatehouse.invitations.invite({
+        email: 'sec3@example.com',
+        groups: ['secure'],
+      });
+      const invitee = new Browser();
+      const toUpstream = await invitee.submit(
+        await invitee.visit(link),
+        'form[action="/invite/external/corp"]',
+      );
+      const done = await throughUpstream(invitee, corp, toUpstream, 'u-sec3');
+      expect(done.status).toBe(200);
+      expect((await gh.gatehouse.userManager.findByEmail('sec3@example.com'))?.status).toBe('active');
+      const api = new ApiClient(invitee, gh.issuer);
+      expect((await api.get('/api/auth/is-authenticated')).json).toEqual({ isAuthenticated: false });
+    } finally {
+      await bypass(true);
+    }
   });
 
   it('an upstream invitation round trip finished in another browser signs nobody in', async () => {
