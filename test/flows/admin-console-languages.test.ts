@@ -37,6 +37,12 @@ describe('the console in the reader’s language', () => {
     ],
     ['nl', '/admin/keys', ['Ondertekeningssleutels roteren', 'Algoritme']],
     ['es', '/admin/audit', ['Registro de auditoría', 'Tipo de evento', 'Filtrar']],
+    [
+      'de',
+      '/admin/providers/new',
+      ['Anmeldeanbieter hinzufügen', 'Automatisch verknüpfen', 'Gruppenzuordnungen'],
+    ],
+    ['nl', '/admin/outbox', ['Postvak UIT']],
   ])('%s: %s', async (language, path, expected) => {
     const text = await page(path, language);
     for (const phrase of expected) expect(text).toContain(phrase);
