@@ -179,6 +179,28 @@ describe('the console edits every option the CLI has', () => {
     expect(textOf(bad)).toContain('The public keys must be a JWKS');
   });
 
+  it('creates a user with a verified address (--email-verified) and switches a local password on (--allow-local-password)', async () => {
+    const blank = await browser.visit(`${gh.issuer}/admin/users/new`);
+    const created = await submitAsShown(browser, blank, 'form.panel', {
+      email: 'vera@example.com',
+      how: 'password',
+      password: 'a verified passphrase',
+      emailVerified: 'on',
+    });
+    expect(created.status, textOf(created).slice(0, 600)).toBeLessThan(400);
+    const vera = await gh.gatehouse.userManager.findByEmail('vera@example.com');
+    expect(vera).toMatchObject({ emailVerified: true, localPasswordAllowed: false });
+
+    const page = await browser.visit(`${gh.issuer}/admin/users/${vera?.id}`);
+    const profile = `form[action="/admin/users/${vera?.id}/edit"]`;
+    expect(new Map(fieldsOf(page, profile)).get('emailVerified')).toBe('on');
+    await submitAsShown(browser, page, profile, { localPasswordAllowed: 'on' });
+    expect(await gh.gatehouse.userManager.findByEmail('vera@example.com')).toMatchObject({
+      emailVerified: true,
+      localPasswordAllowed: true,
+    });
+  });
+
   it('the admin API takes and answers the CLI’s field names', async () => {
     const created = await api.call('POST', '/clients', {
       clientId: 'api-app',

@@ -9,7 +9,7 @@ import { ADMIN_GROUP } from '../../users/user.ts';
 import type { AdminDeps } from '../admin-deps.ts';
 import { consoleActor } from '../audit-actor.ts';
 import { signedInOf } from '../console-sign-in.ts';
-import { listText } from '../form-fields.ts';
+import { checkbox, listText } from '../form-fields.ts';
 import { type NoticeKey, withNotice } from '../render.ts';
 import { renderUser, requireUser } from './user-detail.ts';
 
@@ -24,7 +24,14 @@ function refuseSelf(ctx: Context, id: string): void {
   }
 }
 
-const editForm = z.object({ email: emailField, name: nameField, groups: listText });
+/** The profile form; the switches are sent as shown (a checkbox left unticked turns it off). */
+const editForm = z.object({
+  email: emailField,
+  name: nameField,
+  groups: listText,
+  emailVerified: checkbox,
+  localPasswordAllowed: checkbox,
+});
 
 /** The actions of the user page, each a POST to /admin/users/:id/<name> that returns to the page. */
 export const USER_ACTIONS: Record<string, Action> = {

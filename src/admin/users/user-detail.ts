@@ -37,7 +37,13 @@ export async function renderUser(
     'users/detail.njk',
     {
       user,
-      form: extra.form ?? { email: user.email, name: user.name, groups: user.groups.join(', ') },
+      form: extra.form ?? {
+        email: user.email,
+        name: user.name,
+        groups: user.groups.join(', '),
+        emailVerified: user.emailVerified,
+        localPasswordAllowed: user.localPasswordAllowed,
+      },
       error: extra.error,
       locked: isLockedOut(user),
       created: when(user.createdAt),

@@ -18,6 +18,8 @@ const newUserForm = z.object({
   how: z.enum(['invite', 'password'], 'Choose how the user gets in.'),
   password: z.string().max(1024).optional(),
   message: z.string().trim().max(2000).optional(),
+  /** `--email-verified`: applications see email_verified: true (an invitee proves it by accepting). */
+  emailVerified: checkbox,
   allowOtherEmail: checkbox,
 });
 
@@ -61,6 +63,7 @@ export function createUserFromForm(deps: AdminDeps) {
         groups: input.groups,
         password: input.password,
         status: 'active',
+        emailVerified: input.emailVerified,
       });
       await deps.adminAudit.record(consoleActor(ctx), {
         action: 'user.create',
