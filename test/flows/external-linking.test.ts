@@ -105,6 +105,18 @@ describe('linking and unlinking upstream providers', () => {
     expect(text).toContain('Locked ID Not linked. Your administrator manages this login');
     expect(before.body).not.toContain('/account/external/locked/link');
 
+    // The link passes the sign-in pipeline's checks: an ExternalLogin handler's refusal links nothing.
+    const stop = gh.gatehouse.notifications.on('ExternalLogin', (n) => {
+      if (n.providerAlias === 'partner') n.refuse('Partner ID is not for this account.');
+    });
+    const vetoed = await linkFromPage('partner', partner, 'partner-pat');
+    stop();
+    expect(vetoed.status).toBe(403);
+    expect(textOf(vetoed)).toContain('Partner ID is not for this account.');
+    expect((await gh.gatehouse.external.service.allLinksOf(pat.id)).map((l) => l.providerAlias)).toEqual([
+      'corp',
+    ]);
+
     const linked = await linkFromPage('partner', partner, 'partner-pat');
     expect(linked.status).toBe(200);
     expect(textOf(linked)).toContain('Partner ID is linked');

@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { sendToReauthentication } from '../../account/reauthenticate.ts';
 import type { Gatehouse } from '../../container.ts';
 import { AppError } from '../../errors/app-error.ts';
 import type { AuthRequest } from '../../external-logins/auth-request-store.ts';
@@ -8,6 +9,7 @@ import type { CompletedRoundTrip } from '../../external-logins/upstream-round-tr
 import { actorOf } from '../../http/actor.ts';
 import { startBrowserSession } from '../../http/browser-session.ts';
 import { inviteCookie } from '../../http/invite-cookie.ts';
+import type { CompletedFactor } from '../../sign-in/factors.ts';
 import { upstreamFactor } from '../../sign-in/factors.ts';
 
 type CallbackDeps = Pick<
@@ -50,6 +52,12 @@ export function upstreamCallback(deps: CallbackDeps) {
   };
 }
 
+/**
+ * The signed-in user attaches another provider (account page). The link is the sign-in pipeline's
+ * `link` step, as for a link confirmed at sign-in: the account's state and the `ExternalLogin`
+ * handlers are asked first. The session's own second factor counts; a session without one whose
+ * account now has one signs in again first.
+ */
 async function completeLink(
   ctx: Context,
   deps: CallbackDeps,
@@ -61,7 +69,17 @@ async function completeLink(
   const user = session?.accountId ? await deps.userManager.findById(session.accountId) : undefined;
   if (!user || user.id !== request.userId)
     throw new AppError('unauthenticated', 'Sign in again, then link the provider.');
-  await deps.external.service.link(user, provider, done.identity, actorOf(ctx, user.id));
+  if (!provider.options.allowManualLinking)
+    throw new AppError('invalid_input', `Linking ${provider.displayName} is turned off.`);
+  const factors: CompletedFactor[] = [{ method: 'fed', providerAlias: provider.alias }];
+  if (session?.amr?.includes('mfa')) factors.push({ method: 'otp' });
+  const outcome = await deps.signIn.complete(user, factors, {
+    actor: actorOf(ctx, user.id),
+    upstream: { provider, identity: done.identity },
+    link: { providerAlias: provider.alias, identity: done.identity },
+  });
+  if (outcome.status === 'second_factor') return sendToReauthentication(ctx, '/account/linked-logins');
+  if (outcome.status === 'refused') throw new AppError('forbidden', outcome.message);
   ctx.type = 'html';
   ctx.body = deps.views.render('external/linked.njk', { provider: provider.displayName });
 }
