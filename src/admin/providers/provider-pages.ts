@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { providerJson } from '../../api/admin/admin-json.ts';
 import { adminUserJson } from '../../api/admin/admin-user-json.ts';
 import { AppError } from '../../errors/app-error.ts';
+import { type CredentialsReport, checkCredentials } from '../../external-logins/credentials-check.ts';
 import { checkDiscovery, type DiscoveryReport } from '../../external-logins/discovery-check.ts';
 import type { ExternalProvider, ExternalProviderInput } from '../../external-logins/external-provider.ts';
 import type { SignInPreview } from '../../external-logins/sign-in-preview.ts';
@@ -42,6 +43,7 @@ interface ProviderPage {
   form?: Record<string, unknown>;
   error?: string;
   report?: DiscoveryReport;
+  credentials?: CredentialsReport;
   preview?: SignInPreview;
   dryRun?: Record<string, unknown>;
   status?: number;
@@ -66,6 +68,7 @@ function renderProvider(
       form: page.form ?? providerFormValues(provider),
       error: page.error,
       report: page.report,
+      credentials: page.credentials,
       dryRun: page.dryRun ?? {},
       preview: preview && {
         ...preview,
@@ -155,11 +158,19 @@ export function updateProvider(deps: AdminDeps) {
   };
 }
 
-/** POST /admin/providers/:alias/test: fetches discovery and shows what it found. */
+/**
+ * POST /admin/providers/:alias/test: fetches discovery and tries Gatehouse's client credentials at
+ * the token endpoint, and shows what it found (an invalid_client says "credentials problem").
+ */
 export function testProvider(deps: AdminDeps) {
   return async (ctx: Context): Promise<void> => {
     const provider = await deps.external.registry.require(String(ctx.params.alias));
-    renderProvider(ctx, deps, provider, { report: await checkDiscovery(provider) });
+    const redirectUri = `${deps.settings.issuer}/external/${provider.alias}/callback`;
+    const [report, credentials] = await Promise.all([
+      checkDiscovery(provider),
+      checkCredentials(provider, deps.external.configurations, redirectUri),
+    ]);
+    renderProvider(ctx, deps, provider, { report, credentials });
   };
 }
 
