@@ -1,7 +1,8 @@
 import type { Context, Middleware, Next } from 'koa';
 import { sendToReauthentication } from '../account/reauthenticate.ts';
 import { isRecentSignIn } from '../http/current-session.ts';
-import type { Translate } from '../i18n/i18n.ts';
+import type { Locale, Translate } from '../i18n/i18n.ts';
+import { currentLocale } from '../i18n/request-locale.ts';
 import type { Views } from '../rendering/views.ts';
 import { signedInOf } from './console-sign-in.ts';
 
@@ -90,13 +91,25 @@ export function pageNumber(value: unknown): number {
   return Number.isInteger(n) && n > 0 && n < 1_000_000 ? n : 1;
 }
 
-const dateTime = new Intl.DateTimeFormat('en-GB', {
-  dateStyle: 'medium',
-  timeStyle: 'short',
-  timeZone: 'UTC',
-});
+const formats = new Map<Locale, Intl.DateTimeFormat>();
+
+/** The date format of the reader's language (English readers get en-GB's day-month order). */
+function dateTimeFormat(locale: Locale): Intl.DateTimeFormat {
+  let format = formats.get(locale);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, {
+      dateStyle: 'medium',
+      timeStyle: 'short',
+      timeZone: 'UTC',
+    });
+    formats.set(locale, format);
+  }
+  return format;
+}
 
 /** One unambiguous form for every date on the console: the server does not know the reader's zone. */
 export function when(date: Date | null | undefined): { iso: string; text: string } | undefined {
-  return date ? { iso: date.toISOString(), text: `${dateTime.format(date)} UTC` } : undefined;
+  return date
+    ? { iso: date.toISOString(), text: `${dateTimeFormat(currentLocale()).format(date)} UTC` }
+    : undefined;
 }

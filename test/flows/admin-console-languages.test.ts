@@ -48,6 +48,14 @@ describe('the console in the reader’s language', () => {
     for (const phrase of expected) expect(text).toContain(phrase);
   });
 
+  it('writes dates and states in the reader’s language', async () => {
+    const keys = await page('/admin/keys', 'de');
+    expect(keys).toMatch(/\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2} UTC/);
+    expect(keys).toContain('aktiv');
+    expect(await page('/admin/applications', 'fr')).toContain('public');
+    expect(await page('/admin/users', 'es')).toContain('Activo');
+  });
+
   it('keeps English for an English reader', async () => {
     const text = await page('/admin/users', 'en');
     expect(text).toContain('Add a user');
