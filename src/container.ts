@@ -247,7 +247,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     rateLimits,
     availability: foundation.availability,
     userManager,
-    signInManager: new SignInManager(userManager, notifications),
+    signInManager: new SignInManager(userManager, notifications, rateLimits),
     signIn: new SignInPipeline({
       userManager,
       twoFactor,

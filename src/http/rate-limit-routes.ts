@@ -12,8 +12,6 @@ type Subject = { ip: true } | { field: string };
 interface Limit {
   name: RateLimitName;
   by: Subject;
-  /** Count only refused attempts (a 4xx answer): a failed sign-in, not a successful one. */
-  failuresOnly?: boolean;
 }
 
 interface Rule {
@@ -28,19 +26,11 @@ const ANY = ['GET', 'POST'] as const;
 
 /**
  * Which requests each named limit (../rate-limits/policies.ts) applies to: every way to guess a
- * password, a second factor, a device code or a link token, to make Gatehouse send email, and every
- * upstream return.
+ * second factor, a device code or a link token, to make Gatehouse send email, and every upstream
+ * return. Password sign-in is limited where every way in checks a password (SignInManager), and
+ * second factors per account where they are checked (TwoFactorService).
  */
 const RULES: readonly Rule[] = [
-  {
-    methods: POST,
-    path: /^\/(interaction\/[^/]+\/login|api\/auth\/login)$/,
-    limits: [
-      { name: 'SIGN_IN_FAILURES_PER_IP', by: BY_IP, failuresOnly: true },
-      { name: 'SIGN_IN_PER_ACCOUNT', by: { field: 'email' } },
-      { name: 'SIGN_IN_PER_ACCOUNT', by: { field: 'username' } },
-    ],
-  },
   {
     methods: POST,
     path: /^\/(interaction\/[^/]+\/two-factor(\/enrol)?|api\/auth\/two-factor\/verify|account\/two-factor\/(authenticator|email\/confirm))$/,
@@ -89,7 +79,6 @@ export function rateLimitedRoutes(
   return async (ctx, next) => {
     const rule = ruleFor(ctx);
     if (!rule) return next();
-    const failureLimits = rule.limits.filter((l) => l.failuresOnly);
     try {
       // Every limit of the route in one statement (in order: a refused one stops the count).
       await limits.applyAll(await requestsFor(ctx, rule.limits), ctx.ip);
@@ -98,17 +87,7 @@ export function rateLimitedRoutes(
       if (availability.report(error)) return respond(ctx, views, databaseUnavailable());
       throw error;
     }
-    if (failureLimits.length === 0) return next();
-    let failed = false;
-    try {
-      await next();
-      failed = ctx.status >= 400 && ctx.status < 500;
-    } catch (error) {
-      failed = true;
-      throw error;
-    } finally {
-      if (failed) for (const limit of failureLimits) await limits.hit(limit.name, ctx.ip, ctx.ip);
-    }
+    return next();
   };
 }
 
@@ -123,15 +102,14 @@ function ruleFor(ctx: Context): Rule | undefined {
 async function requestsFor(ctx: Context, rules: readonly Limit[]): Promise<LimitRequest[]> {
   const requests: LimitRequest[] = [];
   for (const limit of rules) {
-    const mode = limit.failuresOnly ? 'check' : 'consume';
     if ('ip' in limit.by) {
-      requests.push({ name: limit.name, subject: ctx.ip, mode });
+      requests.push({ name: limit.name, subject: ctx.ip, mode: 'consume' });
       continue;
     }
     const body = await parseBodyAhead(ctx);
     const value = body?.[limit.by.field];
     if (typeof value === 'string' && value.trim())
-      requests.push({ name: limit.name, subject: value.trim(), mode });
+      requests.push({ name: limit.name, subject: value.trim(), mode: 'consume' });
   }
   return requests;
 }

@@ -1,5 +1,6 @@
 import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { Actor, LoginFailureReason } from '../notifications/notification-types.ts';
+import type { LimitRequest, RateLimits } from '../rate-limits/rate-limits.ts';
 import type { User } from './user.ts';
 import type { UserManager } from './user-manager.ts';
 
@@ -12,20 +13,30 @@ export type PasswordSignInResult = { ok: true; user: User } | { ok: false; reaso
  * the count once every factor is in. Every failure takes at least `minimumFailedLoginMs` and the
  * caller shows one message for all of them, so neither the answer nor its timing tells an unknown
  * account from a wrong password, a locked or a disabled one.
+ *
+ * The rate limits of password sign-in live here too, so every way in that takes a password (the
+ * sign-in page, the JSON API, confirming a link to an upstream login) is limited alike: attempts per
+ * account from anywhere (SIGN_IN_PER_ACCOUNT) and failures per address (SIGN_IN_FAILURES_PER_IP,
+ * password spraying). A refusal is a RateLimitedError (429), thrown before any password is checked.
  */
 export class SignInManager {
   readonly #userManager: UserManager;
   readonly #notifications: NotificationBus;
+  readonly #limits: RateLimits;
 
-  constructor(userManager: UserManager, notifications: NotificationBus) {
+  constructor(userManager: UserManager, notifications: NotificationBus, limits: RateLimits) {
     this.#userManager = userManager;
     this.#notifications = notifications;
+    this.#limits = limits;
   }
 
   async passwordSignIn(email: string, password: string, actor?: Actor): Promise<PasswordSignInResult> {
+    const ip = actor?.ip;
+    await this.#limits.applyAll(limitsOf(email, ip), ip);
     const started = performance.now();
     const result = await this.#check(email, password, actor);
     if (result.ok) return result;
+    if (ip) await this.#limits.hit('SIGN_IN_FAILURES_PER_IP', ip, ip);
     await this.#notifications.publish(
       'UserLoginFailed',
       { affectedUserId: result.userId, actor },
@@ -63,4 +74,12 @@ export class SignInManager {
     }
     return { ok: true, user: attempt.user };
   }
+}
+
+/** One statement for both: would one more failure from this address fit, and this account's count. */
+function limitsOf(email: string, ip: string | undefined): LimitRequest[] {
+  const requests: LimitRequest[] = [];
+  if (ip) requests.push({ name: 'SIGN_IN_FAILURES_PER_IP', subject: ip, mode: 'check' });
+  if (email.trim()) requests.push({ name: 'SIGN_IN_PER_ACCOUNT', subject: email.trim(), mode: 'consume' });
+  return requests;
 }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedCluster } from '../../src/db/embedded/cluster.ts';
+import { ApiClient } from '../support/api-client.ts';
+import { Browser } from '../support/browser.ts';
 import { freePort, startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 
 const SECRET = 'outage client secret 0123456789';
@@ -19,6 +21,7 @@ describe('PostgreSQL stopped and started again', () => {
   let port: number;
   let gh: TestGatehouse;
   let log = '';
+  const spa = new Browser();
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'gatehouse-outage-'));
@@ -68,16 +71,20 @@ describe('PostgreSQL stopped and started again', () => {
       },
       body: 'grant_type=client_credentials',
     });
-  const apiLogin = () =>
-    fetch(`${gh.issuer}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ username: 'someone@example.com', password: 'whatever it is' }),
+  // A single-page app's sign-in, with its XSRF token (fetched while the database was there).
+  const api = () => new ApiClient(spa, gh.issuer);
+  const apiLogin = async () => {
+    const { page } = await api().post('/api/auth/login', {
+      username: 'someone@example.com',
+      password: 'whatever it is',
     });
+    return new Response(page.body, { status: page.status, headers: page.headers });
+  };
   const page = () => fetch(`${gh.issuer}/reset-password?token=abc`, { headers: { accept: 'text/html' } });
 
   it('answers 503 with Retry-After while it is down, logs it once, and recovers by itself', async () => {
     expect((await tokenRequest()).status).toBe(200);
+    await api().xsrfToken();
     await cluster.stop();
 
     const started = performance.now();

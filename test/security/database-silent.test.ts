@@ -1,6 +1,8 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../support/api-client.ts';
+import { Browser } from '../support/browser.ts';
 import { freePort, startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 
@@ -66,6 +68,7 @@ describe('PostgreSQL that stops answering', () => {
   let relay: SilentableRelay;
   let gh: TestGatehouse;
   let log = '';
+  const spa = new Browser();
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -119,16 +122,20 @@ describe('PostgreSQL that stops answering', () => {
       },
       body: 'grant_type=client_credentials',
     });
-  const apiLogin = () =>
-    fetch(`${gh.issuer}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ username: 'someone@example.com', password: 'whatever it is' }),
+  // A single-page app's sign-in, with its XSRF token (fetched while the database was there).
+  const api = () => new ApiClient(spa, gh.issuer);
+  const apiLogin = async () => {
+    const { page } = await api().post('/api/auth/login', {
+      username: 'someone@example.com',
+      password: 'whatever it is',
     });
+    return new Response(page.body, { status: page.status, headers: page.headers });
+  };
   const page = () => fetch(`${gh.issuer}/reset-password?token=abc`, { headers: { accept: 'text/html' } });
 
   it('answers 503 with Retry-After within the timeouts, logs it once, and recovers', async () => {
     expect((await tokenRequest()).status).toBe(200);
+    await api().xsrfToken();
     relay.silent = true;
 
     const started = performance.now();
