@@ -1,6 +1,6 @@
 /** What both targets are loaded with: the same clients, users and scopes on each. */
 
-export type TargetName = 'gatehouse' | 'bare';
+export type TargetName = 'gatehouse' | 'bare' | 'serve-1' | `serve-${number}`;
 
 export interface Target {
   name: TargetName;

@@ -10,8 +10,12 @@ import {
 } from './fixtures.ts';
 
 /** A real Gatehouse, wired as `gatehouse serve` wires it, on the bench's PostgreSQL database. */
-export async function startGatehouseTarget(databaseUrl: string, users: BenchUser[]): Promise<Target> {
-  const gh = await startGatehouse({ databaseUrl, env: { LOG_LEVEL: 'warn' } });
+export async function startGatehouseTarget(
+  databaseUrl: string,
+  users: BenchUser[],
+  env: Record<string, string> = {},
+): Promise<Target & { gatehouse: Gatehouse }> {
+  const gh = await startGatehouse({ databaseUrl, env: { LOG_LEVEL: 'warn', ...env } });
   try {
     await seedBenchTarget(gh.gatehouse, users);
   } catch (error) {
@@ -23,7 +27,13 @@ export async function startGatehouseTarget(databaseUrl: string, users: BenchUser
   gh.gatehouse.db.on('query', () => {
     queries++;
   });
-  return { name: 'gatehouse', issuer: gh.issuer, queries: () => queries, stop: () => gh.stop() };
+  return {
+    name: 'gatehouse',
+    issuer: gh.issuer,
+    gatehouse: gh.gatehouse,
+    queries: () => queries,
+    stop: () => gh.stop(),
+  };
 }
 
 /** Through the services, as an operator's `gatehouse user` / `gatehouse client` commands would. */

@@ -11,6 +11,7 @@ async function runHttp(job: HttpJob): Promise<LoadResult> {
     headers: job.headers,
     body: job.body,
     connections: job.connections,
+    ...(job.rate ? { overallRate: job.rate } : {}),
     ...(bodies ? { amount: bodies.length } : { duration: job.seconds ?? 5 }),
     ...(bodies
       ? { requests: [{ setupRequest: (request) => ({ ...request, body: bodies[next++] ?? '' }) }] }

@@ -12,6 +12,8 @@ export interface HttpJob {
   connections: number;
   /** Either a duration or, with `bodies`, exactly one request per body. */
   seconds?: number;
+  /** Requests per second over all connections (the soak's fixed rate); unset: as fast as answered. */
+  rate?: number;
 }
 
 /** Whole browser sign-ins, each timed from /auth to the token response. */
