@@ -120,7 +120,7 @@ function sameToken(a: string, b: string): boolean {
 export const secondFactor: SignInStep = {
   name: 'second-factor',
   async run({ user, factors, context }, deps) {
-    if (factors.some(isSecondFactor)) return undefined;
+    if (factors.some(isSecondFactor) || context.withinRecentSession) return undefined;
     if (upstreamOf(factors)?.bypassTwoFactor) return undefined;
     const mode = await deps.twoFactor.requirement(user, { forced: context.twoFactorDemanded });
     if (mode === 'none') return undefined;

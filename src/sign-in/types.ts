@@ -44,6 +44,11 @@ export interface SignInContext {
    */
   link?: PendingLink | undefined;
   /**
+   * The user is signed in already, recently enough for a credential change (the account page's
+   * "Link"): the upstream round trip adds a way in to that session, whose own factors stand.
+   */
+  withinRecentSession?: boolean;
+  /**
    * The last factor was an access attempt that is still counted (`UserManager.attemptAccess`):
    * the pipeline resets the count when the sign-in completes and releases the attempt when it
    * stops at another step. `current`: `user` is as that attempt read it, not to be read again.

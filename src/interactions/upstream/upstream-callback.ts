@@ -8,6 +8,7 @@ import { recordUpstreamSession } from '../../external-logins/external-session-st
 import type { CompletedRoundTrip } from '../../external-logins/upstream-round-trip.ts';
 import { actorOf } from '../../http/actor.ts';
 import { startBrowserSession } from '../../http/browser-session.ts';
+import { isRecentSignIn } from '../../http/current-session.ts';
 import { inviteCookie } from '../../http/invite-cookie.ts';
 import type { CompletedFactor } from '../../sign-in/factors.ts';
 import { upstreamFactor } from '../../sign-in/factors.ts';
@@ -55,8 +56,8 @@ export function upstreamCallback(deps: CallbackDeps) {
 /**
  * The signed-in user attaches another provider (account page). The link is the sign-in pipeline's
  * `link` step, as for a link confirmed at sign-in: the account's state and the `ExternalLogin`
- * handlers are asked first. The session's own second factor counts; a session without one whose
- * account now has one signs in again first.
+ * handlers are asked first. No second factor is asked of a session whose sign-in is recent; an
+ * older one signs in again first.
  */
 async function completeLink(
   ctx: Context,
@@ -67,16 +68,19 @@ async function completeLink(
 ) {
   const session = await deps.sessions.current(ctx);
   const user = session?.accountId ? await deps.userManager.findById(session.accountId) : undefined;
-  if (!user || user.id !== request.userId)
+  if (!session || !user || user.id !== request.userId)
     throw new AppError('unauthenticated', 'Sign in again, then link the provider.');
   if (!provider.options.allowManualLinking)
     throw new AppError('invalid_input', `Linking ${provider.displayName} is turned off.`);
+  if (!isRecentSignIn(session, deps.settings.privilegedSessionMaxAgeSeconds))
+    return sendToReauthentication(ctx, '/account/linked-logins');
   const factors: CompletedFactor[] = [{ method: 'fed', providerAlias: provider.alias }];
-  if (session?.amr?.includes('mfa')) factors.push({ method: 'otp' });
   const outcome = await deps.signIn.complete(user, factors, {
     actor: actorOf(ctx, user.id),
     upstream: { provider, identity: done.identity },
     link: { providerAlias: provider.alias, identity: done.identity },
+    // The session's sign-in is recent (checked above, as when the link was started).
+    withinRecentSession: true,
   });
   if (outcome.status === 'second_factor') return sendToReauthentication(ctx, '/account/linked-logins');
   if (outcome.status === 'refused') throw new AppError('forbidden', outcome.message);
