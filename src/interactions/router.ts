@@ -4,7 +4,7 @@ import { formOrJsonOnly } from '../http/validation.ts';
 import { abortInteraction } from './abort.ts';
 import { passwordsOrBreakGlass } from './break-glass.ts';
 import { submitConsent } from './consent.ts';
-import { submitConfirmLink } from './external/confirm-link.ts';
+import { sendConfirmLinkCode, submitConfirmLink } from './external/confirm-link.ts';
 import { completeExternalSignIn } from './external/external-callback.ts';
 import { startExternalSignIn } from './external/start-external.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
@@ -30,6 +30,7 @@ export function interactionRouter(
   router.post('/external/:alias', ...form, startExternalSignIn(deps));
   router.get('/external/:alias/callback', completeExternalSignIn(deps));
   router.post('/confirm-link', ...form, submitConfirmLink(deps));
+  router.post('/confirm-link/email-code', ...form, sendConfirmLinkCode(deps));
   router.post('/two-factor', ...form, submitSecondFactor(deps));
   router.post('/two-factor/send', ...form, sendSecondFactorCode(deps));
   router.post('/two-factor/enrol', ...form, confirmEnrolment(deps));

@@ -14,8 +14,9 @@ import { continueSignIn } from '../second-factor/complete-sign-in.ts';
 /**
  * An upstream identity that matches an existing account with another way in (or one in a
  * protected group): the link waits, kept in the interaction's server-side result, until the
- * account's owner proves it is theirs with the account's password — then the usual second factor
- * follows. Keycloak's "first broker login" review, made the default.
+ * account's owner proves it is theirs with the account's password, or with a code mailed to the
+ * account's address — then the usual second factor follows. Keycloak's "first broker login"
+ * review, made the default.
  */
 export interface PendingLink {
   accountId: string;
@@ -25,7 +26,19 @@ export interface PendingLink {
 }
 
 const KEY = 'gatehouseLinkConfirmation';
-const form = z.object({ password: z.string().min(1, 'Enter your password.').max(1024) });
+const form = z
+  .object({
+    password: z.string().max(1024).optional(),
+    code: z.string().trim().max(16).optional(),
+  })
+  .refine((f) => f.password || f.code, 'Enter your password, or the code we emailed you.');
+
+/** How the confirmation page is shown: after a wrong password or code, or once a code was sent. */
+interface ConfirmLinkState {
+  wrongPassword?: boolean;
+  wrongCode?: boolean;
+  codeSent?: boolean;
+}
 
 export function pendingLink(details: InteractionDetails): PendingLink | undefined {
   const pending = (details.result as Record<string, unknown> | undefined)?.[KEY] as PendingLink | undefined;
@@ -53,7 +66,7 @@ export async function renderConfirmLink(
   deps: InteractionDeps,
   details: InteractionDetails,
   pending: PendingLink,
-  wrongPassword = false,
+  state: ConfirmLinkState = {},
 ): Promise<void> {
   const { user, provider } = await loaded(deps, pending);
   const passwordsOff = await deps.external.registry.denyLocalLoginFor(user.email);
@@ -64,23 +77,38 @@ export async function renderConfirmLink(
     provider: provider.displayName,
     email: user.email,
     withPassword: user.hasPassword && !passwordsOff,
-    wrongPassword,
+    ...state,
   });
 }
 
-/** POST /interaction/:uid/confirm-link — the account's password proves the link may be made. */
+/** POST /interaction/:uid/confirm-link/email-code — mails a code to the account's address. */
+export function sendConfirmLinkCode(deps: InteractionDeps) {
+  return async (ctx: Context): Promise<void> => {
+    const { details, pending } = await waitingLink(ctx, deps);
+    const { user } = await loaded(deps, pending);
+    await deps.twoFactor.sendEmailCode(user, actorOf(ctx));
+    await renderConfirmLink(ctx, deps, details, pending, { codeSent: true });
+  };
+}
+
+/**
+ * POST /interaction/:uid/confirm-link — the account's password, or the code mailed to its address,
+ * proves the link may be made.
+ */
 export function submitConfirmLink(deps: InteractionDeps) {
   return async (ctx: Context): Promise<void> => {
-    const details = await loadInteraction(ctx, deps.host.provider);
-    const pending = pendingLink(details);
-    if (!pending || details.prompt.name !== 'login') throw new AppError('interaction_expired');
+    const { details, pending } = await waitingLink(ctx, deps);
     const input = parseBody(ctx, form);
     const { user, provider } = await loaded(deps, pending);
+    if (!input.password) {
+      await confirmByMailbox(ctx, deps, details, pending, input.code ?? '');
+      return;
+    }
     if (await deps.external.registry.denyLocalLoginFor(user.email)) throw new AppError('local_login_denied');
     const checked = await deps.signInManager.passwordSignIn(user.email, input.password, actorOf(ctx));
     if (!checked.ok || checked.user.id !== user.id) {
       ctx.status = 400;
-      await renderConfirmLink(ctx, deps, details, pending, true);
+      await renderConfirmLink(ctx, deps, details, pending, { wrongPassword: true });
       return;
     }
     // The link itself is the pipeline's last step: no link unless the whole sign-in completes.
@@ -96,6 +124,41 @@ export function submitConfirmLink(deps: InteractionDeps) {
     });
     if (refusal) throw new AppError('forbidden', refusal.message);
   };
+}
+
+/** A code from the account's mailbox proves the link; the account's second factor still follows. */
+async function confirmByMailbox(
+  ctx: Context,
+  deps: InteractionDeps,
+  details: InteractionDetails,
+  pending: PendingLink,
+  code: string,
+): Promise<void> {
+  const { user, provider } = await loaded(deps, pending);
+  if (!(await deps.twoFactor.proveMailbox(user, code, actorOf(ctx)))) {
+    ctx.status = 400;
+    await renderConfirmLink(ctx, deps, details, pending, { wrongCode: true, codeSent: true });
+    return;
+  }
+  const refusal = await continueSignIn(ctx, deps, details, {
+    user,
+    factors: [upstreamFactor(provider, pending.identity.claims)],
+    remember: false,
+    upstream: { provider, identity: pending.identity },
+    externalSessionId: pending.externalSessionId,
+    link: { providerAlias: provider.alias, identity: pending.identity },
+  });
+  if (refusal) throw new AppError('forbidden', refusal.message);
+}
+
+async function waitingLink(
+  ctx: Context,
+  deps: InteractionDeps,
+): Promise<{ details: InteractionDetails; pending: PendingLink }> {
+  const details = await loadInteraction(ctx, deps.host.provider);
+  const pending = pendingLink(details);
+  if (!pending || details.prompt.name !== 'login') throw new AppError('interaction_expired');
+  return { details, pending };
 }
 
 async function loaded(

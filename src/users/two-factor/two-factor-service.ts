@@ -190,6 +190,24 @@ export class TwoFactorService {
     return { ok: true, provider, remainingRecoveryCodes: remaining };
   }
 
+  /**
+   * Proof that someone reads the account's mailbox (linking confirmation for an account without a
+   * usable password): the code `sendEmailCode` mailed, whether or not email is one of the user's
+   * second factors. Rate-limited and counted towards lockout like any code.
+   */
+  async proveMailbox(user: User, code: string, actor?: Actor): Promise<boolean> {
+    await this.#countCheck(user, actor);
+    const attempt = await this.#deps.userManager.attemptAccess(
+      { id: user.id },
+      async (_hash, reserved) => reserved && this.#redeemEmailCode(user, code),
+      actor,
+    );
+    if (attempt.outcome !== 'ok') return false;
+    // Not a sign-in of its own: the sign-in it belongs to counts when it completes.
+    await this.#deps.userManager.releaseAttempt(attempt.user);
+    return true;
+  }
+
   /** New codes; the old set stops working. */
   async regenerateRecoveryCodes(user: User, actor?: Actor): Promise<string[]> {
     if (!(await this.enabledProviders(user)).some((p) => p !== 'recovery')) {
