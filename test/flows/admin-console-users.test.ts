@@ -73,6 +73,16 @@ describe('the console’s user actions', () => {
     expect(textOf(await userPage(memberId))).toContain('Not set up');
   });
 
+  it('removes a linked login', async () => {
+    await gh.gatehouse
+      .db('external_logins')
+      .insert({ provider_alias: 'corp', subject: 'corp-mo', user_id: memberId, email: MEMBER.email });
+    const page = await userPage(memberId);
+    expect(textOf(page)).toContain('corp-mo');
+    expect(await press(page, memberId, 'unlink')).toContain('The linked login is removed.');
+    expect(await gh.gatehouse.db('external_logins').where({ user_id: memberId })).toEqual([]);
+  });
+
   it('ends one of the user’s sessions, then disables, enables and deletes the user', async () => {
     await consoleSignIn(gh, MEMBER, '/account', new Browser());
     await consoleSignIn(gh, MEMBER, '/account', new Browser());
@@ -96,6 +106,7 @@ describe('the console’s user actions', () => {
         'user.send-reset',
         'user.unlock',
         'user.reset-two-factor',
+        'user.unlink',
         'user.end-session',
         'user.disable',
         'user.enable',
