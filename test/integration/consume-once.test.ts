@@ -28,7 +28,7 @@ describe('a code is consumed once, whichever transaction began first', () => {
   const consumeIn = (runner: Database, model: string, id: string, reuseSeconds: number) => {
     const scope = new AdapterScope(true);
     scope.consume(model, id);
-    return flushWrites(runner, scope, { removalsOnly: false, reuseSeconds });
+    return flushWrites(runner, scope, { removalsOnly: false, reuseSeconds }).then((r) => r.ok);
   };
 
   async function race(model: string, id: string, reuseSeconds: number) {
