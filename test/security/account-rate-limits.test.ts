@@ -103,6 +103,26 @@ describe('rate limits per account and per client, whatever the address', () => {
     expect(audited.filter((e) => e.details.limit === 'TWO_FACTOR_PER_ACCOUNT')).toHaveLength(1);
   });
 
+  it('limits the codes an account page checks too, with the 429 page and Retry-After', async () => {
+    await gh.gatehouse.userManager.createUser({ email: 'page@example.com', password: PASSWORD });
+    const browser = new Browser();
+    const login = await new ApiClient(browser, gh.issuer).post('/api/auth/login', {
+      username: 'page@example.com',
+      password: PASSWORD,
+    });
+    expect(login.status).toBe(200);
+    let page = await browser.visit(`${gh.issuer}/account/two-factor/authenticator`);
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      page = await browser.submit(page, 'form', { code: String(200000 + i) });
+      statuses.push(page.status);
+      if (page.status === 429) break;
+    }
+    expect(statuses).toEqual([...Array(10).fill(400), 429]);
+    expect(Number(page.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+  });
+
   it('sends at most 5 email codes to one account in 10 minutes (EMAIL_CODE_PER_ACCOUNT)', async () => {
     const user = await gh.gatehouse.userManager.createUser({ email: 'mail@example.com', password: PASSWORD });
     // Turning email codes on sends the first code: one of the five.

@@ -33,7 +33,8 @@ function signedInPage(deps: TwoFactorPageDeps, handler: Handler, options: { priv
       // A form posted from a stale session comes back to the overview once signed in again.
       if (isReauthenticationRequired(error))
         return sendToReauthentication(ctx, ctx.method === 'GET' ? ctx.originalUrl : '/account/two-factor');
-      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      // A rate limit's refusal is the 429 page with Retry-After, not a message on the overview.
+      if (!(error instanceof AppError) || error.status >= 500 || error.code === 'rate_limited') throw error;
       await renderOverview(ctx, deps, signedIn, { error: error.message }, error.status);
     }
   };
