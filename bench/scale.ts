@@ -1,10 +1,11 @@
+import type { Knex } from 'knex';
 import type { Gatehouse } from '../src/container.ts';
 import type { Database } from '../src/db/database.ts';
 import { purgeAll } from '../src/operations/maintenance.ts';
 
 /** Issue 15's population: 1,000,000 users, 5,000,000 token and session rows, 10,000 clients. */
 export const SCALE = { users: 1_000_000, payloads: 5_000_000, clients: 10_000 };
-const BATCH = 250_000;
+const BATCH = 100_000;
 
 export interface SeedReport {
   factor: number;
@@ -28,8 +29,14 @@ export async function seedPopulation(db: Database, factor: number): Promise<Seed
     payloads: Math.round(SCALE.payloads * factor),
     clients: Math.max(1, Math.round(SCALE.clients * factor)),
   };
+  // Gatehouse's statement_timeout is for requests; a seeding batch may take longer on a busy machine.
+  const raw = (sql: string, bindings: Knex.RawBinding[]) =>
+    db.transaction(async (trx) => {
+      await trx.raw('SET LOCAL statement_timeout = 0');
+      await trx.raw(sql, bindings);
+    });
   await inBatches(counts.users, (from, to) =>
-    db.raw(
+    raw(
       `INSERT INTO users (id, email, name, groups, password_hash, status, security_stamp, email_verified)
        SELECT gen_random_uuid(), 'scale-user-' || g || '@example.com', 'Scale User ' || g,
               ARRAY['staff', 'team-' || (g % 50)], NULL, 'active', md5(g::text), true
@@ -37,7 +44,7 @@ export async function seedPopulation(db: Database, factor: number): Promise<Seed
       [from, to],
     ),
   );
-  await db.raw(
+  await raw(
     `INSERT INTO clients (client_id, metadata, client_secret_encrypted, skip_consent)
      SELECT 'scale-client-' || g, jsonb_build_object('client_id', 'scale-client-' || g,
               'client_name', 'Scale app ' || g, 'token_endpoint_auth_method', 'none',
@@ -46,8 +53,8 @@ export async function seedPopulation(db: Database, factor: number): Promise<Seed
      FROM generate_series(1, ?::int) g`,
     [counts.clients],
   );
-  await inBatches(counts.payloads, (from, to) => db.raw(PAYLOADS, [counts.clients, from, to]));
-  await db.raw('ANALYZE');
+  await inBatches(counts.payloads, (from, to) => raw(PAYLOADS, [counts.clients, from, to]));
+  await raw('ANALYZE', []);
   const { rows } = await db.raw<{ rows: Array<{ bytes: string }> }>(
     'SELECT pg_database_size(current_database()) AS bytes',
   );
