@@ -90,8 +90,12 @@ export class RateLimits {
       const result = results[i];
       if (!result || result.allowed) continue;
       if (request.mode === 'check') {
+        // Throws while still refused; if the window moved on meanwhile, the rest is applied now.
         await this.applyAll([{ ...request, mode: 'consume' }], ip);
-        return;
+        return this.applyAll(
+          active.slice(i + 1).map((a) => a.request),
+          ip,
+        );
       }
       this.#refuse(request.name, result, step, ip);
     }
