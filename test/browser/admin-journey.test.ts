@@ -33,6 +33,9 @@ describe('an administrator sets Gatehouse up in the browser, and a colleague joi
   let admin: Page;
   let user: Page;
   let userId = '';
+  let totpSecret = '';
+  /** The 30-second step of the code used to turn two-factor on: a code is accepted once. */
+  let enrolledStep = 0;
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -116,8 +119,9 @@ describe('an administrator sets Gatehouse up in the browser, and a colleague joi
     await user.getByRole('heading', { name: 'You are all set' }).waitFor();
 
     await user.goto(`${gh.issuer}/account/two-factor/authenticator`);
-    const secret = (await user.getByTestId('totp-secret').getAttribute('data-secret')) ?? '';
-    await user.getByLabel('Code from the app').fill(await generate({ secret }));
+    totpSecret = (await user.getByTestId('totp-secret').getAttribute('data-secret')) ?? '';
+    enrolledStep = Math.floor(Date.now() / 30_000);
+    await user.getByLabel('Code from the app').fill(await generate({ secret: totpSecret }));
     await user.getByRole('button', { name: 'Turn on' }).click();
     await user.goto(`${gh.issuer}/account/sessions`);
     await expect(user.getByText('This device').count()).resolves.toBe(1);
@@ -163,7 +167,14 @@ describe('an administrator sets Gatehouse up in the browser, and a colleague joi
     expect(await gh.gatehouse.userManager.findByEmail('stranger@elsewhere.example')).toBeUndefined();
     await shoot(admin, 'provider');
 
+    // The session opened before two-factor was turned on has no second factor, and linking needs
+    // one: the colleague signs in again with the password and a fresh code from the app.
+    await userContext.clearCookies();
     await user.goto(`${gh.issuer}/account/linked-logins`);
+    await signIn(user, USER);
+    while (Math.floor(Date.now() / 30_000) === enrolledStep) await user.waitForTimeout(1_000);
+    await user.getByLabel('Code', { exact: true }).fill(await generate({ secret: totpSecret }));
+    await user.getByRole('button', { name: 'Verify' }).click();
     await user.getByRole('button', { name: 'Link Corp ID' }).click();
     await user.locator('input[name="login"]').fill('corp-nia');
     await user.locator('input[name="password"]').fill('any');
