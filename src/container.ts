@@ -259,6 +259,7 @@ async function assemble(foundation: Foundation): Promise<Gatehouse> {
     external,
     passwordReset: new PasswordResetService({
       ...flowDeps,
+      localLogin: external.registry,
       logger,
       ttlSeconds: settings.passwordResetTtlSeconds,
     }),

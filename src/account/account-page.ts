@@ -35,10 +35,11 @@ export function showAccount(deps: AccountDeps) {
     const signedIn = await findSignedIn(ctx, deps);
     if (!signedIn) return renderSignedOut(ctx, deps);
     const { user } = signedIn;
-    const [localLogin, providers] = await Promise.all([
-      localLoginAllowed(deps.external.registry),
+    const [denied, providers] = await Promise.all([
+      deps.external.registry.denyLocalLoginFor(user.email),
       deps.external.registry.list(),
     ]);
+    const localLogin = !denied;
     renderPage(ctx, deps, 'profile.njk', {
       user,
       lastLogin: user.lastLoginAt

@@ -8,6 +8,7 @@ import type { AccountDeps } from './account-deps.ts';
 import { renderSignedOut } from './account-page.ts';
 import { renderPage } from './page.ts';
 import { describePasswordRules, newPasswordFields, submitNewPassword } from './password-form.ts';
+import { renderPasswordsOff } from './passwords-off.ts';
 
 const changeForm = z.object({ currentPassword: z.string().max(1024).default(''), ...newPasswordFields });
 
@@ -21,6 +22,8 @@ export function showChangePassword(deps: AccountDeps) {
   return async (ctx: Context): Promise<void> => {
     const signedIn = await findSignedIn(ctx, deps);
     if (!signedIn) return renderSignedOut(ctx, deps);
+    if (await deps.external.registry.denyLocalLoginFor(signedIn.user.email))
+      return renderPasswordsOff(ctx, deps);
     renderChangeForm(ctx, deps, signedIn.user);
   };
 }
@@ -34,6 +37,8 @@ export function changePassword(deps: AccountDeps) {
     const signedIn = await findSignedIn(ctx, deps);
     if (!signedIn) return renderSignedOut(ctx, deps);
     const { user, session } = signedIn;
+    // DENY_LOCAL_LOGIN_DOMAINS: a password its owner may not sign in with is not theirs to change.
+    if (await deps.external.registry.denyLocalLoginFor(user.email)) return renderPasswordsOff(ctx, deps);
     const input = parseBody(ctx, changeForm);
     const outcome = await submitNewPassword(input, () =>
       deps.userManager.changePassword(user.id, input.currentPassword, input.password, {

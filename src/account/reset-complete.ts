@@ -6,6 +6,7 @@ import type { User } from '../users/user.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { linkPage, renderPage, requireToken } from './page.ts';
 import { describePasswordRules, newPasswordFields, submitNewPassword } from './password-form.ts';
+import { refusedForScopedUsers } from './passwords-off.ts';
 
 const completeForm = z.object({ token: z.string().max(1024).default(''), ...newPasswordFields });
 
@@ -24,10 +25,14 @@ function renderResetForm(
  * token travels on in the form; it is only used up by a password that is accepted.
  */
 export function showResetForm(deps: AccountDeps) {
-  return linkPage(deps, 'reset', async (ctx) => {
-    const token = requireToken(ctx.query.token);
-    renderResetForm(ctx, deps, { user: await deps.passwordReset.verify(token), token });
-  });
+  return linkPage(
+    deps,
+    'reset',
+    refusedForScopedUsers(deps, async (ctx) => {
+      const token = requireToken(ctx.query.token);
+      renderResetForm(ctx, deps, { user: await deps.passwordReset.verify(token), token });
+    }),
+  );
 }
 
 /**
@@ -35,7 +40,11 @@ export function showResetForm(deps: AccountDeps) {
  * of the user (the service does both). A refused password shows the form again.
  */
 export function completeReset(deps: AccountDeps) {
-  return linkPage(deps, 'reset', async (ctx) => {
+  return linkPage(deps, 'reset', refusedForScopedUsers(deps, submitReset(deps)));
+}
+
+function submitReset(deps: AccountDeps) {
+  return async (ctx: Context): Promise<void> => {
     const input = parseBody(ctx, completeForm);
     const token = requireToken(input.token);
     const outcome = await submitNewPassword(input, () =>
@@ -46,5 +55,5 @@ export function completeReset(deps: AccountDeps) {
       return renderResetForm(ctx, deps, { user, token, problems: outcome.problems });
     }
     renderPage(ctx, deps, 'reset-done.njk', { user: outcome.value });
-  });
+  };
 }

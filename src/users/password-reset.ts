@@ -8,8 +8,14 @@ import type { OneTimeTokenStore } from './one-time-token-store.ts';
 import type { User } from './user.ts';
 import type { UserManager } from './user-manager.ts';
 
+/** DenyLocalLogin as it applies to one address (everyone, or DENY_LOCAL_LOGIN_DOMAINS). */
+export interface LocalLoginForAddress {
+  denyLocalLoginFor(email: string): Promise<boolean>;
+}
+
 export interface PasswordResetDeps {
   userManager: UserManager;
+  localLogin: LocalLoginForAddress;
   tokens: OneTimeTokenStore;
   email: EmailService;
   notifications: NotificationBus;
@@ -56,6 +62,8 @@ export class PasswordResetService {
     ) {
       throw new AppError('token_invalid');
     }
+    // A link mailed before the domain was scoped must not set a password that sign-in refuses.
+    if (await this.#deps.localLogin.denyLocalLoginFor(user.email)) throw new AppError('local_login_denied');
     return user;
   }
 
@@ -79,6 +87,8 @@ export class PasswordResetService {
     const user = await this.#deps.userManager.findByEmail(email);
     if (user?.status !== 'active') return;
     if (!mayHaveLocalPassword(user)) return;
+    // Users of a DENY_LOCAL_LOGIN_DOMAINS domain get no mail: the answer stays the neutral one.
+    if (await this.#deps.localLogin.denyLocalLoginFor(user.email)) return;
     await this.#deps.tokens.revokeAll('password_reset', user.id);
     const token = await this.#deps.tokens.issue('password_reset', user.id, this.#deps.ttlSeconds, undefined, {
       securityStamp: user.securityStamp,

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { AppError } from '../../errors/app-error.ts';
 import { actorOf } from '../../http/actor.ts';
 import { requireSignedIn } from '../../http/current-session.ts';
 import { parseBody } from '../../http/validation.ts';
@@ -47,6 +48,8 @@ const changePasswordBody = z.object({
 export function changePassword(deps: AuthApiDeps) {
   return async (ctx: Context): Promise<void> => {
     const { user, session } = await requireSignedIn(ctx, deps);
+    // DENY_LOCAL_LOGIN_DOMAINS: the same refusal as the whole route gets under DenyLocalLogin.
+    if (await deps.external.registry.denyLocalLoginFor(user.email)) throw new AppError('local_login_denied');
     const input = parseBody(ctx, changePasswordBody);
     await deps.userManager.changePassword(user.id, input.currentPassword, input.newPassword, {
       actor: actorOf(ctx, user.id),
