@@ -1,13 +1,14 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
+import { emailField } from '../api/admin/admin-schemas.ts';
 import { AppError } from '../errors/app-error.ts';
 import { formOrJsonOnly, parseBody } from '../http/validation.ts';
 import type { Views } from '../rendering/views.ts';
 import type { FirstRunSetup } from '../users/first-run.ts';
 
 const setupForm = z.object({
-  email: z.email('Enter a valid email address.').max(320),
+  email: emailField,
   name: z.string().trim().max(255).default(''),
   password: z.string().max(1024),
 });

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { clientJson } from '../api/admin/admin-json.ts';
 import type { Gatehouse } from '../container.ts';
 import type { CreatedClient } from '../oidc/client-service.ts';
 import { INITIAL_ACCESS_TOKEN_TTL, issueInitialAccessToken } from '../oidc/registration.ts';
@@ -11,6 +12,7 @@ import {
   toClientChanges,
   toClientInput,
 } from './client-flags.ts';
+import { required } from './errors.ts';
 import { fields, type OutputOptions, print, table, when } from './output.ts';
 import { jwksArg, seconds, secretArg } from './parsing.ts';
 import { type Env, UsageError, withGatehouse } from './runtime.ts';
@@ -22,7 +24,7 @@ export function registerClientCommands(program: Command, env: Env): void {
     client
       .command('create')
       .description('register an application; a generated secret is printed once')
-      .requiredOption('--id <id>', 'client_id'),
+      .addOption(required(new Option('--id <id>', 'client_id'))),
     'create',
   ).action(async (flags: ClientFlags & { id: string }) => {
     const secret = await secretArg(flags.secret);
@@ -42,8 +44,8 @@ export function registerClientCommands(program: Command, env: Env): void {
     .addOption(new Option('--json', 'print machine-readable JSON'))
     .action((id: string, flags: OutputOptions) =>
       withGatehouse(env, async (g) => {
-        const view = clientView(await g.clients.require(id));
-        print(flags, view, () => clientFields(view));
+        const client = await g.clients.require(id);
+        print(flags, clientJson(client), () => clientFields(clientView(client)));
       }),
     );
 
@@ -71,7 +73,7 @@ export function registerClientCommands(program: Command, env: Env): void {
     .addOption(new Option('--json', 'print machine-readable JSON'))
     .action((id: string, flags: OutputOptions) =>
       withGatehouse(env, async (g) => {
-        const before = clientView(await g.clients.require(id));
+        const before = clientJson(await g.clients.require(id));
         await g.clients.delete(id);
         await auditCli(g, { action: 'client.delete', target: { type: 'client', id }, before });
         print(flags, { deleted: id }, () => `Deleted client ${id} and every token issued to it.`);
@@ -84,7 +86,7 @@ async function createClient(g: Gatehouse, flags: ClientFlags & { id: string }): 
   await auditCli(g, {
     action: 'client.create',
     target: { type: 'client', id: created.client.clientId },
-    after: clientView(created.client),
+    after: clientJson(created.client),
   });
   printWithSecret(flags, `Created client ${created.client.clientId}.`, created);
 }
@@ -99,13 +101,13 @@ async function updateClient(g: Gatehouse, id: string, flags: ClientFlags): Promi
       );
     }
   }
-  const before = clientView(await g.clients.require(id));
+  const before = clientJson(await g.clients.require(id));
   const updated = await g.clients.update(id, changes);
   await auditCli(g, {
     action: 'client.update',
     target: { type: 'client', id },
     before,
-    after: { ...clientView(updated.client), ...(updated.secret ? { secret: 'rotated' } : {}) },
+    after: { ...clientJson(updated.client), ...(updated.secret ? { secret: 'rotated' } : {}) },
   });
   printWithSecret(flags, `Updated client ${id}.`, updated);
 }
@@ -128,10 +130,11 @@ async function registrationToken(g: Gatehouse, flags: OutputOptions & { expiresI
 }
 
 async function listClients(g: Gatehouse, flags: OutputOptions): Promise<void> {
-  const clients = (await g.clients.list()).map(clientView);
+  const stored = await g.clients.list();
+  const clients = stored.map(clientView);
   print(
     flags,
-    clients,
+    stored.map(clientJson),
     () =>
       table(
         ['CLIENT ID', 'NAME', 'TYPE', 'GRANTS', 'REDIRECT URIS'],
@@ -143,7 +146,8 @@ async function listClients(g: Gatehouse, flags: OutputOptions): Promise<void> {
 /** A generated secret is printed here, once: the database keeps it encrypted and nothing shows it again. */
 function printWithSecret(flags: OutputOptions, headline: string, { client, secret }: CreatedClient): void {
   const view = clientView(client);
-  print(flags, secret ? { ...view, secret } : view, () =>
+  const json = clientJson(client);
+  print(flags, secret ? { ...json, secret } : json, () =>
     [
       headline,
       clientFields(view),

@@ -30,7 +30,8 @@ export interface ClientFlags extends OutputOptions {
   secret?: string;
   public?: boolean;
   authMethod?: AuthMethod;
-  redirectUri?: string[];
+  /** `false` from `--no-redirect-uri` (update): a machine-only client has none. */
+  redirectUri?: string[] | false;
   postLogoutRedirectUri?: string[] | false;
   backchannelLogoutUri?: string | false;
   frontchannelLogoutUri?: string | false;
@@ -95,6 +96,7 @@ export function clientOptions(command: Command, mode: 'create' | 'update'): Comm
   settingOptions(command);
   if (mode === 'update') {
     command
+      .option('--no-redirect-uri', 'remove every redirect URI (a client_credentials or device client)')
       .option('--no-post-logout-redirect-uri', 'remove every post-logout redirect URI')
       .option('--no-backchannel-logout-uri', 'remove the back-channel logout endpoint')
       .option('--no-frontchannel-logout-uri', 'remove the front-channel logout page')
@@ -146,7 +148,7 @@ function settingOptions(command: Command): void {
 
 export function toClientInput(flags: ClientFlags & { id: string }): ClientInput {
   const grants = flags.grant ? grantTypes(flags.grant) : DEFAULT_GRANTS;
-  const redirectUris = flags.redirectUri ?? [];
+  const redirectUris = flags.redirectUri || [];
   if (grants.includes('authorization_code') && redirectUris.length === 0) {
     throw new UsageError('--redirect-uri is required for a client with the authorization_code grant');
   }
@@ -197,7 +199,7 @@ export function toClientChanges(flags: ClientFlags): ClientChanges {
     secret: flags.secret,
     public: flags.public ? true : confidential ? false : undefined,
     authMethod: flags.authMethod,
-    redirectUris: flags.redirectUri,
+    redirectUris: flags.redirectUri === false ? [] : flags.redirectUri,
     postLogoutRedirectUris: flags.postLogoutRedirectUri === false ? [] : flags.postLogoutRedirectUri,
     // ClientService drops an empty back-channel URI from the metadata: that is how it is removed.
     backchannelLogoutUri: flags.backchannelLogoutUri === false ? '' : flags.backchannelLogoutUri,

@@ -1,12 +1,17 @@
 import { type Command, Option } from 'commander';
-import type { KeyInfo } from '../oidc/signing-keys.ts';
+import { keyJson } from '../api/admin/admin-json.ts';
 import { auditCli } from './audit.ts';
-import { type OutputOptions, print, table, when } from './output.ts';
+import { type OutputOptions, print, table } from './output.ts';
+
+/** An ISO time to the second, as the other commands print times. */
+function second(iso: string | null): string {
+  return iso ? iso.replace(/\.\d{3}Z$/, 'Z') : '-';
+}
+
 import { type Env, withGatehouse } from './runtime.ts';
 
-interface KeyView extends KeyInfo {
-  status: 'active' | 'retired';
-}
+/** A key as `GET /api/admin/v1/keys` shows it. */
+type KeyView = ReturnType<typeof keyJson>;
 
 export function registerKeyCommands(program: Command, env: Env): void {
   const keys = program.command('keys').description('manage the signing keys of ID tokens');
@@ -17,11 +22,13 @@ export function registerKeyCommands(program: Command, env: Env): void {
     .addOption(new Option('--json', 'print machine-readable JSON'))
     .action((flags: OutputOptions) =>
       withGatehouse(env, async (g) => {
-        const published = (await g.keys.rotate()).map(keyView);
+        const rotated = await g.keys.rotate();
+        const published = rotated.map(keyJson);
+        // The same details as the admin API's rotation records.
         await auditCli(g, {
           action: 'keys.rotate',
           target: { type: 'keys', id: 'signing' },
-          after: { kids: published.map((k) => ({ kid: k.kid, status: k.status })) },
+          after: { kids: rotated.map((k) => k.kid) },
         });
         const interval = g.settings.keysRefreshIntervalSeconds;
         print(flags, published, () =>
@@ -40,19 +47,15 @@ export function registerKeyCommands(program: Command, env: Env): void {
     .addOption(new Option('--json', 'print machine-readable JSON'))
     .action((flags: OutputOptions) =>
       withGatehouse(env, async (g) => {
-        const published = (await g.keys.list()).map(keyView);
+        const published = (await g.keys.list()).map(keyJson);
         print(flags, published, () => keyTable(published) || 'No signing keys yet.');
       }),
     );
 }
 
-function keyView(key: KeyInfo): KeyView {
-  return { ...key, status: key.retiredAt ? 'retired' : 'active' };
-}
-
 function keyTable(keys: KeyView[]): string {
   return table(
-    ['KID', 'ALG', 'STATUS', 'CREATED', 'UNPUBLISHED AFTER'],
-    keys.map((k) => [k.kid, k.alg, k.status, when(k.createdAt), when(k.expiresAt)]),
+    ['KID', 'ALG', 'STATE', 'CREATED', 'UNPUBLISHED AFTER'],
+    keys.map((k) => [k.kid, k.alg, k.state, second(k.createdAt), second(k.expiresAt)]),
   );
 }

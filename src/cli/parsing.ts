@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from 'commander';
 import type { JWKS } from 'oidc-provider';
-import { z } from 'zod';
+import { emailProblem, groupsProblem, normaliseEmail } from '../users/user-fields.ts';
 import { UsageError } from './runtime.ts';
 
 /** Argument parser for a repeatable option (`--group a --group b`); unset stays `undefined`. */
@@ -32,13 +32,18 @@ function isChoice<T extends string>(choices: readonly T[], value: string): value
   return (choices as readonly string[]).includes(value);
 }
 
-const email = z.email();
-
-/** The user manager stores addresses as given; the command refuses obvious typos before it is asked. */
+/** The domain's rule, as the admin API and the console apply it, checked before anything is opened. */
 export function requireEmail(flag: string, value: string): string {
-  const trimmed = value.trim();
-  if (!email.safeParse(trimmed).success) throw new UsageError(`${flag}: "${value}" is not an email address`);
-  return trimmed;
+  const address = normaliseEmail(value);
+  const problem = emailProblem(address);
+  if (problem) throw new UsageError(`${flag}: "${value}" is not an email address: ${problem}`);
+  return address;
+}
+
+export function requireGroups(groups: string[]): string[] {
+  const problem = groupsProblem(groups.map((g) => g.trim()));
+  if (problem) throw new UsageError(`--group: ${problem}`);
+  return groups;
 }
 
 /**

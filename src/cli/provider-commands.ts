@@ -1,8 +1,12 @@
 import { type Command, Option } from 'commander';
 import type { Gatehouse } from '../container.ts';
+import { AppError } from '../errors/app-error.ts';
+import { checkDiscovery, type DiscoveryReport } from '../external-logins/discovery-check.ts';
 import type { ExternalProvider } from '../external-logins/external-provider.ts';
 import type { GroupMapping } from '../external-logins/provider-schema.ts';
 import { auditCli } from './audit.ts';
+import { discoveryLines } from './discovery-lines.ts';
+import { required } from './errors.ts';
 import { fields, type OutputOptions, print, table } from './output.ts';
 import { secretArg } from './parsing.ts';
 import {
@@ -67,15 +71,20 @@ function registerCreate(provider: Command, env: Env): void {
     provider
       .command('create')
       .description('add an upstream provider; prints the URIs to register at the upstream')
-      .requiredOption('--alias <alias>', 'short name in URLs and links: lowercase letters, digits, - or _')
+      .addOption(
+        required(
+          new Option('--alias <alias>', 'short name in URLs and links: lowercase letters, digits, - or _'),
+        ),
+      )
       .option(
         '--issuer <url>',
         "the upstream's issuer URL (https; presets google, github and entra --tenant fill it)",
       )
-      .requiredOption('--client-id <id>', 'client_id Gatehouse has at the upstream')
-      .option('--client-secret <secret>', 'its client secret (- reads it from stdin)'),
+      .addOption(required(new Option('--client-id <id>', 'client_id Gatehouse has at the upstream')))
+      .option('--client-secret <secret>', 'its client secret (- reads it from stdin)')
+      .option('--no-check', "add it without fetching the upstream's discovery document first"),
     'create',
-  ).action(async (flags: CreateFlags) => {
+  ).action(async (flags: CreateFlags & { check: boolean }) => {
     const clientSecret = await secretArg(flags.clientSecret);
     await withGatehouse(env, (g) =>
       createProvider(g, { ...flags, ...(clientSecret ? { clientSecret } : {}) }),
@@ -111,13 +120,36 @@ function registerUpdate(provider: Command, env: Env): void {
   });
 }
 
-async function createProvider(g: Gatehouse, flags: CreateFlags): Promise<void> {
-  const created = await g.external.registry.create(toProviderInput(flags));
+/**
+ * The upstream's discovery document is fetched before anything is stored: a typo in the issuer, a
+ * firewall or a wrong tenant shows here, with its cause, rather than at a user's first sign-in.
+ */
+async function createProvider(g: Gatehouse, flags: CreateFlags & { check: boolean }): Promise<void> {
+  const input = toProviderInput(flags);
+  const discovery = flags.check ? await checkUpstream(await g.external.registry.draft(input)) : undefined;
+  const created = await g.external.registry.create(input);
   const view = providerView(created, g.settings.issuer);
   await auditCli(g, { action: 'provider.create', target: { type: 'provider', id: view.alias }, after: view });
-  print(flags, view, () =>
-    [`Created provider ${view.alias}.`, providerDetails(view), '', ...registration(view)].join('\n'),
+  print(flags, discovery ? { ...view, discovery } : view, () =>
+    [
+      `Created provider ${view.alias}.`,
+      providerDetails(view),
+      ...(discovery ? ['', ...discoveryLines(discovery)] : []),
+      '',
+      ...registration(view),
+    ].join('\n'),
   );
+}
+
+async function checkUpstream(draft: ExternalProvider): Promise<DiscoveryReport> {
+  const report = await checkDiscovery(draft);
+  if (!report.ok) {
+    throw new AppError(
+      'upstream_unavailable',
+      `${draft.issuer}: ${report.error ?? 'the discovery document lacks the authorization or token endpoint.'} Check the issuer, or add the provider anyway with --no-check.`,
+    );
+  }
+  return report;
 }
 
 async function listProviders(g: Gatehouse, flags: OutputOptions): Promise<void> {

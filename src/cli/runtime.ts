@@ -1,6 +1,5 @@
 import { loadSettings, type Settings, SettingsError } from '../config/settings.ts';
 import type { Gatehouse } from '../container.ts';
-import { AppError } from '../errors/app-error.ts';
 import { createLogger, type Logger } from '../operations/logger.ts';
 
 export type Env = NodeJS.ProcessEnv;
@@ -69,13 +68,9 @@ function redactedUrl(databaseUrl: string): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
 
-/** The one line printed for a failure, and the exit status that goes with it. */
-export function describeFailure(error: unknown): { message: string; exitCode: number } {
-  if (error instanceof UsageError) return { message: error.message, exitCode: EXIT_USAGE };
-  if (error instanceof SettingsError || error instanceof AppError) {
-    return { message: error.message, exitCode: EXIT_FAILURE };
-  }
-  return { message: firstLine(error), exitCode: EXIT_FAILURE };
+/** A failure's message as the operator should read it: a setting's own wording, or the first line. */
+export function describeError(error: unknown): string {
+  return error instanceof SettingsError ? error.message : firstLine(error);
 }
 
 /** Stack traces and multi-line driver messages are for logs, not for the operator's terminal. */

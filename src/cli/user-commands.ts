@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { adminUserJson } from '../api/admin/admin-user-json.ts';
 import type { Gatehouse } from '../container.ts';
 import { AppError } from '../errors/app-error.ts';
 import { cliActor } from '../notifications/admin-audit.ts';
@@ -6,14 +7,16 @@ import { isLockedOut, type User } from '../users/user.ts';
 import type { UserManager } from '../users/user-manager.ts';
 import type { UserChanges } from '../users/user-store.ts';
 import { auditCli } from './audit.ts';
+import { required } from './errors.ts';
 import { fields, type OutputOptions, print, table, when } from './output.ts';
-import { collect, requireEmail, secretArg } from './parsing.ts';
+import { collect, requireEmail, requireGroups, secretArg } from './parsing.ts';
 import { type Env, UsageError, withGatehouse } from './runtime.ts';
 
 interface CreateFlags extends OutputOptions {
   email: string;
   name?: string;
-  password?: string;
+  /** `false` from `--no-password`: an account that signs in only through an upstream provider. */
+  password?: string | false;
   invite?: boolean;
   group?: string[];
   emailVerified?: boolean;
@@ -40,12 +43,11 @@ export function registerUserCommands(program: Command, env: Env): void {
   user
     .command('create')
     .description('create a user')
-    .requiredOption('--email <email>', 'email address, also the username')
+    .addOption(required(new Option('--email <email>', 'email address, also the username')))
     .option('--name <name>', 'display name')
-    .addOption(
-      new Option('--password <password>', 'initial password (- reads it from stdin)').conflicts('invite'),
-    )
-    .option('--invite', 'send an invitation email instead of setting a password')
+    .option('--password <password>', 'initial password (- reads it from stdin)')
+    .option('--invite', 'send an invitation email: the user chooses a password')
+    .option('--no-password', 'no password: the user signs in through an upstream provider only')
     .option('--group <group>', 'add to a group (repeatable)', collect)
     .addOption(
       new Option(
@@ -59,7 +61,8 @@ export function registerUserCommands(program: Command, env: Env): void {
     )
     .addOption(json())
     .action(async (flags: CreateFlags) => {
-      const password = await secretArg(flags.password);
+      checkCreateFlags(flags);
+      const password = flags.password === false ? false : await secretArg(flags.password);
       await withGatehouse(env, (g) => createUser(g, { ...flags, password }));
     });
 
@@ -94,6 +97,7 @@ export function registerUserCommands(program: Command, env: Env): void {
     .option('--no-allow-local-password', 'only an administrator may give this user a password')
     .addOption(json())
     .action(async (ref: string, flags: UpdateFlags) => {
+      if (flags.group) requireGroups(flags.group);
       const password = await secretArg(flags.password);
       await withGatehouse(env, (g) => updateUser(g, ref, { ...flags, password }));
     });
@@ -105,6 +109,24 @@ export function registerUserCommands(program: Command, env: Env): void {
     .action((ref: string, flags: OutputOptions) => withGatehouse(env, (g) => deleteUser(g, ref, flags)));
 }
 
+/**
+ * An account nobody can sign in to was created silently when neither a password nor an invitation
+ * was asked for: now the operator says which of the three ways in the account has.
+ */
+function checkCreateFlags(flags: CreateFlags): void {
+  const ways = [flags.password !== undefined, flags.invite === true].filter(Boolean).length;
+  if (ways === 0) {
+    throw new UsageError(
+      'give --password, --invite, or --no-password for an account that signs in only through an upstream provider',
+    );
+  }
+  if (ways > 1) {
+    throw new UsageError(`--invite cannot be used with --${flags.password === false ? 'no-' : ''}password`);
+  }
+  requireEmail('--email', flags.email);
+  if (flags.group) requireGroups(flags.group);
+}
+
 async function createUser(g: Gatehouse, flags: CreateFlags): Promise<void> {
   const email = requireEmail('--email', flags.email);
   if (flags.invite) return inviteUser(g, email, flags);
@@ -113,7 +135,7 @@ async function createUser(g: Gatehouse, flags: CreateFlags): Promise<void> {
     email,
     name: flags.name,
     groups: flags.group,
-    password: flags.password,
+    password: flags.password || undefined,
     emailVerified: flags.emailVerified ?? false,
   });
   await auditCli(g, {
@@ -123,7 +145,7 @@ async function createUser(g: Gatehouse, flags: CreateFlags): Promise<void> {
   });
   const note = created.hasPassword
     ? `Created ${created.email}.`
-    : `Created ${created.email} without a password: they cannot sign in with one until it is set.`;
+    : `Created ${created.email} without a password: they sign in through an upstream provider (or once a password is set).`;
   print(flags, userView(created), () => `${note}\n${userFields(created)}`);
 }
 
@@ -219,11 +241,8 @@ async function resolveUser(manager: UserManager, ref: string): Promise<User> {
   return user;
 }
 
-/** Everything about a user except the security stamp, which is an internal session check. */
-function userView(user: User): Omit<User, 'securityStamp'> {
-  const { securityStamp: _internal, ...view } = user;
-  return view;
-}
+/** The user as the admin API shows it (`GET /api/admin/v1/users/{id}`): the same names, the same dates. */
+const userView = adminUserJson;
 
 function printUser(flags: OutputOptions, user: User): void {
   print(flags, userView(user), () => userFields(user));

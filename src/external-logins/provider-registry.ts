@@ -62,10 +62,16 @@ export class ProviderRegistry {
   }
 
   async create(input: ExternalProviderInput): Promise<ExternalProvider> {
+    const provider = await this.draft(input);
+    await this.#store.upsert(provider);
+    return provider;
+  }
+
+  /** The provider `create` would store, checked but not stored: to ask the upstream about it first. */
+  async draft(input: ExternalProviderInput): Promise<ExternalProvider> {
     const provider: ExternalProvider = { ...this.#validate(input), source: 'database' };
     if (await this.find(provider.alias))
       throw new AppError('conflict', `A provider "${provider.alias}" already exists.`);
-    await this.#store.upsert(provider);
     return provider;
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GROUP_NAME_RULE, groupNameProblem } from '../users/user-fields.ts';
 
 /**
  * The one validated description of an upstream provider's settings. The CLI, the registry, the
@@ -19,7 +20,12 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
 const claimName = z
   .string()
   .regex(/^[A-Za-z0-9_.:/-]{1,128}$/, 'must be a claim name (letters, digits, _ . : / -)');
-const groupName = z.string().trim().min(1).max(64);
+const groupName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .refine((name) => !groupNameProblem(name), `must be a group name: ${GROUP_NAME_RULE}`);
 
 function isRegExp(source: string): boolean {
   try {

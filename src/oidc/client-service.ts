@@ -15,6 +15,7 @@ import type { ClientStore, StoredClient } from './client-store.ts';
 import { isBuiltInClient } from './console-client.ts';
 import { OidcPayloadStore } from './payload-store.ts';
 import { pointsToPrivateNetwork } from './private-network-guard.ts';
+import { redirectUrisProblem } from './redirect-uris.ts';
 import { ADMIN_SCOPE } from './scopes.ts';
 
 export {
@@ -126,6 +127,8 @@ export class ClientService {
       );
     }
     refuseMachineRightsForPublicClients(metadata);
+    const redirectProblem = redirectUrisProblem(metadata);
+    if (redirectProblem) throw new AppError('invalid_input', redirectProblem);
     await this.refusePrivateFetches(metadata, before);
     try {
       // oidc-provider's own schema check: the same rules it applies when the client is used.

@@ -6,6 +6,7 @@ import type { Actor, LogoutReason } from '../notifications/notification-types.ts
 import type { PasswordHasher } from './password-hasher.ts';
 import { passwordRuleViolations } from './password-policy.ts';
 import { isLockedOut, type User } from './user.ts';
+import { groupsProblem, normaliseEmail } from './user-fields.ts';
 import type { UserChanges, UserSearch, UserStore } from './user-store.ts';
 
 /**
@@ -96,6 +97,7 @@ export class UserManager {
 
   async createUser(input: CreateUserInput): Promise<User> {
     const email = normaliseEmail(input.email);
+    refuseBadGroups(normaliseGroups(input.groups ?? []), []);
     if (input.password !== undefined) await this.assertPasswordAllowed(input.password);
     if (await this.users.findByEmail(email)) throw new AppError('email_taken');
     const passwordHash = input.password === undefined ? null : await this.deps.hasher.hash(input.password);
@@ -137,6 +139,7 @@ export class UserManager {
       throw new AppError('invalid_input', 'An invited user becomes active by accepting the invitation.');
     }
     const groups = changes.groups ? normaliseGroups(changes.groups) : undefined;
+    if (groups) refuseBadGroups(groups, current.groups);
     const groupsChanged = groups !== undefined && groups.join('\n') !== current.groups.join('\n');
     const disabled = changes.status === 'disabled' && current.status !== 'disabled';
     const email = changes.email ? normaliseEmail(changes.email) : undefined;
@@ -387,8 +390,13 @@ function rethrowEmailTaken(error: unknown): never {
   throw error;
 }
 
-export function normaliseEmail(email: string): string {
-  return email.trim();
+/**
+ * A new group name must follow the rule; one the user already holds stays, so that a name stored
+ * before the rule existed cannot make every later change (or an upstream's group sync) fail.
+ */
+function refuseBadGroups(groups: string[], held: string[]): void {
+  const problem = groupsProblem(groups.filter((g) => !held.includes(g)));
+  if (problem) throw new AppError('invalid_input', problem);
 }
 
 function normaliseGroups(groups: string[]): string[] {

@@ -266,10 +266,12 @@ describe('gatehouse client', () => {
     const refused = await runCli(['client', 'update', 'spa', '--rotate-secret'], on);
     expect(expectOneLineError(refused)).toMatch(/client spa is public and has no secret to rotate/);
     const confidential = await cliJson<ClientJson>(
-      ['client', 'update', 'spa', '--auth-method', 'client_secret_basic', '--grant', 'client_credentials'],
+      ['client', 'update', 'spa', '--auth-method', 'client_secret_basic', '--grant', 'client_credentials']
+        // A machine client takes no redirect URI (issue 14): the browser's one goes with the grant.
+        .concat(['--no-redirect-uri']),
       on,
     );
-    expect(confidential.type).toBe('confidential');
+    expect(confidential).toMatchObject({ type: 'confidential', redirectUris: [], builtIn: false });
     expect(await machineToken('spa', confidential.secret ?? '')).toBeTruthy();
   });
 
@@ -333,6 +335,23 @@ describe('gatehouse client', () => {
       [['client', 'update', 'nope', '--name', 'N'], /No client with id "nope"/, 1],
       [['client', 'delete', 'nope'], /No client with id "nope"/, 1],
       [['client', 'update', 'machine'], /nothing to change/, 2],
+      // Issue 14: a wildcard is compared literally by oidc-provider, so it is refused, not stored.
+      [
+        ['client', 'create', '--id', 'x', '--redirect-uri', 'https://*.example.com/cb'],
+        /^gatehouse: "https:\/\/\*\.example\.com\/cb" has a wildcard: redirect URIs are compared exactly, so register each one in full\.$/,
+        1,
+      ],
+      [
+        ['client', 'create', '--id', 'x', '--grant', 'client_credentials', '--redirect-uri', `${APP}/cb`],
+        /^gatehouse: A client with only the client_credentials grant signs no one in through a browser, so it takes no redirect URI/,
+        1,
+      ],
+      [['client', 'update', 'machine', '--redirect-uri', `${APP}/cb`], /takes no redirect URI/, 1],
+      [
+        ['client', 'create', '--idd', 'x', '--redirect-uri', `${APP}/cb`],
+        /^gatehouse: unknown option '--idd' \(Did you mean --id\?\)$/,
+        2,
+      ],
     ];
     await expectRefusals(cases, on);
     expect((await cliJson<ClientJson[]>(['client', 'list'], on)).map((c) => c.clientId)).toEqual([

@@ -21,10 +21,29 @@ describe('the gatehouse command', () => {
     for (const command of ['serve', 'migrate', 'user', 'client', 'keys']) {
       expect(help?.stdout).toMatch(new RegExp(`\\n  ${command}\\b`));
     }
+    // Where the data is: the two settings every command reads first (issue 14).
+    expect(help?.stdout).toMatch(/\n {2}DATABASE_URL +PostgreSQL to use/);
+    expect(help?.stdout).toMatch(/\n {2}DATA_DIR +where the embedded database/);
+    expect(help?.stdout).toMatch(/\n {2}doctor\b/);
     expect(version?.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
     // Without a command it shows the help, and fails: nothing was done.
     expect(noArgs?.code).toBe(2);
     expect(noArgs?.stderr).toContain('Usage: gatehouse');
+  });
+
+  it('runs as `npx gatehouse` on this machine without npm engine warnings', async () => {
+    // The machine's own npm runs npx; the package's bin then runs on npm's Node 24 (devDependency).
+    const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        'npx',
+        ['--no-install', 'gatehouse', '--help'],
+        { cwd: new URL('../../', import.meta.url), env: { PATH: process.env.PATH, HOME: process.env.HOME } },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+      );
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: gatehouse/);
+    expect(result.stderr).not.toMatch(/EBADENGINE|npm warn/i);
   });
 
   it('refuses a Node.js older than 22.18 with one line', async () => {
@@ -72,7 +91,10 @@ describe('the gatehouse command', () => {
   // A fresh embedded database is initialised and migrated by the first command: seconds of CPU.
   it('works on the embedded database when DATABASE_URL is unset', async () => {
     const env = { DATA_DIR: dataDir };
-    const created = await runCli(['user', 'create', '--email', 'solo@example.com', '--json'], { env });
+    const created = await runCli(
+      ['user', 'create', '--email', 'solo@example.com', '--no-password', '--json'],
+      { env },
+    );
     expect(created.code, created.stderr).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({ email: 'solo@example.com' });
     const listed = await runCli(['user', 'list', '--json'], { env });

@@ -9,7 +9,7 @@ import { type CliOptions, cliJson, runCli } from './run-cli.ts';
 interface KeyJson {
   kid: string;
   alg: string;
-  status: 'active' | 'retired';
+  state: 'active' | 'retired' | 'expired';
   expiresAt: string | null;
 }
 
@@ -73,10 +73,10 @@ describe('gatehouse keys', () => {
   it('lists the published keys', async () => {
     const keys = await cliJson<KeyJson[]>(['keys', 'list'], on);
     expect(keys.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
-    expect(keys.every((k) => k.status === 'active' && k.expiresAt === null)).toBe(true);
+    expect(keys.every((k) => k.state === 'active' && k.expiresAt === null)).toBe(true);
     expect((await publishedKids()).sort()).toEqual(keys.map((k) => k.kid).sort());
     const table = await runCli(['keys', 'list'], on);
-    expect(table.stdout).toMatch(/^KID +ALG +STATUS +CREATED +UNPUBLISHED AFTER\n/);
+    expect(table.stdout).toMatch(/^KID +ALG +STATE +CREATED +UNPUBLISHED AFTER\n/);
   });
 
   it('rotates: a running server publishes and signs with the new keys, and keeps the old ones published', async () => {
@@ -85,15 +85,15 @@ describe('gatehouse keys', () => {
     expect(oldKids).toContain(before);
 
     const keys = await cliJson<KeyJson[]>(['keys', 'rotate'], on);
-    const fresh = keys.filter((k) => k.status === 'active');
+    const fresh = keys.filter((k) => k.state === 'active');
     expect(fresh.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
     expect(
       keys
-        .filter((k) => k.status === 'retired')
+        .filter((k) => k.state === 'retired')
         .map((k) => k.kid)
         .sort(),
     ).toEqual([...oldKids].sort());
-    expect(keys.filter((k) => k.status === 'retired').every((k) => k.expiresAt !== null)).toBe(true);
+    expect(keys.filter((k) => k.state === 'retired').every((k) => k.expiresAt !== null)).toBe(true);
 
     // No restart: the rotation's NOTIFY reaches the server (and it polls every second as well).
     const deadline = Date.now() + 15_000;

@@ -85,6 +85,12 @@ describe('gatehouse provider', () => {
       new RegExp(`back-channel logout URI: +${gh.issuer}/external/corp/backchannel-logout\n`),
     );
     expect(created.stdout).not.toContain(upstream.clientSecret);
+    // The upstream's discovery document was read first, and the command says what it offers.
+    expect(created.stdout).toContain(`Discovery (${upstream.issuer}/.well-known/openid-configuration):`);
+    expect(created.stdout).toMatch(/ {2}authorization: +http\S+\n/);
+    expect(created.stdout).toMatch(/ {2}end-session: +http\S+\n/);
+    expect(created.stdout).toMatch(/ {2}back-channel logout: +(supported|not supported)\n/);
+    expect(created.stdout).toMatch(/ {2}ID token algs: +\S+/);
 
     // Auto-link created the user, with the default group.
     expect(await signInThroughUpstream()).toMatchObject({ email: 'ada@example.com', groups: ['staff'] });
@@ -297,6 +303,11 @@ describe('gatehouse provider', () => {
         /Allowed choices are client_secret_basic, client_secret_post, private_key_jwt\./,
         2,
       ],
+      [
+        create('x', 'https://idp.example.com', '--default-group', 'bad group!'),
+        /^gatehouse: Invalid provider: .*defaultUserGroups.* must be a group name: letters, digits/,
+        1,
+      ],
       [['provider', 'show', 'ghost'], 'gatehouse: No external login provider "ghost".', 1],
       [['provider', 'delete', 'ghost'], 'gatehouse: No external login provider "ghost".', 1],
       [['provider', 'update', 'corp'], 'gatehouse: nothing to change: give at least one option', 2],
@@ -310,6 +321,22 @@ describe('gatehouse provider', () => {
       expect(expectOneLineError(result)).toMatch(message);
       expect(result.code).toBe(code);
     });
+
+    // Issue 14: an issuer that does not answer is refused with the cause; --no-check adds it anyway.
+    const unreachable = create('gone', 'http://127.0.0.1:9');
+    const [refusedGone, addedGone] = await runMany(
+      [unreachable, [...unreachable, '--no-check', '--json']],
+      on,
+    );
+    expect(expectOneLineError(refusedGone ?? { code: 0, stdout: '', stderr: '' })).toMatch(
+      /^gatehouse: http:\/\/127\.0\.0\.1:9: The discovery document could not be fetched \(TypeError: fetch failed: Error: connect ECONNREFUSED 127\.0\.0\.1:9\)\. Check the issuer, or add the provider anyway with --no-check\.$/,
+    );
+    expect(JSON.parse(addedGone?.stdout ?? '')).toMatchObject({
+      alias: 'gone',
+      issuer: 'http://127.0.0.1:9',
+    });
+    expect(JSON.parse(addedGone?.stdout ?? '')).not.toHaveProperty('discovery');
+    expect((await runCli(['provider', 'delete', 'gone'], on)).code).toBe(0);
 
     const withoutHttp = { env: { ...on.env, ALLOW_PRIVATE_NETWORK_FETCH: undefined } };
     const withCode = { env: { ...on.env, GATEHOUSE_EXTENSIONS: join(extensionDir, 'extensions.mjs') } };
@@ -332,7 +359,8 @@ describe('gatehouse provider', () => {
   it('creates from presets: Entra ID from its tenant, GitHub from its credentials alone', async () => {
     const [entra, github] = await runMany(
       [
-        'provider create --preset entra --tenant contoso.onmicrosoft.com --alias entra --client-id e --client-secret s',
+        // No network in the test: the check of Microsoft's discovery is skipped.
+        'provider create --preset entra --tenant contoso.onmicrosoft.com --alias entra --client-id e --client-secret s --no-check',
         'provider create --preset github --alias github --client-id g --client-secret s --json',
       ].map((line) => line.split(' ')),
       on,

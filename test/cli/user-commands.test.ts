@@ -88,19 +88,22 @@ describe('gatehouse migrate and gatehouse user', () => {
 
   it('marks the email verified only when told to', async () => {
     const vouched = await cliJson<UserJson & { emailVerified: boolean }>(
-      ['user', 'create', '--email', 'vera@example.com', '--email-verified'],
+      ['user', 'create', '--email', 'vera@example.com', '--email-verified', '--no-password'],
       on,
     );
     expect(vouched.emailVerified).toBe(true);
     const unproven = await cliJson<UserJson & { emailVerified: boolean }>(
-      ['user', 'create', '--email', 'una@example.com'],
+      ['user', 'create', '--email', 'una@example.com', '--no-password'],
       on,
     );
     expect(unproven.emailVerified).toBe(false);
   });
 
   it('creates a user without a password and sets one later', async () => {
-    const bob = await cliJson<UserJson>(['user', 'create', '--email', 'bob@example.com'], on);
+    const bob = await cliJson<UserJson>(
+      ['user', 'create', '--email', 'bob@example.com', '--no-password'],
+      on,
+    );
     expect(bob.hasPassword).toBe(false);
     const withPassword = await cliJson<UserJson>(
       ['user', 'update', 'bob@example.com', '--password', 'another long passphrase'],
@@ -125,10 +128,10 @@ describe('gatehouse migrate and gatehouse user', () => {
   });
 
   it('refuses bad input with one line and a failure status', async () => {
-    await cliJson(['user', 'create', '--email', 'taken@example.com'], on);
+    await cliJson(['user', 'create', '--email', 'taken@example.com', '--no-password'], on);
     const cases: Array<[string[], RegExp, number]> = [
       [
-        ['user', 'create', '--email', 'taken@example.com'],
+        ['user', 'create', '--email', 'taken@example.com', '--no-password'],
         /A user with that email address already exists/,
         1,
       ],
@@ -137,12 +140,16 @@ describe('gatehouse migrate and gatehouse user', () => {
         /at least 10 characters/,
         1,
       ],
-      [['user', 'create', '--email', 'not-an-email'], /--email: "not-an-email" is not an email address/, 2],
+      [
+        ['user', 'create', '--email', 'not-an-email', '--no-password'],
+        /^gatehouse: --email: "not-an-email" is not an email address: Enter an email address such as name@example\.com\.$/,
+        2,
+      ],
       [['user', 'create', '--name', 'No Email'], /required option '--email <email>' not specified/, 2],
       [['user', 'create', '--email', 'taken@example.com', '--invite'], /already has an account/, 1],
       [
         ['user', 'create', '--email', 'i@example.com', '--invite', '--password', 'long enough password'],
-        /'--password <password>' cannot be used with option '--invite'/,
+        /--invite cannot be used with --password$/,
         2,
       ],
       [['user', 'show', 'nobody@example.com'], /No user "nobody@example.com"/, 1],
@@ -157,6 +164,32 @@ describe('gatehouse migrate and gatehouse user', () => {
       [['user', 'update', 'bob@example.com', '--email', 'taken@example.com'], /already exists/, 1],
       [['user', 'update', 'bob@example.com', '--password', 'tiny'], /at least 10 characters/, 1],
       [['user', 'lst'], /unknown command 'lst' \(Did you mean list\?\)/, 2],
+      // Issue 14: each input the command used to take, or to misreport.
+      [
+        ['user', 'create', '--emali', 'typo@example.com', '--no-password'],
+        /^gatehouse: unknown option '--emali' \(Did you mean --email\?\)$/,
+        2,
+      ],
+      [
+        ['user', 'create', '--email', 'nobody-in@example.com'],
+        /^gatehouse: give --password, --invite, or --no-password for an account that signs in only through an upstream provider$/,
+        2,
+      ],
+      [
+        ['user', 'create', '--email', 'nobody-in@example.com', '--invite', '--no-password'],
+        /^gatehouse: --invite cannot be used with --no-password$/,
+        2,
+      ],
+      [
+        ['user', 'create', '--email', 'g@example.com', '--no-password', '--group', 'bad group!'],
+        /^gatehouse: --group: "bad group!" is not a valid group name: letters, digits/,
+        2,
+      ],
+      [
+        ['user', 'update', 'bob@example.com', '--group', 'staff', '--group', 'bad group!'],
+        /^gatehouse: --group: "bad group!" is not a valid group name/,
+        2,
+      ],
       [
         ['user', 'update', 'bob@example.com', '--password', '-'],
         /expected the value on stdin, found nothing/,
@@ -167,4 +200,53 @@ describe('gatehouse migrate and gatehouse user', () => {
     // The refused password change left the rest of the account alone.
     expect((await cliJson<UserJson>(['user', 'show', 'bob@example.com'], on)).hasPassword).toBe(true);
   }, 120_000);
+
+  it('takes internationalised addresses and prints the admin API field names', async () => {
+    const [jurgen, chinese] = await Promise.all([
+      cliJson<Record<string, unknown>>(
+        ['user', 'create', '--email', 'jürgen@bücher.example', '--no-password'],
+        on,
+      ),
+      cliJson<Record<string, unknown>>(['user', 'create', '--email', '用户@例子.广告', '--no-password'], on),
+    ]);
+    expect(jurgen.email).toBe('jürgen@bücher.example');
+    expect(chinese.email).toBe('用户@例子.广告');
+    // GET /api/admin/v1/users/{id} answers these names (admin-schemas.ts userResponse), and only these.
+    expect(Object.keys(jurgen).sort()).toEqual(
+      [
+        'id',
+        'email',
+        'name',
+        'groups',
+        'status',
+        'emailVerified',
+        'hasPassword',
+        'lastLoginAt',
+        'failedLoginAttempts',
+        'lockedOut',
+        'lockoutEnd',
+        'createdAt',
+        'updatedAt',
+      ].sort(),
+    );
+    expect(jurgen).toMatchObject({ failedLoginAttempts: 0, lockedOut: false, lockoutEnd: null });
+  });
+
+  it('reports failures as one JSON line on stderr under --json', async () => {
+    const [missing, typo] = await Promise.all([
+      runCli(['user', 'show', 'nobody@example.com', '--json'], on),
+      runCli(['user', 'create', '--emali', 'x@example.com', '--json'], on),
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe('');
+    expect(JSON.parse(missing.stderr)).toEqual({
+      error: { code: 'not_found', message: 'No user "nobody@example.com".' },
+    });
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(typo.code).toBe(2);
+    expect(typo.stdout).toBe('');
+    expect(JSON.parse(typo.stderr)).toEqual({
+      error: { code: 'unknown_option', message: "unknown option '--emali' (Did you mean --email?)" },
+    });
+  });
 });

@@ -195,6 +195,59 @@ describe('/api/admin/v1', () => {
     expect(body.status).toBe(400);
   });
 
+  it('applies the same rules as the CLI and the console to addresses, groups and redirect URIs', async () => {
+    // Internationalised addresses (RFC 6531) are taken, as `gatehouse user create` takes them.
+    for (const email of ['jürgen@bücher.example', '用户@例子.广告']) {
+      const created = await machine.call('POST', '/users', { email, password: 'long enough pass' });
+      expect(created.status, email).toBe(201);
+      expect(created.json.email).toBe(email);
+    }
+    const cases: Array<[string, string, unknown, RegExp]> = [
+      [
+        'POST',
+        '/users',
+        { email: 'a@localhost', password: 'long enough pass' },
+        /after the @ is not a valid domain/,
+      ],
+      [
+        'POST',
+        '/users',
+        { email: 'a b@example.com', password: 'long enough pass' },
+        /before the @ is not valid/,
+      ],
+      [
+        'POST',
+        '/users',
+        { email: 'g@example.com', password: 'long enough pass', groups: ['bad group!'] },
+        /"bad group!" is not a valid group name: letters, digits/,
+      ],
+      [
+        'PATCH',
+        `/users/${adminId}`,
+        { groups: ['admin', 'bad group!'] },
+        /"bad group!" is not a valid group name/,
+      ],
+      ['POST', '/users/invite', { email: 'i@example.com', groups: ['no spaces'] }, /not a valid group name/],
+      [
+        'POST',
+        '/clients',
+        { clientId: 'wild', redirectUris: ['https://*.example.com/cb'] },
+        /has a wildcard: redirect URIs are compared exactly/,
+      ],
+      [
+        'POST',
+        '/clients',
+        { clientId: 'robot', grants: ['client_credentials'], redirectUris: ['https://app.example/cb'] },
+        /only the client_credentials grant .* takes no redirect URI/,
+      ],
+    ];
+    for (const [method, path, body, message] of cases) {
+      const answer = await machine.call(method, path, body);
+      expect(answer.status, `${method} ${path} ${JSON.stringify(body)}`).toBe(400);
+      expect(JSON.stringify(answer.json), `${method} ${path}`).toMatch(message);
+    }
+  });
+
   it('keeps an administrator from disabling or deleting their own account', async () => {
     expect((await admin.call('PATCH', `/users/${adminId}`, { status: 'disabled' })).status).toBe(409);
     expect((await admin.call('PATCH', `/users/${adminId}`, { groups: ['staff'] })).status).toBe(409);

@@ -1,12 +1,21 @@
 import { z } from 'zod';
 import { providerViewSchema } from '../../external-logins/provider-schema.ts';
+import { emailProblem, groupNameProblem, normaliseEmail } from '../../users/user-fields.ts';
 
-/** Field rules shared by the admin API's bodies. */
+/** A zod check from one of the domain's rules, which answer their problem as a sentence. */
+function ruled(problemOf: (value: string) => string | undefined) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    const problem = problemOf(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  };
+}
+
+/** Field rules shared by the admin API's bodies and the console's forms; the rules are the domain's. */
 export const emailField = z
   .string('Enter an email address.')
-  .trim()
   .max(320, 'The email address is too long.')
-  .pipe(z.email('Enter a valid email address.'));
+  .overwrite(normaliseEmail)
+  .superRefine(ruled(emailProblem));
 
 export const nameField = z
   .string('The name must be text.')
@@ -19,7 +28,8 @@ export const groupsField = z
       .string('A group must be text.')
       .trim()
       .min(1, 'A group name is empty.')
-      .max(64, 'A group name is too long.'),
+      .max(64, 'A group name is too long.')
+      .superRefine(ruled(groupNameProblem)),
     'Groups must be a list of names.',
   )
   .max(50, 'At most 50 groups.');
