@@ -360,5 +360,5 @@ describe('gatehouse client', () => {
       'machine',
       'spa',
     ]);
-  }, 120_000);
+  }, 300_000);
 });
