@@ -360,5 +360,5 @@ describe('gatehouse client', () => {
       'machine',
       'spa',
     ]);
-  }, 300_000);
+  }, 480_000);
 });

@@ -63,7 +63,7 @@ describe('gatehouse doctor', () => {
 
     // A provider added without the check, whose issuer does not answer; the command makes the keys.
     const added = await runCli(
-      'provider create --alias gone --issuer http://127.0.0.1:9 --client-id c --client-secret s --no-check'.split(
+      'provider create --alias gone --issuer http://127.0.0.1:65531 --client-id c --client-secret s --no-check'.split(
         ' ',
       ),
       on,
@@ -76,7 +76,7 @@ describe('gatehouse doctor', () => {
     );
     expect(third.stdout).toMatch(/^ok {2}email +kept in the outbox table/m);
     expect(third.stdout).toMatch(
-      /^FAIL {2}provider gone +http:\/\/127\.0\.0\.1:9: The discovery document could not be fetched .*ECONNREFUSED/m,
+      /^FAIL {2}provider gone +http:\/\/127\.0\.0\.1:65531: The discovery document could not be fetched .*ECONNREFUSED/m,
     );
     expect(third.stdout).toMatch(/\n1 problem\(s\) to fix\.\n$/);
     expect(third.stderr).toBe('gatehouse: 1 of 5 checks failed\n');

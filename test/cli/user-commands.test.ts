@@ -199,7 +199,7 @@ describe('gatehouse migrate and gatehouse user', () => {
     await expectRefusals(cases, on);
     // The refused password change left the rest of the account alone.
     expect((await cliJson<UserJson>(['user', 'show', 'bob@example.com'], on)).hasPassword).toBe(true);
-  }, 300_000);
+  }, 480_000);
 
   it('takes internationalised addresses and prints the admin API field names', async () => {
     const [jurgen, chinese] = await Promise.all([
