@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { Settings } from '../config/settings.ts';
+import type { Database } from '../db/database.ts';
 import type { Logger } from '../operations/logger.ts';
 import { type Check, checkEmail, checkKeys, checkProviders, fail, ok, skipped } from './doctor-checks.ts';
 import { ChecksFailed } from './errors.ts';
@@ -50,22 +51,30 @@ async function runChecks(env: Env): Promise<Check[]> {
   }
 }
 
+/**
+ * Pending and applied migrations, read without writing: knex's own listing creates its tables when
+ * they are missing, and a check must leave a database as it found it.
+ */
+async function migrationState(db: Database): Promise<[string[], string[]]> {
+  const { appliedMigrations, pendingMigrations, knownMigrations } = await import('../db/migrations.ts');
+  if (!(await db.schema.hasTable('knex_migrations'))) return [await knownMigrations(), []];
+  const applied = await appliedMigrations(db);
+  return [await pendingMigrations(db), applied];
+}
+
+function where(settings: Settings): string {
+  return settings.databaseUrl ? 'PostgreSQL at DATABASE_URL' : `embedded PostgreSQL in ${settings.dataDir}`;
+}
+
 /** The database's state, then what lives in it: keys and providers need its tables. */
-async function databaseChecks(
-  db: Awaited<ReturnType<typeof import('../db/database.ts')['openDatabase']>>['db'],
-  settings: Settings,
-): Promise<Check[]> {
-  const { appliedMigrations, pendingMigrations } = await import('../db/migrations.ts');
-  const where = settings.databaseUrl
-    ? 'PostgreSQL at DATABASE_URL'
-    : `embedded PostgreSQL in ${settings.dataDir}`;
+async function databaseChecks(db: Database, settings: Settings): Promise<Check[]> {
   let pending: string[];
   let applied: string[];
   try {
-    [pending, applied] = await Promise.all([pendingMigrations(db), appliedMigrations(db)]);
+    [pending, applied] = await migrationState(db);
   } catch (error) {
     return [
-      fail('database', `${where}: ${describeError(error)}`),
+      fail('database', `${where(settings)}: ${describeError(error)}`),
       skipped('signing keys', 'no database'),
       skipped('providers', 'no database'),
     ];
@@ -75,13 +84,16 @@ async function databaseChecks(
     return [
       fail(
         'database',
-        `${where}: ${pending.length} migration(s) pending, ${tables}: run \`gatehouse migrate\``,
+        `${where(settings)}: ${pending.length} migration(s) pending, ${tables}: run \`gatehouse migrate\``,
       ),
       skipped('signing keys', 'the database is not migrated'),
       skipped('providers', 'the database is not migrated'),
     ];
   }
-  const database = ok('database', `${where}: reachable, ${applied.length} migrations applied, none pending`);
+  const database = ok(
+    'database',
+    `${where(settings)}: reachable, ${applied.length} migrations applied, none pending`,
+  );
   const guarded = async <T>(name: string, work: () => Promise<T>): Promise<T | Check> => {
     try {
       return await work();
