@@ -42,7 +42,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     const child = execFile(
       NODE,
       [entry, ...args],
-      { cwd: root, env, timeout: 60_000 },
+      { cwd: root, env, timeout: 240_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr });
