@@ -5,7 +5,7 @@ import { TEST_SECRET_KEY } from '../support/gatehouse.ts';
 
 // Every command is a child process that loads Node, the TypeScript sources and oidc-provider (1-4 s on
 // a busy 2-core machine), and a test runs several in turn: the suite's 30 s is for in-process tests.
-vi.setConfig({ testTimeout: 180_000 });
+vi.setConfig({ testTimeout: 480_000 });
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 /** npm's Node 24, as `npx gatehouse` uses; the machine's own `node` may be too old. */
