@@ -86,5 +86,5 @@ describe('gatehouse doctor', () => {
     expect(healthy.code, healthy.stdout).toBe(0);
     expect(healthy.stdout).toMatch(/\nEverything checked is in order\.\n$/);
     expect(healthy.stderr).toBe('');
-  }, 240_000);
+  }, 480_000);
 });
