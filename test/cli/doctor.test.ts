@@ -40,7 +40,7 @@ describe('gatehouse doctor', () => {
       error: { code: 'checks_failed', message: expect.stringMatching(/^1 of \d+ checks failed$/) },
     });
     // The same command, read by a person: one line per check.
-    expect(plain?.stdout).toMatch(/^ok {2}settings/m);
+    expect(plain?.stdout).toMatch(/^ok {4}settings/m);
     expect(plain?.stdout).toMatch(/^FAIL {2}database/m);
 
     const wrongKey = await runCli(['doctor'], { env: { ...on.env, SECRET_KEY: 'short' } });
@@ -72,9 +72,9 @@ describe('gatehouse doctor', () => {
     const third = await runCli(['doctor'], on);
     expect(third.code).toBe(1);
     expect(third.stdout).toMatch(
-      /^ok {2}signing keys +RS256 \S+, ES256 \S+ active; 0 retired still published$/m,
+      /^ok {4}signing keys +RS256 \S+, ES256 \S+ active; 0 retired still published$/m,
     );
-    expect(third.stdout).toMatch(/^ok {2}email +kept in the outbox table/m);
+    expect(third.stdout).toMatch(/^ok {4}email +kept in the outbox table/m);
     expect(third.stdout).toMatch(
       /^FAIL {2}provider gone +http:\/\/127\.0\.0\.1:65531: The discovery document could not be fetched .*ECONNREFUSED/m,
     );
