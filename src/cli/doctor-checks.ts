@@ -27,7 +27,7 @@ const SMTP_TIMEOUT_MS = 5_000;
 export async function checkKeys(db: Database, settings: Settings): Promise<Check> {
   const service = new SigningKeyService(db, new SecretBox(settings.secretKey), 0);
   const keys = await service.list();
-  const active = keys.filter((k) => !k.retiredAt);
+  const active = keys.filter((k) => !k.retiredAt).sort((a, b) => a.alg.localeCompare(b.alg));
   const missing = SIGNING_ALGORITHMS.filter((alg) => !active.some((k) => k.alg === alg));
   if (missing.length) {
     return fail(
