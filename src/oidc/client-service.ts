@@ -3,6 +3,8 @@ import type { ClientMetadata } from 'oidc-provider';
 import { randomToken } from '../crypto/secret-box.ts';
 import type { Database } from '../db/database.ts';
 import { AppError } from '../errors/app-error.ts';
+import { groupsProblem } from '../users/user-fields.ts';
+import { allowedGroupsOf } from './application-access.ts';
 import {
   applyPatch,
   type ClientChanges,
@@ -127,8 +129,8 @@ export class ClientService {
       );
     }
     refuseMachineRightsForPublicClients(metadata);
-    const redirectProblem = redirectUrisProblem(metadata);
-    if (redirectProblem) throw new AppError('invalid_input', redirectProblem);
+    const problem = redirectUrisProblem(metadata) ?? groupsProblem(allowedGroupsOf(metadata));
+    if (problem) throw new AppError('invalid_input', problem);
     await this.refusePrivateFetches(metadata, before);
     try {
       // oidc-provider's own schema check: the same rules it applies when the client is used.

@@ -348,6 +348,11 @@ describe('gatehouse client', () => {
       ],
       [['client', 'update', 'machine', '--redirect-uri', `${APP}/cb`], /takes no redirect URI/, 1],
       [
+        ['client', 'create', '--id', 'x', '--redirect-uri', `${APP}/cb`, '--allowed-groups', 'ok,bad group!'],
+        /^gatehouse: "bad group!" is not a valid group name: letters, digits/,
+        1,
+      ],
+      [
         ['client', 'create', '--idd', 'x', '--redirect-uri', `${APP}/cb`],
         /^gatehouse: unknown option '--idd' \(Did you mean --id\?\)$/,
         2,
