@@ -20,8 +20,9 @@ const MAX_FORM_BYTES = 56 * 1024;
  * naming no client is counted by its address. The client is not authenticated yet: a guesser
  * spends the named client's allowance, which is the point.
  *
- * Reading the client from the form means reading the body ahead of oidc-provider; it gets the very
- * bytes, as text, and parses them itself (its documented fallback for a body read upstream).
+ * Reading the client from the form means reading the body ahead of oidc-provider; the very bytes are
+ * then handed back to it as a request stream not yet read (`replayBody`), so it parses them as it
+ * would have (its fallback for a body read upstream works too, but warns on every process).
  *
  * The count costs no round trip of its own (issue 15's budget: one statement per client_credentials
  * token): it is a gate of the request's one write statement (`clientLimitGate`, AdapterUnitOfWork),
@@ -98,9 +99,23 @@ async function readForm(ctx: Context): Promise<URLSearchParams | undefined> {
   } catch {
     return undefined;
   }
-  const text = Buffer.concat(chunks, received).toString('utf8');
-  ctx.request.body = text;
-  return new URLSearchParams(text);
+  const body = Buffer.concat(chunks, received);
+  replayBody(ctx, body);
+  return new URLSearchParams(body.toString('utf8'));
+}
+
+/**
+ * Makes the request read as if untouched: oidc-provider reads a body only from a request that is
+ * still `readable`, through `iterator()`. Both are set on this one request object, nothing else.
+ */
+function replayBody(ctx: Context, body: Buffer): void {
+  Object.defineProperty(ctx.req, 'readable', { value: true, configurable: true });
+  Object.defineProperty(ctx.req, 'iterator', {
+    configurable: true,
+    value: async function* replay(): AsyncGenerator<Buffer> {
+      yield body;
+    },
+  });
 }
 
 function formClientId(form: URLSearchParams): string | undefined {
