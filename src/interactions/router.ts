@@ -5,6 +5,7 @@ import { abortInteraction } from './abort.ts';
 import { passwordsOrBreakGlass } from './break-glass.ts';
 import { submitConsent } from './consent.ts';
 import { sendConfirmLinkCode, submitConfirmLink } from './external/confirm-link.ts';
+import { openConfirmLinkEmail } from './external/confirm-link-email.ts';
 import { completeExternalSignIn } from './external/external-callback.ts';
 import { startExternalSignIn } from './external/start-external.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
@@ -31,6 +32,7 @@ export function interactionRouter(
   router.get('/external/:alias/callback', completeExternalSignIn(deps));
   router.post('/confirm-link', ...form, submitConfirmLink(deps));
   router.post('/confirm-link/email-code', ...form, sendConfirmLinkCode(deps));
+  router.get('/confirm-link/email', openConfirmLinkEmail(deps));
   router.post('/two-factor', ...form, submitSecondFactor(deps));
   router.post('/two-factor/send', ...form, sendSecondFactorCode(deps));
   router.post('/two-factor/enrol', ...form, confirmEnrolment(deps));

@@ -2,7 +2,13 @@ import type { Knex } from 'knex';
 import { hashToken, randomToken } from '../crypto/secret-box.ts';
 import type { Database } from '../db/database.ts';
 
-export type TokenPurpose = 'setup' | 'invite' | 'password_reset' | 'two_factor_email' | 'upstream_logout_jti';
+export type TokenPurpose =
+  | 'setup'
+  | 'invite'
+  | 'password_reset'
+  | 'two_factor_email'
+  | 'upstream_logout_jti'
+  | 'link_confirmation';
 
 export interface RedeemedToken {
   userId: string | null;

@@ -7,6 +7,7 @@ import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { type GitHubLike, startGitHubLike } from '../support/github-like.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { registerTestApp } from '../support/sign-in-flow.ts';
+import { linkIn, type SmtpSink, startSmtpSink } from '../support/smtp-sink.ts';
 import { registerUpstream, signInThroughUpstream } from '../support/upstream-flow.ts';
 
 /**
@@ -93,4 +94,100 @@ describe('confirming a link with a code mailed to the account', () => {
       expect(await linksOf(email)).toEqual([expect.objectContaining({ providerAlias: upstream.alias })]);
     },
   );
+});
+
+/**
+ * The same proof by a link in the mail (sent with the code, over a real SMTP sink): it continues the
+ * sign-in only in the browser that started it, and only once.
+ */
+describe('confirming a link with the link mailed to the account', () => {
+  const EMAIL = 'lee@contoso.com';
+  let db: TestDatabase;
+  let sink: SmtpSink;
+  let gh: TestGatehouse;
+  let entra: EntraLikeOp;
+  let config: oidc.Configuration;
+
+  beforeAll(async () => {
+    [db, sink] = await Promise.all([createTestDatabase(), startSmtpSink()]);
+    gh = await startGatehouse({ databaseUrl: db.url, env: { SMTP_URL: sink.url } });
+    entra = await startEntraLike({
+      gatehouseIssuer: gh.issuer,
+      alias: 'entra',
+      users: [
+        { sub: 'e-lee', upn: EMAIL, xms_edov: true },
+        { sub: 'e-kim', upn: 'kim@contoso.com', xms_edov: true },
+      ],
+    });
+    await registerUpstream(gh, entra, {
+      options: { preset: 'entra', autoLink: { mode: 'link-only', matchClaim: 'upn' } },
+    });
+    await gh.gatehouse.userManager.createUser({ email: EMAIL, password: 'lee local password' });
+    await gh.gatehouse.userManager.createUser({ email: 'kim@contoso.com', password: 'kim local password' });
+    config = await registerTestApp(gh);
+  });
+  afterAll(async () => {
+    await gh?.stop();
+    await entra?.close();
+    await sink?.close();
+    await db?.drop();
+  });
+
+  const linksOf = async (email: string) => {
+    const user = await gh.gatehouse.userManager.findByEmail(email);
+    return gh.gatehouse.external.service.allLinksOf(user?.id ?? '');
+  };
+
+  /** Starts the upstream sign-in that waits for confirmation, and asks for the mail. */
+  async function mailedLink(browser: Browser, sub: string, email: string) {
+    const asked = await signInThroughUpstream(browser, config, entra, sub);
+    const waiting = sink.waitFor(email);
+    await browser.submit(asked.page, 'form[action$="/confirm-link/email-code"]');
+    const link = linkIn(await waiting, `${gh.issuer}/interaction/`);
+    expect(link).toContain('/confirm-link/email?token=');
+    return { asked, link };
+  }
+
+  it('links and signs in from the mailed link in the same browser; another browser is refused and links nothing', async () => {
+    const browser = new Browser();
+    const { asked, link } = await mailedLink(browser, 'e-lee', EMAIL);
+
+    // Someone else's browser (no cookies of this sign-in): a clear page, no link, no sign-in.
+    const elsewhere = await new Browser().visit(link);
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.location).toBeUndefined();
+    expect(textOf(elsewhere)).toContain('only works in the browser where you started signing in');
+    expect(await linksOf(EMAIL)).toEqual([]);
+
+    // The link was left unused: the owner's own browser still goes on with it.
+    const opened = await browser.request(link);
+    const user = await gh.gatehouse.userManager.findByEmail(EMAIL);
+    expect((await asked.finish(opened)).claims()).toMatchObject({ sub: user?.id, amr: ['fed'] });
+    expect(await linksOf(EMAIL)).toEqual([expect.objectContaining({ providerAlias: 'entra' })]);
+
+    // Used once: opening it again signs nobody in.
+    const again = await browser.request(link);
+    expect(again.status).toBe(400);
+    expect(again.location).toBeUndefined();
+  });
+
+  it('refuses a used, tampered or superseded link within the same waiting sign-in', async () => {
+    const browser = new Browser();
+    const { asked, link } = await mailedLink(browser, 'e-kim', 'kim@contoso.com');
+    const tampered = await browser.request(`${link.slice(0, -4)}AAAA`);
+    expect(tampered.status).toBe(400);
+    expect(textOf(tampered)).toContain('That link is not valid any more.');
+
+    // A second mail voids the first link.
+    const waiting = sink.waitFor('kim@contoso.com');
+    await browser.submit(asked.page, 'form[action$="/confirm-link/email-code"]');
+    const second = linkIn(await waiting, `${gh.issuer}/interaction/`);
+    const superseded = await browser.request(link);
+    expect(superseded.status).toBe(400);
+    expect(textOf(superseded)).toContain('That link is not valid any more.');
+    expect(await linksOf('kim@contoso.com')).toEqual([]);
+
+    const user = await gh.gatehouse.userManager.findByEmail('kim@contoso.com');
+    expect((await asked.finish(await browser.request(second))).claims()).toMatchObject({ sub: user?.id });
+  });
 });

@@ -35,6 +35,7 @@ const form = z
 
 /** How the confirmation page is shown: after a wrong password or code, or once a code was sent. */
 interface ConfirmLinkState {
+  linkInvalid?: boolean;
   wrongPassword?: boolean;
   wrongCode?: boolean;
   codeSent?: boolean;
@@ -81,12 +82,15 @@ export async function renderConfirmLink(
   });
 }
 
-/** POST /interaction/:uid/confirm-link/email-code — mails a code to the account's address. */
+/** POST /interaction/:uid/confirm-link/email-code — mails a code and a link to the account's address. */
 export function sendConfirmLinkCode(deps: InteractionDeps) {
   return async (ctx: Context): Promise<void> => {
     const { details, pending } = await waitingLink(ctx, deps);
     const { user } = await loaded(deps, pending);
-    await deps.twoFactor.sendEmailCode(user, actorOf(ctx));
+    // The mail carries a link too, good only for this sign-in (and, by its cookie, this browser).
+    const url = (token: string) =>
+      `${deps.host.provider.issuer}/interaction/${details.uid}/confirm-link/email?token=${encodeURIComponent(token)}`;
+    await deps.twoFactor.sendEmailCode(user, actorOf(ctx), { bindTo: details.uid, url });
     await renderConfirmLink(ctx, deps, details, pending, { codeSent: true });
   };
 }
@@ -134,12 +138,23 @@ async function confirmByMailbox(
   pending: PendingLink,
   code: string,
 ): Promise<void> {
-  const { user, provider } = await loaded(deps, pending);
+  const { user } = await loaded(deps, pending);
   if (!(await deps.twoFactor.proveMailbox(user, code, actorOf(ctx)))) {
     ctx.status = 400;
     await renderConfirmLink(ctx, deps, details, pending, { wrongCode: true, codeSent: true });
     return;
   }
+  await linkAfterMailboxProof(ctx, deps, details, pending);
+}
+
+/** The mailbox is proven (code or link): the sign-in goes on, the account's second factor next. */
+export async function linkAfterMailboxProof(
+  ctx: Context,
+  deps: InteractionDeps,
+  details: InteractionDetails,
+  pending: PendingLink,
+): Promise<void> {
+  const { user, provider } = await loaded(deps, pending);
   const refusal = await continueSignIn(ctx, deps, details, {
     user,
     factors: [upstreamFactor(provider, pending.identity.claims)],
@@ -151,7 +166,7 @@ async function confirmByMailbox(
   if (refusal) throw new AppError('forbidden', refusal.message);
 }
 
-async function waitingLink(
+export async function waitingLink(
   ctx: Context,
   deps: InteractionDeps,
 ): Promise<{ details: InteractionDetails; pending: PendingLink }> {
@@ -161,7 +176,7 @@ async function waitingLink(
   return { details, pending };
 }
 
-async function loaded(
+export async function loaded(
   deps: InteractionDeps,
   pending: PendingLink,
 ): Promise<{ user: User; provider: ExternalProvider }> {

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import QRCode from 'qrcode';
+import { randomToken } from '../../crypto/secret-box.ts';
 import { AppError } from '../../errors/app-error.ts';
 import type { EmailService } from '../../notifications/email/email-service.ts';
 import type { NotificationBus } from '../../notifications/notification-bus.ts';
@@ -132,7 +133,11 @@ export class TwoFactorService {
     return this.#afterEnabled(user, 'email', actor);
   }
 
-  async sendEmailCode(user: User, actor?: Actor): Promise<void> {
+  /**
+   * The email code, and with `link` also a single-use link bound to `link.bindTo` (the waiting
+   * sign-in) and to the user's security stamp: either one proves the mailbox.
+   */
+  async sendEmailCode(user: User, actor?: Actor, link?: MailboxLink): Promise<void> {
     await this.#deps.limits.consume('EMAIL_CODE_PER_ACCOUNT', user.id, actor?.ip);
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     await this.#deps.tokens.revokeAll('two_factor_email', user.id);
@@ -152,8 +157,33 @@ export class TwoFactorService {
       to: user.email,
       affectedUserId: user.id,
       actor,
-      values: { code, validMinutes: Math.round(this.#deps.emailCodeTtlSeconds / 60) },
+      values: {
+        code,
+        validMinutes: Math.round(this.#deps.emailCodeTtlSeconds / 60),
+        ...(link ? { link: link.url(await this.#issueMailboxLink(user, link.bindTo)) } : {}),
+      },
     });
+  }
+
+  /** The emailed link of `sendEmailCode`, used up: only for `bindTo`, and void once the stamp moved. */
+  async proveMailboxByLink(user: User, bindTo: string, token: string): Promise<boolean> {
+    const found = await this.#deps.tokens.redeem('link_confirmation', `${bindTo}.${token}`);
+    return found?.userId === user.id && found.securityStamp === user.securityStamp;
+  }
+
+  async #issueMailboxLink(user: User, bindTo: string): Promise<string> {
+    await this.#deps.tokens.revokeAll('link_confirmation', user.id);
+    const token = randomToken(32);
+    await this.#deps.tokens.issue(
+      'link_confirmation',
+      user.id,
+      this.#deps.emailCodeTtlSeconds,
+      `${bindTo}.${token}`,
+      {
+        securityStamp: user.securityStamp,
+      },
+    );
+    return token;
   }
 
   /**
@@ -315,6 +345,12 @@ export class TwoFactorService {
 }
 
 /** Email codes are six digits, so the stored token binds the code to its user. */
+/** A link mailed with the code: `url` builds it around the token; `bindTo` is what it is for. */
+export interface MailboxLink {
+  bindTo: string;
+  url: (token: string) => string;
+}
+
 function emailCodeToken(user: User, code: string): string {
   return `${user.id}:${code}`;
 }
