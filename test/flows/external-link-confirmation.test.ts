@@ -117,6 +117,7 @@ describe('confirming a link with the link mailed to the account', () => {
       users: [
         { sub: 'e-lee', upn: EMAIL, xms_edov: true },
         { sub: 'e-kim', upn: 'kim@contoso.com', xms_edov: true },
+        { sub: 'e-ana', upn: 'ana@contoso.com', xms_edov: true },
       ],
     });
     await registerUpstream(gh, entra, {
@@ -190,4 +191,46 @@ describe('confirming a link with the link mailed to the account', () => {
     const user = await gh.gatehouse.userManager.findByEmail('kim@contoso.com');
     expect((await asked.finish(await browser.request(second))).claims()).toMatchObject({ sub: user?.id });
   });
+
+  it('still asks the account’s own second factor after the mailed link, and links only then', async () => {
+    const ana = await gh.gatehouse.userManager.createUser({
+      email: 'ana@contoso.com',
+      password: 'ana local pw',
+    });
+    const enrol = sink.waitFor(ana.email);
+    await gh.gatehouse.twoFactor.beginEmail(ana);
+    await gh.gatehouse.twoFactor.confirmEmail(ana, codeIn(await enrol));
+
+    const browser = new Browser();
+    const { asked, link } = await mailedLink(browser, 'e-ana', ana.email);
+    const second = await browser.follow(await browser.request(link));
+    expect(second.body).toContain('/two-factor"');
+    expect(await linksOf(ana.email)).toEqual([]);
+
+    // The code of the mail this button sends (each new code voids the one before).
+    const before = sink.messages.length;
+    const sent = await browser.submit(second, 'form[action$="/two-factor/send"]');
+    const code = codeIn(await newestMailTo(sink, ana.email, before));
+    const done = await browser.submit(sent, 'form[action$="/two-factor"]', { provider: 'email', code });
+    expect((await asked.finish(done)).claims()).toMatchObject({ sub: ana.id });
+    expect(await linksOf(ana.email)).toEqual([expect.objectContaining({ providerAlias: 'entra' })]);
+  });
 });
+
+async function newestMailTo(sink: SmtpSink, to: string, after: number): Promise<{ text: string }> {
+  for (let waited = 0; waited < 5000; waited += 50) {
+    const mail = sink.messages
+      .slice(after)
+      .filter((m) => m.to === to)
+      .at(-1);
+    if (mail) return mail;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no mail to ${to}`);
+}
+
+function codeIn(mail: { text: string }): string {
+  const code = mail.text.match(/\b\d{6}\b/)?.[0];
+  if (!code) throw new Error(`no code in ${mail.text}`);
+  return code;
+}
