@@ -118,6 +118,7 @@ describe('confirming a link with the link mailed to the account', () => {
         { sub: 'e-lee', upn: EMAIL, xms_edov: true },
         { sub: 'e-kim', upn: 'kim@contoso.com', xms_edov: true },
         { sub: 'e-ana', upn: 'ana@contoso.com', xms_edov: true },
+        { sub: 'e-sam', upn: 'sam@contoso.com', xms_edov: true },
       ],
     });
     await registerUpstream(gh, entra, {
@@ -190,6 +191,20 @@ describe('confirming a link with the link mailed to the account', () => {
 
     const user = await gh.gatehouse.userManager.findByEmail('kim@contoso.com');
     expect((await asked.finish(await browser.request(second))).claims()).toMatchObject({ sub: user?.id });
+  });
+
+  it('voids a mailed link once the account’s password changes (bound to its security stamp)', async () => {
+    const sam = await gh.gatehouse.userManager.createUser({
+      email: 'sam@contoso.com',
+      password: 'sam local pw 1',
+    });
+    const browser = new Browser();
+    const { link } = await mailedLink(browser, 'e-sam', sam.email);
+    await gh.gatehouse.userManager.resetPassword(sam.id, 'sam local password two');
+    const opened = await browser.request(link);
+    expect(opened.status).toBe(400);
+    expect(textOf(opened)).toContain('That link is not valid any more.');
+    expect(await linksOf(sam.email)).toEqual([]);
   });
 
   it('still asks the account’s own second factor after the mailed link, and links only then', async () => {
