@@ -4,12 +4,12 @@ import { AppError } from '../errors/app-error.ts';
 import { actorOf } from '../http/actor.ts';
 import { startBrowserSession } from '../http/browser-session.ts';
 import { inviteCookie } from '../http/invite-cookie.ts';
-import { localLoginAllowed } from '../http/local-login-guard.ts';
 import { parseBody } from '../http/validation.ts';
 import type { User } from '../users/user.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { linkPage, renderPage, requireToken, servedOverHttps } from './page.ts';
 import { describePasswordRules, newPasswordFields, submitNewPassword } from './password-form.ts';
+import { renderPasswordsOff } from './passwords-off.ts';
 
 /** As long as the JSON API's `verify-invite` grants: time to choose a password, no more. */
 const PARTIAL_SIGN_IN_MS = 60 * 60 * 1000;
@@ -21,10 +21,12 @@ const inviteForm = z.object(newPasswordFields);
  * that identity) and, unless DenyLocalLogin is on, the form to choose a password instead.
  */
 async function renderInviteForm(ctx: Context, deps: AccountDeps, user: User, problems: string[] = []) {
-  const [localLogin, providers] = await Promise.all([
-    localLoginAllowed(deps.external.registry),
+  // DenyLocalLogin, for everyone or for the invitee's domain (DENY_LOCAL_LOGIN_DOMAINS).
+  const [passwordsOff, providers] = await Promise.all([
+    deps.external.registry.denyLocalLoginFor(user.email),
     deps.external.registry.list(),
   ]);
+  const localLogin = !passwordsOff;
   const values = {
     user,
     rules: describePasswordRules(deps.userManager),
@@ -61,6 +63,7 @@ export function acceptInvite(deps: AccountDeps) {
     const token = requireToken(cookie.get(ctx));
     const input = parseBody(ctx, inviteForm);
     const invited = await deps.invitations.verify(token);
+    if (await deps.external.registry.denyLocalLoginFor(invited.email)) return renderPasswordsOff(ctx, deps);
     const outcome = await submitNewPassword(input, () =>
       deps.signIn.complete(invited, [{ method: 'pwd' }], {
         actor: actorOf(ctx),

@@ -156,4 +156,26 @@ describe('DenyLocalLogin for some email domains', () => {
     expect(api.status).toBe(403);
     expect(api.json).toMatchObject({ error: 'local_login_denied' });
   });
+
+  it('lets a contoso.com invitee accept through Entra only: no password form, a posted password refused', async () => {
+    const { link } = await gh.gatehouse.invitations.invite({ email: 'dana@contoso.com' });
+    const browser = new Browser();
+    const page = await browser.visit(link);
+    expect(page.status).toBe(200);
+    expect(page.body).not.toContain('name="password"');
+    const csrf = csrfOf(page);
+    const posted = await browser.request(`${gh.issuer}/invite`, {
+      form: { _csrf: csrf, password: 'a dana password', confirmPassword: 'a dana password' },
+    });
+    expect(posted.status).toBe(403);
+    expect(textOf(posted)).toContain('Passwords are turned off');
+    const api = new ApiClient(new Browser(), gh.issuer);
+    const token = new URL(link).searchParams.get('token') ?? '';
+    expect((await api.post('/api/auth/verify-invite', { token })).status).toBe(200);
+    const set = await api.post('/api/auth/set-invited-user-password', { password: 'a dana password' });
+    expect(set.status).toBe(403);
+    expect(set.json).toMatchObject({ error: 'local_login_denied' });
+    const dana = await gh.gatehouse.userManager.findByEmail('dana@contoso.com');
+    expect(dana?.hasPassword).toBe(false);
+  });
 });

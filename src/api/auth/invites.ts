@@ -42,6 +42,9 @@ export function setInvitedUserPassword(deps: AuthApiDeps) {
     if (!token) throw new AppError('unauthenticated', 'Open the link from your invitation email first.');
     const { password } = parseBody(ctx, passwordBody);
     const invited = await deps.invitations.verify(token);
+    // Under DENY_LOCAL_LOGIN_DOMAINS the invitee of such a domain accepts through the upstream only.
+    if (await deps.external.registry.denyLocalLoginFor(invited.email))
+      throw new AppError('local_login_denied');
     const outcome = await deps.signIn.complete(invited, [{ method: 'pwd' }], {
       actor: actorOf(ctx),
       invitation: { token, browserToken: token, password },
