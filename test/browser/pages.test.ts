@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type * as oidc from 'openid-client';
 import { generate } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -7,7 +9,7 @@ import { auditContext, axeViolations, expectPageFits, launchChromium } from '../
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { authorizationRequest } from '../support/relying-party.ts';
-import { registerTestApp, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
+import { registerTestApp } from '../support/sign-in-flow.ts';
 import { linkIn, type SmtpSink, startSmtpSink } from '../support/smtp-sink.ts';
 
 const BOTH = { email: 'both.methods@example.com', name: 'Bo Both', password: 'two methods are better' };
@@ -28,23 +30,30 @@ describe('the pages in headless Chromium', { timeout: 240_000 }, () => {
   let context: BrowserContext;
   let page: Page;
   let config: oidc.Configuration;
+  /** The application: a real server answering its callback (a route in the browser would not see a redirect). */
+  let app: Server;
+  let APP_CALLBACK: string;
 
   beforeAll(async () => {
     [db, sink, browser] = await Promise.all([createTestDatabase(), startSmtpSink(), launchChromium()]);
+    app = createServer((_req, res) => res.end('back at the application'));
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    APP_CALLBACK = `http://127.0.0.1:${(app.address() as AddressInfo).port}/callback`;
     gh = await startGatehouse({
       databaseUrl: db.url,
       env: { SMTP_URL: sink.url, TWO_FACTOR_REQUIRED_GROUPS: 'secure' },
     });
-    config = await registerTestApp(gh, { clientId: 'pages', name: 'Pages App' });
+    config = await registerTestApp(gh, {
+      clientId: 'pages',
+      name: 'Pages App',
+      redirectUris: [APP_CALLBACK],
+    });
     context = await auditContext(browser);
-    // The application's callback: answered here, as the application would.
-    await context.route(`${TEST_REDIRECT_URI}**`, (route) =>
-      route.fulfill({ body: 'back at the application' }),
-    );
     page = await context.newPage();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
+    app?.close();
     await gh?.stop();
     await sink?.close();
     await db?.drop();
@@ -53,7 +62,7 @@ describe('the pages in headless Chromium', { timeout: 240_000 }, () => {
   /** A fresh sign-in from the application, as someone not signed in yet. */
   async function startSignIn(): Promise<void> {
     await context.clearCookies();
-    const request = await authorizationRequest(config, TEST_REDIRECT_URI);
+    const request = await authorizationRequest(config, APP_CALLBACK);
     await page.goto(request.url.toString());
   }
 
@@ -109,7 +118,7 @@ describe('the pages in headless Chromium', { timeout: 240_000 }, () => {
     await expect(page.getByLabel('Authenticator app').isChecked()).resolves.toBe(false);
     await page.getByLabel('Code', { exact: true }).fill(codeIn((await sink.waitFor(BOTH.email)).text));
     await page.getByRole('button', { name: 'Verify' }).click();
-    await page.waitForURL(`${TEST_REDIRECT_URI}**`);
+    await page.waitForURL(`${APP_CALLBACK}**`);
     expect(new URL(page.url()).searchParams.get('code')).toBeTruthy();
   });
 
@@ -132,7 +141,7 @@ describe('the pages in headless Chromium', { timeout: 240_000 }, () => {
     await page.getByRole('button', { name: 'Email me a code' }).click();
     await page.getByLabel('Code', { exact: true }).fill(codeIn((await sink.waitFor(BOTH.email)).text));
     await page.getByRole('button', { name: 'Verify' }).click();
-    await page.waitForURL(`${TEST_REDIRECT_URI}**`);
+    await page.waitForURL(`${APP_CALLBACK}**`);
   });
 
   it('fits the account pages of a signed-in user', async () => {
