@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { adminUserJson } from '../api/admin/admin-user-json.ts';
 import type { Gatehouse } from '../container.ts';
 import { AppError } from '../errors/app-error.ts';
+import { LOCALES, type Locale } from '../i18n/i18n.ts';
 import { cliActor } from '../notifications/admin-audit.ts';
 import { isLockedOut, type User } from '../users/user.ts';
 import type { UserManager } from '../users/user-manager.ts';
@@ -9,11 +10,12 @@ import type { UserChanges } from '../users/user-store.ts';
 import { auditCli } from './audit.ts';
 import { required } from './errors.ts';
 import { fields, type OutputOptions, print, table, when } from './output.ts';
-import { collect, requireEmail, requireGroups, secretArg } from './parsing.ts';
+import { choice, collect, requireEmail, requireGroups, secretArg } from './parsing.ts';
 import { type Env, UsageError, withGatehouse } from './runtime.ts';
 
 interface CreateFlags extends OutputOptions {
   email: string;
+  locale?: Locale;
   name?: string;
   /** `false` from `--no-password`: an account that signs in only through an upstream provider. */
   password?: string | false;
@@ -48,6 +50,12 @@ export function registerUserCommands(program: Command, env: Env): void {
     .option('--password <password>', 'initial password (- reads it from stdin)')
     .option('--invite', 'send an invitation email: the user chooses a password')
     .option('--no-password', 'no password: the user signs in through an upstream provider only')
+    .addOption(
+      new Option(
+        '--locale <locale>',
+        "the user's language: their emails are written in it (default en)",
+      ).argParser(choice(LOCALES)),
+    )
     .option('--group <group>', 'add to a group (repeatable)', collect)
     .addOption(
       new Option(
@@ -137,6 +145,7 @@ async function createUser(g: Gatehouse, flags: CreateFlags): Promise<void> {
     groups: flags.group,
     password: flags.password || undefined,
     emailVerified: flags.emailVerified ?? false,
+    locale: flags.locale,
   });
   await auditCli(g, {
     action: 'user.create',
@@ -155,7 +164,13 @@ async function createUser(g: Gatehouse, flags: CreateFlags): Promise<void> {
  */
 async function inviteUser(g: Gatehouse, email: string, flags: CreateFlags): Promise<void> {
   const { user, link } = await g.invitations.invite(
-    { email, name: flags.name, groups: flags.group, allowOtherEmail: flags.allowOtherEmail },
+    {
+      email,
+      name: flags.name,
+      groups: flags.group,
+      allowOtherEmail: flags.allowOtherEmail,
+      locale: flags.locale,
+    },
     cliActor(),
   );
   await auditCli(g, {
@@ -256,6 +271,7 @@ function userFields(user: User): string {
     ['status', user.status],
     ['groups', user.groups],
     ['password', user.hasPassword ? 'set' : user.localPasswordAllowed ? 'not set (may set one)' : 'not set'],
+    ['language', user.locale ?? '-'],
     ...(isLockedOut(user) ? [['locked until', when(user.lockoutEnd)] as [string, string]] : []),
     ['last sign-in', when(user.lastLoginAt)],
     ['created', when(user.createdAt)],

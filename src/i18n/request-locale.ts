@@ -20,6 +20,11 @@ export function currentLocale(): Locale {
   return storage.getStore()?.locale ?? DEFAULT_LOCALE;
 }
 
+/** The current request's language; undefined outside of one (a command, a background job). */
+export function requestedLocale(): Locale | undefined {
+  return storage.getStore()?.locale;
+}
+
 /**
  * First supported language of an OIDC `ui_locales` value (space-separated BCP 47 tags, most
  * preferred first), matching on the primary subtag: `de-CH` is served in German.

@@ -1,10 +1,13 @@
 import type { Knex } from 'knex';
 import { AppError } from '../errors/app-error.ts';
+import type { Locale } from '../i18n/i18n.ts';
+import { requestedLocale } from '../i18n/request-locale.ts';
 import type { EmailService } from '../notifications/email/email-service.ts';
 import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { Actor } from '../notifications/notification-types.ts';
 import type { OneTimeTokenStore } from './one-time-token-store.ts';
 import type { User } from './user.ts';
+import { recipientLocale } from './user-locale.ts';
 import type { UserManager } from './user-manager.ts';
 
 export interface InvitationDeps {
@@ -27,6 +30,8 @@ export interface InviteInput {
    * (the administrator's choice; by default the addresses must match).
    */
   allowOtherEmail?: boolean | undefined;
+  /** The invitee's language; default the inviting request's (the console's or the API's). */
+  locale?: Locale | undefined;
 }
 
 /** An invitation that is still good: whom it invites and on what terms. */
@@ -53,14 +58,18 @@ export class InvitationService {
     if (existing && existing.status !== 'invited') {
       throw new AppError('email_taken', 'A user with that email address already has an account.');
     }
+    const locale = input.locale ?? (existing?.locale || undefined) ?? requestedLocale();
     const user =
-      existing ??
-      (await manager.createUser({
-        email: input.email,
-        name: input.name,
-        groups: input.groups,
-        status: 'invited',
-      }));
+      existing && locale && existing.locale !== locale
+        ? await manager.updateUser(existing.id, { locale })
+        : (existing ??
+          (await manager.createUser({
+            email: input.email,
+            name: input.name,
+            groups: input.groups,
+            status: 'invited',
+            locale,
+          })));
     await this.#deps.tokens.revokeAll('invite', user.id);
     const token = await this.#deps.tokens.issue('invite', user.id, this.#deps.ttlSeconds, undefined, {
       securityStamp: user.securityStamp,
@@ -73,6 +82,8 @@ export class InvitationService {
       to: user.email,
       affectedUserId: user.id,
       actor,
+      // Written in the invitee's language, not necessarily the inviting administrator's.
+      locale: recipientLocale(user),
       values: {
         link,
         name: user.name,

@@ -6,6 +6,7 @@ import type { Actor } from '../notifications/notification-types.ts';
 import type { Logger } from '../operations/logger.ts';
 import type { OneTimeTokenStore } from './one-time-token-store.ts';
 import type { User } from './user.ts';
+import { recipientLocale } from './user-locale.ts';
 import type { UserManager } from './user-manager.ts';
 
 /** DenyLocalLogin as it applies to one address (everyone, or DENY_LOCAL_LOGIN_DOMAINS). */
@@ -104,6 +105,8 @@ export class PasswordResetService {
       to: user.email,
       affectedUserId: user.id,
       actor,
+      // Whoever asked (the user, or an administrator for them), the email speaks the user's language.
+      locale: recipientLocale(user),
       values: { link, name: user.name, validMinutes: Math.round(this.#deps.ttlSeconds / 60) },
     });
   }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { LockoutSettings, PasswordSettings } from '../config/settings.ts';
 import { AppError } from '../errors/app-error.ts';
+import { requestedLocale } from '../i18n/request-locale.ts';
 import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { Actor, LogoutReason } from '../notifications/notification-types.ts';
 import type { PasswordHasher } from './password-hasher.ts';
@@ -55,6 +56,8 @@ export interface CreateUserInput {
   password?: string | undefined;
   status?: User['status'];
   emailVerified?: boolean;
+  /** The language emails to the user are written in until they sign in with another. */
+  locale?: string | undefined;
 }
 
 /**
@@ -109,6 +112,7 @@ export class UserManager {
         passwordHash,
         status: input.status ?? 'active',
         emailVerified: input.emailVerified ?? false,
+        locale: input.locale,
       });
     } catch (error) {
       return rethrowEmailTaken(error);
@@ -328,7 +332,8 @@ export class UserManager {
    * again, a lapsed lockout is lifted and the sign-in time is noted; both are announced.
    */
   async completeSignIn(user: User, actor?: Actor): Promise<void> {
-    await this.users.completeSignIn(user.id);
+    // The language the person just signed in with is theirs: later emails are written in it.
+    await this.users.completeSignIn(user.id, requestedLocale());
     if (user.lockoutEnd !== null) {
       await this.notifications.publish('UserUnlocked', { affectedUserId: user.id, actor }, {});
     } else if (user.failedCount > 0) {

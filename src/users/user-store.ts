@@ -17,6 +17,7 @@ export interface UserRow {
   failed_count: number;
   lockout_end: Date | null;
   last_login_at: Date | null;
+  locale: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -28,6 +29,7 @@ export interface NewUser {
   passwordHash: string | null;
   status: UserStatus;
   emailVerified?: boolean;
+  locale?: string | null | undefined;
 }
 
 export interface UserChanges {
@@ -38,6 +40,7 @@ export interface UserChanges {
   passwordHash?: string | null;
   emailVerified?: boolean;
   localPasswordAllowed?: boolean;
+  locale?: string;
 }
 
 export interface UserSearch {
@@ -105,8 +108,11 @@ export interface UserStore {
   failAttempt(id: string, maxAttempts: number, lockoutSeconds: number): Promise<{ lockedNow: boolean }>;
   /** The reserved attempt was right but the sign-in goes on: it no longer counts. */
   releaseAttempt(id: string): Promise<void>;
-  /** The whole sign-in succeeded: the count starts again, a lapsed lockout goes, the time is noted. */
-  completeSignIn(id: string): Promise<void>;
+  /**
+   * The whole sign-in succeeded: the count starts again, a lapsed lockout goes, the time is noted,
+   * and the language the sign-in was shown in becomes the user's.
+   */
+  completeSignIn(id: string, locale?: string): Promise<void>;
   /** Clears the failure count; true when there was one to clear. */
   resetFailedAttempts(id: string): Promise<boolean>;
   setLockoutEnd(id: string, end: Date | null): Promise<void>;
@@ -130,6 +136,7 @@ export function toUser(r: UserRow): User {
     failedCount: r.failed_count,
     lockoutEnd: r.lockout_end,
     lastLoginAt: r.last_login_at,
+    locale: r.locale ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -191,6 +198,7 @@ export function createUserStore(db: Database | Knex.Transaction): UserStore {
           password_hash: user.passwordHash,
           status: user.status,
           email_verified: user.emailVerified ?? false,
+          locale: user.locale ?? null,
           security_stamp: randomToken(16),
         })
         .returning('*');
@@ -207,6 +215,7 @@ export function createUserStore(db: Database | Knex.Transaction): UserStore {
       if (changes.passwordHash !== undefined) patch.password_hash = changes.passwordHash;
       if (changes.localPasswordAllowed !== undefined)
         patch.local_password_allowed = changes.localPasswordAllowed;
+      if (changes.locale !== undefined) patch.locale = changes.locale;
       if (options.bumpStamp) patch.security_stamp = randomToken(16);
       const [row] = await users().where({ id }).update(patch).returning('*');
       return row ? toUser(row) : undefined;
@@ -288,8 +297,15 @@ export function createUserStore(db: Database | Knex.Transaction): UserStore {
         .where({ id })
         .update({ failed_count: db.raw('greatest(failed_count - 1, 0)') });
     },
-    async completeSignIn(id) {
-      await users().where({ id }).update({ failed_count: 0, lockout_end: null, last_login_at: db.fn.now() });
+    async completeSignIn(id, locale) {
+      await users()
+        .where({ id })
+        .update({
+          failed_count: 0,
+          lockout_end: null,
+          last_login_at: db.fn.now(),
+          ...(locale ? { locale } : {}),
+        });
     },
     async resetFailedAttempts(id) {
       const changed = await users().where({ id }).where('failed_count', '>', 0).update({ failed_count: 0 });

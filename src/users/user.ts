@@ -17,6 +17,8 @@ export interface User {
   failedCount: number;
   lockoutEnd: Date | null;
   lastLoginAt: Date | null;
+  /** The language the user last chose (a locale of `locales/`); emails to them are written in it. */
+  locale: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

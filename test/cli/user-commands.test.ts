@@ -115,10 +115,17 @@ describe('gatehouse migrate and gatehouse user', () => {
 
   it('invites a user: an invited account and a single-use link, a fresh one on a second invitation', async () => {
     const invited = await cliJson<UserJson & { invitationLink: string }>(
-      ['user', 'create', '--email', 'ivy@example.com', '--name', 'Ivy', '--group', 'editors', '--invite'],
+      ['user', 'create', '--email', 'ivy@example.com', '--name', 'Ivy', '--group', 'editors', '--invite']
+        // The invitation, and the emails after it, in Ivy's language.
+        .concat(['--locale', 'nl']),
       { env: { ...on.env, ISSUER: 'https://id.example.com' } },
     );
-    expect(invited).toMatchObject({ email: 'ivy@example.com', status: 'invited', hasPassword: false });
+    expect(invited).toMatchObject({
+      email: 'ivy@example.com',
+      status: 'invited',
+      hasPassword: false,
+      locale: 'nl',
+    });
     expect(invited.invitationLink).toMatch(/^https:\/\/id\.example\.com\/invite\?token=\S+$/);
     const again = await runCli(['user', 'create', '--email', 'ivy@example.com', '--invite'], on);
     expect(again.code, again.stderr).toBe(0);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, textOf } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { registerTestApp, startAuthorization } from '../support/sign-in-flow.ts';
+import { registerTestApp, signInWithPassword, startAuthorization } from '../support/sign-in-flow.ts';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.ts';
 
 const USER = { email: 'lena@example.com', name: 'Lena', password: 'a long enough password' };
@@ -60,5 +60,37 @@ describe('pages and emails in the language the application or the browser asks f
     expect(page.status).toBe(400);
     expect(textOf(page)).toContain('no conoce la aplicación');
     expect(textOf(page)).toContain(page.headers.get('x-request-id') ?? 'missing id');
+  });
+
+  it("writes each user's emails in the language stored for them: the invitation's, then the sign-in's", async () => {
+    const { invitations, passwordReset, userManager } = gh.gatehouse;
+    // Invited in German by an administrator working in English (the call carries no request).
+    const { user: invited } = await invitations.invite({
+      email: 'jonas@example.com',
+      name: 'Jonas',
+      locale: 'de',
+    });
+    expect(invited.locale).toBe('de');
+    const invitation = await sink.waitFor('jonas@example.com');
+    expect(invitation.subject).toBe('Sie wurden eingeladen');
+    expect(invitation.html).toContain('<html lang="de">');
+
+    // Marie signs in through an application that asks for French: French becomes hers.
+    const marie = { email: 'marie@example.com', name: 'Marie', password: 'un mot de passe assez long' };
+    await userManager.createUser(marie);
+    const browser = new Browser();
+    const signedIn = await signInWithPassword(browser, config, marie, { ui_locales: 'fr' });
+    await signedIn.finish(signedIn.page);
+    expect((await userManager.findByEmail(marie.email))?.locale).toBe('fr');
+
+    // A reset asked for her from a browser in another language, or by an administrator, is in French.
+    const english = await new Browser().request(`${gh.issuer}/reset-password`, {
+      headers: { 'accept-language': 'en' },
+    });
+    expect(textOf(english)).toContain('Reset your password');
+    await passwordReset.requestAndWait(marie.email);
+    const reset = await sink.waitFor(marie.email);
+    expect(reset.subject).toBe('Réinitialisez votre mot de passe');
+    expect(reset.html).toContain('<html lang="fr">');
   });
 });

@@ -74,6 +74,10 @@ export const userResponse = z.object({
   failedLoginAttempts: z.number().int(),
   lockedOut: z.boolean(),
   lockoutEnd: isoDate.nullable(),
+  locale: z
+    .string()
+    .nullable()
+    .describe("The user's language (set at sign-in or invitation): their emails are written in it."),
   createdAt: isoDate,
   updatedAt: isoDate,
 });

@@ -9,6 +9,7 @@ export function adminUserJson(user: User) {
     failedLoginAttempts: user.failedCount,
     lockedOut: user.lockoutEnd !== null && user.lockoutEnd > new Date(),
     lockoutEnd: user.lockoutEnd?.toISOString() ?? null,
+    locale: user.locale,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
   };

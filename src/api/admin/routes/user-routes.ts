@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../../../errors/app-error.ts';
+import { LOCALES } from '../../../i18n/i18n.ts';
 import { ADMIN_GROUP, type User } from '../../../users/user.ts';
 import type { AdminApiDeps } from '../admin-api-deps.ts';
 import { adminActor, adminOf } from '../admin-auth.ts';
@@ -52,6 +53,10 @@ const inviteBody = z.strictObject({
     .optional(),
   /** The invitee may accept through an upstream account with another address (default false). */
   allowOtherEmail: z.boolean('allowOtherEmail must be true or false.').optional(),
+  locale: z
+    .enum(LOCALES, `locale must be one of ${LOCALES.join(', ')}.`)
+    .optional()
+    .describe("The invitee's language (default: this request's); later emails use it too."),
 });
 
 const updateBody = z
