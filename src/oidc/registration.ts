@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
-import { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import { type ClientMetadata, type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import { redirectUrisProblem } from './redirect-uris.ts';
 
 /** The policy every initial access token carries, and the registration access tokens after it. */
 export const REGISTRATION_POLICY = 'gatehouse';
@@ -36,6 +37,9 @@ function selfRegistered(_ctx: KoaContextWithOIDC, metadata: Record<string, unkno
       throw new errors.InvalidClientMetadata(`${reserved} is set by an administrator, not at registration`);
     }
   }
+  // The same rule as `gatehouse client create` and the admin API: no wildcard, no URI without a browser grant.
+  const redirectProblem = redirectUrisProblem(metadata as ClientMetadata);
+  if (redirectProblem) throw new errors.InvalidClientMetadata(redirectProblem);
   const scopes = typeof metadata.scope === 'string' ? metadata.scope.split(' ') : [];
   // Without a scope list a client may ask for any scope, the admin one included: name them.
   if (scopes.length === 0) metadata.scope = 'openid offline_access profile email groups';

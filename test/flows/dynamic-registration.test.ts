@@ -65,6 +65,16 @@ describe('dynamic client registration', () => {
       expect(refused.status).toBe(400);
       expect(await refused.json()).toMatchObject({ error: 'invalid_client_metadata' });
     }
+    // A wildcard would be stored as a literal that never matches (issue 14): refused, as by the CLI.
+    const wildcard = await register(
+      { ...app, redirect_uris: ['https://*.example.com/cb'] },
+      initialAccessToken,
+    );
+    expect(wildcard.status).toBe(400);
+    expect(await wildcard.json()).toMatchObject({
+      error: 'invalid_client_metadata',
+      error_description: expect.stringMatching(/has a wildcard/),
+    });
   });
 
   it('registers an application that then signs a user in, asks for consent, and can delete itself', async () => {
