@@ -4,6 +4,7 @@ import { AppError } from '../errors/app-error.ts';
 import { actorOf } from '../http/actor.ts';
 import { findSignedIn, requireRecentSignIn } from '../http/current-session.ts';
 import { parseBody } from '../http/validation.ts';
+import { pageMessage } from '../i18n/page-message.ts';
 import type { User } from '../users/user.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { renderSignedOut } from './account-page.ts';
@@ -63,7 +64,7 @@ export function unlinkFromPage(deps: AccountDeps) {
     } catch (error) {
       if (isReauthenticationRequired(error)) return sendToReauthentication(ctx, '/account/linked-logins');
       if (!(error instanceof AppError) || error.status >= 500) throw error;
-      return renderLinkedLogins(ctx, deps, user, { problems: [error.message] });
+      return renderLinkedLogins(ctx, deps, user, { problems: [pageMessage(deps.views.translator(), error)] });
     }
     const name = provider?.displayName ?? input.loginProvider;
     await renderLinkedLogins(ctx, deps, user, { notice: `${name} is unlinked from your account.` });

@@ -51,11 +51,23 @@ export class AppError extends Error {
 
   readonly code: ErrorCode;
   readonly details?: Record<string, unknown>;
+  /**
+   * The message catalogue's key for a message written for one case (`locales/*.json`): pages show it
+   * in the reader's language; the English `message` goes to APIs and logs.
+   */
+  messageKey?: string;
 
   constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
     super(message ?? ERROR_CATALOG[code].message);
     this.code = code;
     this.details = details;
     this.status = ERROR_CATALOG[code].status;
+  }
+
+  /** An error whose message has a catalogue key, `english` being the catalogue's English entry. */
+  static keyed(code: ErrorCode, messageKey: string, english: string): AppError {
+    const error = new AppError(code, english);
+    error.messageKey = messageKey;
+    return error;
   }
 }

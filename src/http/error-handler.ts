@@ -1,6 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import { type DatabaseAvailability, RETRY_AFTER_SECONDS } from '../db/availability.ts';
-import { AppError, ERROR_CATALOG, type ErrorCode } from '../errors/app-error.ts';
+import { AppError, type ErrorCode } from '../errors/app-error.ts';
+import { pageMessage } from '../i18n/page-message.ts';
 import type { Views } from '../rendering/views.ts';
 
 /**
@@ -84,9 +85,7 @@ export function respond(ctx: Context, views: Views, error: AppError): void {
   }
   ctx.type = 'html';
   const t = views.translator();
-  // The catalogue's own wording is translated; a message written for this one case is shown as is.
-  const message =
-    error.message === ERROR_CATALOG[error.code].message ? t(`error.code.${error.code}`) : error.message;
+  const message = pageMessage(t, error);
   ctx.body = views.render('errors/error.njk', {
     status: error.status,
     title: t(error.status >= 500 ? 'error.title.server' : 'error.title.client'),

@@ -8,7 +8,6 @@ import { type InteractionDetails, loadInteraction } from './load-interaction.ts'
 import { continueSignIn } from './second-factor/complete-sign-in.ts';
 
 /** One message for unknown user, wrong password, locked and disabled, so none can be told apart. */
-export const FAILED_SIGN_IN_MESSAGE = 'The email address or password is incorrect.';
 const PASSWORDS_OFF_MESSAGE =
   'Signing in with a password is turned off for your address. Use your organisation’s sign-in.';
 
@@ -57,7 +56,10 @@ export function submitLogin(deps: InteractionDeps) {
     const result = await deps.signInManager.passwordSignIn(input.email, input.password, actorOf(ctx));
     if (!result.ok) {
       ctx.status = 400;
-      await renderLogin(ctx, deps, details, { email: input.email, error: FAILED_SIGN_IN_MESSAGE });
+      await renderLogin(ctx, deps, details, {
+        email: input.email,
+        error: deps.views.translator()('error.code.invalid_credentials'),
+      });
       return;
     }
     const refusal = await continueSignIn(ctx, deps, details, {
@@ -69,7 +71,10 @@ export function submitLogin(deps: InteractionDeps) {
     });
     if (refusal) {
       ctx.status = 400;
-      await renderLogin(ctx, deps, details, { email: input.email, error: FAILED_SIGN_IN_MESSAGE });
+      await renderLogin(ctx, deps, details, {
+        email: input.email,
+        error: deps.views.translator()('error.code.invalid_credentials'),
+      });
     }
   };
 }

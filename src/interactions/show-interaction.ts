@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { AppError } from '../errors/app-error.ts';
 import { pauseAutoRedirect, SIGNED_OUT_COOKIE } from '../external-logins/signed-out-marker.ts';
+import { pageMessage } from '../i18n/page-message.ts';
 import { TWO_FACTOR_STEP_UP } from '../oidc/interaction-policy.ts';
 import { factorsOfSession } from '../sign-in/factors.ts';
 import { refuseReusedSession } from './application-refused.ts';
@@ -88,7 +89,7 @@ async function goUpstreamAutomatically(
   } catch (error) {
     if (!(error instanceof AppError) || error.code !== 'upstream_unavailable') throw error;
     pauseAutoRedirect(ctx);
-    await renderLogin(ctx, deps, details, { error: error.message });
+    await renderLogin(ctx, deps, details, { error: pageMessage(deps.views.translator(), error) });
   }
   return true;
 }

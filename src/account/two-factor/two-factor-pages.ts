@@ -5,6 +5,7 @@ import { AppError } from '../../errors/app-error.ts';
 import { actorOf } from '../../http/actor.ts';
 import { findSignedIn, requireRecentSignIn, type SignedIn } from '../../http/current-session.ts';
 import { parseBody } from '../../http/validation.ts';
+import { pageMessage } from '../../i18n/page-message.ts';
 import { renderSignedOut } from '../account-page.ts';
 import { renderPage } from '../page.ts';
 import { isReauthenticationRequired, sendToReauthentication } from '../reauthenticate.ts';
@@ -35,7 +36,13 @@ function signedInPage(deps: TwoFactorPageDeps, handler: Handler, options: { priv
         return sendToReauthentication(ctx, ctx.method === 'GET' ? ctx.originalUrl : '/account/two-factor');
       // A rate limit's refusal is the 429 page with Retry-After, not a message on the overview.
       if (!(error instanceof AppError) || error.status >= 500 || error.code === 'rate_limited') throw error;
-      await renderOverview(ctx, deps, signedIn, { error: error.message }, error.status);
+      await renderOverview(
+        ctx,
+        deps,
+        signedIn,
+        { error: pageMessage(deps.views.translator(), error) },
+        error.status,
+      );
     }
   };
 }
@@ -94,7 +101,13 @@ export const confirmAuthenticator = (deps: TwoFactorPageDeps) =>
       } catch (error) {
         if (!(error instanceof AppError) || error.code !== 'invalid_input') throw error;
         const enrolment = await deps.twoFactor.beginTotp(user);
-        renderPage(ctx, deps, 'two-factor/authenticator.njk', { enrolment, error: error.message }, 400);
+        renderPage(
+          ctx,
+          deps,
+          'two-factor/authenticator.njk',
+          { enrolment, error: pageMessage(deps.views.translator(), error) },
+          400,
+        );
       }
     },
     PRIVILEGED,
@@ -122,7 +135,13 @@ export const confirmEmailCodes = (deps: TwoFactorPageDeps) =>
         renderPage(ctx, deps, 'two-factor/enabled.njk', { recoveryCodes });
       } catch (error) {
         if (!(error instanceof AppError) || error.code !== 'invalid_input') throw error;
-        renderPage(ctx, deps, 'two-factor/email.njk', { email: user.email, error: error.message }, 400);
+        renderPage(
+          ctx,
+          deps,
+          'two-factor/email.njk',
+          { email: user.email, error: pageMessage(deps.views.translator(), error) },
+          400,
+        );
       }
     },
     PRIVILEGED,

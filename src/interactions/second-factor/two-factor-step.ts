@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../../errors/app-error.ts';
 import { actorOf } from '../../http/actor.ts';
 import { parseBody } from '../../http/validation.ts';
+import { pageMessage } from '../../i18n/page-message.ts';
 import type { CompletedFactor } from '../../sign-in/factors.ts';
 import type { TwoFactorProvider } from '../../users/two-factor/two-factor-service.ts';
 import type { User } from '../../users/user.ts';
@@ -106,7 +107,9 @@ export function confirmEnrolment(deps: InteractionDeps) {
       // A refused check (rate_limited) is a 429 with Retry-After, not a wrong code.
       if (!(error instanceof AppError) || error.code === 'rate_limited') throw error;
       ctx.status = 400;
-      await renderSecondFactor(ctx, deps, details, pending, { error: error.message });
+      await renderSecondFactor(ctx, deps, details, pending, {
+        error: pageMessage(deps.views.translator(), error),
+      });
       return;
     }
     // A confirmed authenticator code is the second factor of this sign-in.

@@ -89,7 +89,12 @@ export class TwoFactorService {
   async beginTotp(user: User, options: { restart?: boolean } = {}): Promise<TotpEnrolment> {
     this.#assertSupported();
     const existing = (await this.#deps.store.list(user.id)).find((r) => r.provider === 'totp');
-    if (existing?.confirmed) throw new AppError('conflict', 'An authenticator app is already set up.');
+    if (existing?.confirmed)
+      throw AppError.keyed(
+        'conflict',
+        'error.twoFactor.appAlreadySetUp',
+        'An authenticator app is already set up.',
+      );
     let secret = options.restart ? null : existing?.secret;
     if (!secret) {
       secret = newTotpSecret();
@@ -106,8 +111,9 @@ export class TwoFactorService {
     const pending = (await this.#deps.store.list(user.id)).find((r) => r.provider === 'totp');
     const step = pending?.secret ? await verifyTotp(pending.secret, code.trim(), null) : undefined;
     if (step === undefined)
-      throw new AppError(
+      throw AppError.keyed(
         'invalid_input',
+        'error.twoFactor.totpWrong',
         'That code is not right. Check the time on your device and try again.',
       );
     await this.#deps.store.confirm(user.id, 'totp', step);
@@ -119,7 +125,12 @@ export class TwoFactorService {
     this.#assertSupported();
     // Starting again would reset the confirmed method to pending, i.e. turn it off: refused.
     const existing = (await this.#deps.store.list(user.id)).find((r) => r.provider === 'email');
-    if (existing?.confirmed) throw new AppError('conflict', 'Codes by email are already turned on.');
+    if (existing?.confirmed)
+      throw AppError.keyed(
+        'conflict',
+        'error.twoFactor.emailAlreadyOn',
+        'Codes by email are already turned on.',
+      );
     await this.#deps.store.savePending(user.id, 'email', null);
     await this.sendEmailCode(user, actor);
   }
@@ -128,7 +139,11 @@ export class TwoFactorService {
     this.#assertSupported();
     await this.#countCheck(user, actor);
     if (!(await this.#redeemEmailCode(user, code)))
-      throw new AppError('invalid_input', 'That code is not right or has expired.');
+      throw AppError.keyed(
+        'invalid_input',
+        'error.twoFactor.codeWrong',
+        'That code is not right or has expired.',
+      );
     await this.#deps.store.confirm(user.id, 'email', null);
     return this.#afterEnabled(user, 'email', actor);
   }
@@ -241,7 +256,11 @@ export class TwoFactorService {
   /** New codes; the old set stops working. */
   async regenerateRecoveryCodes(user: User, actor?: Actor): Promise<string[]> {
     if (!(await this.enabledProviders(user)).some((p) => p !== 'recovery')) {
-      throw new AppError('invalid_input', 'Turn on two-factor authentication first.');
+      throw AppError.keyed(
+        'invalid_input',
+        'error.twoFactor.enableFirst',
+        'Turn on two-factor authentication first.',
+      );
     }
     const codes = await this.#issueRecoveryCodes(user);
     await this.#deps.notifications.publish(
@@ -264,11 +283,20 @@ export class TwoFactorService {
     actor?: Actor,
   ): Promise<void> {
     if (this.isMandatoryFor(user))
-      throw new AppError('forbidden', 'Two-factor authentication is required for your account.');
+      throw AppError.keyed(
+        'forbidden',
+        'error.twoFactor.required',
+        'Two-factor authentication is required for your account.',
+      );
     const passwordOk = !user.hasPassword || (await this.#deps.userManager.checkPassword(user, password));
     const codeOk =
       passwordOk && (await this.verify(user, provider, code, actor, { completesSignIn: false })).ok;
-    if (!passwordOk || !codeOk) throw new AppError('invalid_input', 'The password or the code is not right.');
+    if (!passwordOk || !codeOk)
+      throw AppError.keyed(
+        'invalid_input',
+        'error.twoFactor.passwordOrCodeWrong',
+        'The password or the code is not right.',
+      );
     await this.#removeAll(user.id);
     await this.#deps.notifications.publish('UserTwoFactorDisabled', { affectedUserId: user.id, actor }, {});
   }
@@ -340,7 +368,11 @@ export class TwoFactorService {
 
   #assertSupported(): void {
     if (!this.supported)
-      throw new AppError('forbidden', 'Two-factor authentication is turned off on this server.');
+      throw AppError.keyed(
+        'forbidden',
+        'error.twoFactor.off',
+        'Two-factor authentication is turned off on this server.',
+      );
   }
 }
 
