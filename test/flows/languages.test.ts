@@ -34,6 +34,14 @@ describe('pages and emails in the language the application or the browser asks f
     expect(textOf(page)).toContain('Passwort vergessen?');
     expect(textOf(page)).not.toContain('Forgot your password?');
 
+    // A wrong password is told in German too (it was always English), bound to the form.
+    const refused = await browser.submit(page, 'form[action$="/login"]', {
+      email: USER.email,
+      password: 'not the password',
+    });
+    expect(textOf(refused)).toContain('E-Mail-Adresse oder Passwort ist falsch.');
+    expect(textOf(refused)).not.toContain('The email address or password is incorrect.');
+
     // The "forgot password" link carries no ui_locales: the browser remembers the choice.
     const form = await browser.visit(`${gh.issuer}/reset-password`);
     expect(textOf(form)).toContain('Passwort zurücksetzen');
