@@ -5,6 +5,7 @@ import { ApiClient } from '../support/api-client.ts';
 import { Browser } from '../support/browser.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { csrfOf } from '../support/upstream-flow.ts';
 
 /**
  * Issue 10, "property-based tests of every request validator": every JSON call of the sign-in API
@@ -102,6 +103,76 @@ describe('every request validator, for any input, over HTTP', () => {
     }
   }, 300_000);
 });
+
+/**
+ * The HTML forms a person posts: the public ones (reset, invitation) and a signed-in person's
+ * account pages, with a valid CSRF token and any text in their fields (forms carry only text).
+ */
+const FORMS: Record<string, string[]> = {
+  '/reset-password': ['email'],
+  '/reset-password/complete': ['token', 'password', 'confirmPassword'],
+  '/invite': ['password', 'confirmPassword'],
+  '/account/password': ['currentPassword', 'password', 'confirmPassword'],
+  '/account/linked-logins/unlink': ['loginProvider', 'providerKey'],
+  '/account/sessions/end': ['session'],
+  '/account/sessions/end-others': [],
+  '/account/applications/revoke': ['clientId'],
+  '/account/two-factor/authenticator': ['code'],
+  '/account/two-factor/email/confirm': ['code'],
+  '/account/two-factor/disable': ['password', 'provider', 'code'],
+};
+
+describe('every HTML form, for any text, over HTTP', () => {
+  let db: TestDatabase;
+  let gh: TestGatehouse;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    gh = await startGatehouse({ databaseUrl: db.url });
+    await gh.gatehouse.userManager.createUser(FORM_USER);
+  });
+  afterAll(async () => {
+    await gh?.stop();
+    await db?.drop();
+  });
+
+  const field = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.string({ unit: 'binary', maxLength: 20 }),
+    fc.constantFrom('\u0000', 'a@b@c', ' ', '😀'.repeat(200), 'x'.repeat(5000)),
+  );
+
+  it('answers any field values with a page or a redirect, never a 5xx', async () => {
+    const api = new ApiClient(new Browser(), gh.issuer);
+    const login = await api.post('/api/auth/login', {
+      username: FORM_USER.email,
+      password: FORM_USER.password,
+    });
+    expect(login.status).toBe(200);
+    const csrf = csrfOf(await api.browser.request(`${gh.issuer}/account/sessions`));
+    // The token and the session are good: the forms get past the guards to their validators.
+    const accepted = await api.browser.request(`${gh.issuer}/account/sessions/end-others`, {
+      method: 'POST',
+      form: { _csrf: csrf },
+    });
+    expect(accepted.status).toBeLessThan(400);
+    for (const [path, fields] of Object.entries(FORMS)) {
+      const values = fc.record(Object.fromEntries(fields.map((f) => [f, field])), { requiredKeys: [] });
+      await fc.assert(
+        fc.asyncProperty(values, async (form) => {
+          const answer = await api.browser.request(`${gh.issuer}${path}`, {
+            method: 'POST',
+            form: { _csrf: csrf, ...(form as Record<string, string>) },
+          });
+          expect(answer.status, `${path} ${JSON.stringify(form)}`).toBeLessThan(500);
+        }),
+        { numRuns: 15 },
+      );
+    }
+  }, 180_000);
+});
+
+const FORM_USER = { email: 'forms@example.com', password: 'a long enough password' };
 
 /** A lone surrogate has no UTF-8 form: it goes as the bytes a careless client would send for it. */
 function encodePart(value: string): string {
