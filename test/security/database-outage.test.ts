@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedCluster } from '../../src/db/embedded/cluster.ts';
-import { ApiClient } from '../support/api-client.ts';
 import { Browser } from '../support/browser.ts';
 import { freePort, startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
+import { outageRequests } from '../support/outage-requests.ts';
 
 const SECRET = 'outage client secret 0123456789';
 
@@ -62,25 +62,7 @@ describe('PostgreSQL stopped and started again', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  const tokenRequest = () =>
-    fetch(`${gh.issuer}/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`machine:${SECRET}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    });
-  // A single-page app's sign-in, with its XSRF token (fetched while the database was there).
-  const api = () => new ApiClient(spa, gh.issuer);
-  const apiLogin = async () => {
-    const { page } = await api().post('/api/auth/login', {
-      username: 'someone@example.com',
-      password: 'whatever it is',
-    });
-    return new Response(page.body, { status: page.status, headers: page.headers });
-  };
-  const page = () => fetch(`${gh.issuer}/reset-password?token=abc`, { headers: { accept: 'text/html' } });
+  const { tokenRequest, api, apiLogin, page } = outageRequests(() => gh.issuer, spa, SECRET);
 
   it('answers 503 with Retry-After while it is down, logs it once, and recovers by itself', async () => {
     expect((await tokenRequest()).status).toBe(200);

@@ -1,9 +1,9 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '../support/api-client.ts';
 import { Browser } from '../support/browser.ts';
 import { freePort, startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
+import { outageRequests } from '../support/outage-requests.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 
 const SECRET = 'silent client secret 0123456789';
@@ -113,25 +113,7 @@ describe('PostgreSQL that stops answering', () => {
     await db?.drop();
   });
 
-  const tokenRequest = () =>
-    fetch(`${gh.issuer}/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`machine:${SECRET}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    });
-  // A single-page app's sign-in, with its XSRF token (fetched while the database was there).
-  const api = () => new ApiClient(spa, gh.issuer);
-  const apiLogin = async () => {
-    const { page } = await api().post('/api/auth/login', {
-      username: 'someone@example.com',
-      password: 'whatever it is',
-    });
-    return new Response(page.body, { status: page.status, headers: page.headers });
-  };
-  const page = () => fetch(`${gh.issuer}/reset-password?token=abc`, { headers: { accept: 'text/html' } });
+  const { tokenRequest, api, apiLogin, page } = outageRequests(() => gh.issuer, spa, SECRET);
 
   it('answers 503 with Retry-After within the timeouts, logs it once, and recovers', async () => {
     expect((await tokenRequest()).status).toBe(200);
