@@ -203,6 +203,31 @@ describe('two-factor authentication in the OIDC sign-in', () => {
     expect(tokens.claims()).toMatchObject({ acr: '2' });
   });
 
+  it("writes the code email in the user's stored language, not the English browser's", async () => {
+    const user = await gh.gatehouse.userManager.createUser({
+      email: 'amelie@example.com',
+      password: PASSWORD,
+      locale: 'fr',
+    });
+    await gh.gatehouse.twoFactor.beginEmail(user);
+    const setupMail = await smtp.waitFor('amelie@example.com');
+    expect(setupMail.subject).toBe('Votre code de connexion');
+    await gh.gatehouse.twoFactor.confirmEmail(user, setupMail.text.match(/\b(\d{6})\b/)?.[1] ?? '');
+
+    const browser = new Browser();
+    const started = await signInWithPassword(browser, config, { email: user.email, password: PASSWORD });
+    const sent = await browser.submit(started.page, 'form[action$="/two-factor/send"]');
+    expect(textOf(sent)).toContain('We sent a code to amelie@example.com');
+    const mail = await smtp.waitFor('amelie@example.com');
+    expect(mail.subject).toBe('Votre code de connexion');
+    expect(mail.text).toContain('Votre code de connexion Gatehouse est :');
+    expect(mail.html).toContain('<html lang="fr">');
+    const code = mail.text.match(/\b(\d{6})\b/)?.[1] ?? '';
+    await started.finish(
+      await browser.submit(sent, 'form[action$="/two-factor"]', { provider: 'email', code }),
+    );
+  });
+
   it('forces the step for a client asking acr_values=2, even for a signed-in user without two-factor', async () => {
     await newUser('stepup@example.com');
     const browser = new Browser();

@@ -1,6 +1,4 @@
-import { randomInt } from 'node:crypto';
 import QRCode from 'qrcode';
-import { randomToken } from '../../crypto/secret-box.ts';
 import { AppError } from '../../errors/app-error.ts';
 import type { EmailService } from '../../notifications/email/email-service.ts';
 import type { NotificationBus } from '../../notifications/notification-bus.ts';
@@ -9,9 +7,12 @@ import type { RateLimits } from '../../rate-limits/rate-limits.ts';
 import type { OneTimeTokenStore } from '../one-time-token-store.ts';
 import type { User } from '../user.ts';
 import type { UserManager } from '../user-manager.ts';
+import { EmailCodes, type MailboxLink } from './email-codes.ts';
 import { hashRecoveryCode, newRecoveryCodes } from './recovery-codes.ts';
 import { newTotpSecret, totpUri, verifyTotp } from './totp.ts';
 import type { StoredProvider, TwoFactorStore } from './two-factor-store.ts';
+
+export type { MailboxLink } from './email-codes.ts';
 
 export type TwoFactorProvider = StoredProvider | 'recovery';
 export type TwoFactorRequirement = 'none' | 'verify' | 'enrol';
@@ -49,9 +50,11 @@ export type VerifyOutcome =
  */
 export class TwoFactorService {
   readonly #deps: TwoFactorDeps;
+  readonly #emailCodes: EmailCodes;
 
   constructor(deps: TwoFactorDeps) {
     this.#deps = deps;
+    this.#emailCodes = new EmailCodes(deps);
   }
 
   get supported(): boolean {
@@ -138,7 +141,7 @@ export class TwoFactorService {
   async confirmEmail(user: User, code: string, actor?: Actor): Promise<{ recoveryCodes?: string[] }> {
     this.#assertSupported();
     await this.#countCheck(user, actor);
-    if (!(await this.#redeemEmailCode(user, code)))
+    if (!(await this.#emailCodes.redeem(user, code)))
       throw AppError.keyed(
         'invalid_input',
         'error.twoFactor.codeWrong',
@@ -148,57 +151,14 @@ export class TwoFactorService {
     return this.#afterEnabled(user, 'email', actor);
   }
 
-  /**
-   * The email code, and with `link` also a single-use link bound to `link.bindTo` (the waiting
-   * sign-in) and to the user's security stamp: either one proves the mailbox.
-   */
-  async sendEmailCode(user: User, actor?: Actor, link?: MailboxLink): Promise<void> {
-    await this.#deps.limits.consume('EMAIL_CODE_PER_ACCOUNT', user.id, actor?.ip);
-    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    await this.#deps.tokens.revokeAll('two_factor_email', user.id);
-    await this.#deps.tokens.issue(
-      'two_factor_email',
-      user.id,
-      this.#deps.emailCodeTtlSeconds,
-      emailCodeToken(user, code),
-    );
-    await this.#deps.notifications.publish(
-      'UserTwoFactorRequested',
-      { affectedUserId: user.id, actor },
-      { provider: 'email' },
-    );
-    await this.#deps.email.send({
-      emailType: 'TwoFactorAuth',
-      to: user.email,
-      affectedUserId: user.id,
-      actor,
-      values: {
-        code,
-        validMinutes: Math.round(this.#deps.emailCodeTtlSeconds / 60),
-        ...(link ? { link: link.url(await this.#issueMailboxLink(user, link.bindTo)) } : {}),
-      },
-    });
+  /** The email code, and with `link` a single-use link too (see `EmailCodes.send`). */
+  sendEmailCode(user: User, actor?: Actor, link?: MailboxLink): Promise<void> {
+    return this.#emailCodes.send(user, actor, link);
   }
 
   /** The emailed link of `sendEmailCode`, used up: only for `bindTo`, and void once the stamp moved. */
-  async proveMailboxByLink(user: User, bindTo: string, token: string): Promise<boolean> {
-    const found = await this.#deps.tokens.redeem('link_confirmation', `${bindTo}.${token}`);
-    return found?.userId === user.id && found.securityStamp === user.securityStamp;
-  }
-
-  async #issueMailboxLink(user: User, bindTo: string): Promise<string> {
-    await this.#deps.tokens.revokeAll('link_confirmation', user.id);
-    const token = randomToken(32);
-    await this.#deps.tokens.issue(
-      'link_confirmation',
-      user.id,
-      this.#deps.emailCodeTtlSeconds,
-      `${bindTo}.${token}`,
-      {
-        securityStamp: user.securityStamp,
-      },
-    );
-    return token;
+  proveMailboxByLink(user: User, bindTo: string, token: string): Promise<boolean> {
+    return this.#emailCodes.redeemLink(user, bindTo, token);
   }
 
   /**
@@ -244,7 +204,7 @@ export class TwoFactorService {
     await this.#countCheck(user, actor);
     const attempt = await this.#deps.userManager.attemptAccess(
       { id: user.id },
-      async (_hash, reserved) => reserved && this.#redeemEmailCode(user, code),
+      async (_hash, reserved) => reserved && this.#emailCodes.redeem(user, code),
       actor,
     );
     if (attempt.outcome !== 'ok') return false;
@@ -313,7 +273,7 @@ export class TwoFactorService {
 
   async #check(user: User, provider: TwoFactorProvider, code: string): Promise<boolean> {
     const store = this.#deps.store;
-    if (provider === 'email') return this.#redeemEmailCode(user, code);
+    if (provider === 'email') return this.#emailCodes.redeem(user, code);
     if (provider === 'recovery') {
       return store.useRecoveryCode(user.id, hashRecoveryCode(this.#deps.recoveryKey, user.id, code));
     }
@@ -321,12 +281,6 @@ export class TwoFactorService {
     if (!totp?.secret) return false;
     const step = await verifyTotp(totp.secret, code.trim(), totp.lastUsedStep);
     return step !== undefined && (await store.claimStep(user.id, step));
-  }
-
-  async #redeemEmailCode(user: User, code: string): Promise<boolean> {
-    const trimmed = code.trim();
-    if (!/^\d{6}$/.test(trimmed)) return false;
-    return (await this.#deps.tokens.redeem('two_factor_email', emailCodeToken(user, trimmed))) !== undefined;
   }
 
   async #afterEnabled(
@@ -374,15 +328,4 @@ export class TwoFactorService {
         'Two-factor authentication is turned off on this server.',
       );
   }
-}
-
-/** Email codes are six digits, so the stored token binds the code to its user. */
-/** A link mailed with the code: `url` builds it around the token; `bindTo` is what it is for. */
-export interface MailboxLink {
-  bindTo: string;
-  url: (token: string) => string;
-}
-
-function emailCodeToken(user: User, code: string): string {
-  return `${user.id}:${code}`;
 }
