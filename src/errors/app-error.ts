@@ -1,3 +1,5 @@
+import { type Wording, type WordingValues, wording } from '../i18n/wording.ts';
+
 /**
  * The one error class of Gatehouse. Every refusal a user or client can cause has a code from this
  * catalog, an HTTP status and a message fit to show; anything else is a bug and answers 500 with
@@ -55,7 +57,8 @@ export class AppError extends Error {
    * The message catalogue's key for a message written for one case (`locales/*.json`): pages show it
    * in the reader's language; the English `message` goes to APIs and logs.
    */
-  messageKey?: string;
+  messageKey?: string | undefined;
+  messageValues?: WordingValues | undefined;
 
   constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
     super(message ?? ERROR_CATALOG[code].message);
@@ -64,10 +67,16 @@ export class AppError extends Error {
     this.status = ERROR_CATALOG[code].status;
   }
 
-  /** An error whose message has a catalogue key, `english` being the catalogue's English entry. */
-  static keyed(code: ErrorCode, messageKey: string, english: string): AppError {
-    const error = new AppError(code, english);
-    error.messageKey = messageKey;
+  /** An error whose message is the catalogue entry `messageKey` (its English text from `en.json`). */
+  static keyed(code: ErrorCode, messageKey: string, values?: WordingValues): AppError {
+    return AppError.worded(code, wording(messageKey, values));
+  }
+
+  /** An error that says `w` (a sign-in refusal, a check's finding), translated on pages when keyed. */
+  static worded(code: ErrorCode, w: Wording): AppError {
+    const error = new AppError(code, w.message);
+    error.messageKey = w.messageKey;
+    error.messageValues = w.messageValues;
     return error;
   }
 }

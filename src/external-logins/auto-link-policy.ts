@@ -1,3 +1,4 @@
+import { type Wording, wording } from '../i18n/wording.ts';
 import type { User } from '../users/user.ts';
 import type { ExternalProvider } from './external-provider.ts';
 
@@ -11,9 +12,9 @@ export type SignInRefusal =
   | 'group_overage';
 export type ExternalSignIn =
   | { ok: true; user: User }
-  | { ok: false; reason: SignInRefusal; message: string }
+  | ({ ok: false; reason: SignInRefusal } & Wording)
   /** The identity matches an account that has another way in: its owner must prove it first. */
-  | { ok: false; reason: 'confirm_link'; message: string; user: User };
+  | ({ ok: false; reason: 'confirm_link'; user: User } & Wording);
 
 /**
  * What auto-linking may do with the account an upstream address matches: the mode decides whether
@@ -29,25 +30,21 @@ export function autoLinkDecision(
   const auto = provider.options.autoLink;
   if (!existing) return auto.mode === 'link-only' ? notLinked(provider) : undefined;
   if (auto.mode === 'create-only') return notLinked(provider);
-  if (existing.status === 'disabled')
-    return refusal('disabled', 'This account is disabled. Ask an administrator.');
+  if (existing.status === 'disabled') return refusal('disabled', wording('signIn.refused.disabled'));
   const isProtected = existing.groups.some((g) => auto.protectedGroups.includes(g));
   if (!isProtected && (auto.linkSilently || !otherWayIn)) return undefined;
   return {
     ok: false,
     reason: 'confirm_link',
     user: existing,
-    message: `An account for ${existing.email} already exists here. Prove it is yours to link your ${provider.displayName} account to it.`,
+    ...wording('external.refused.confirmLink', { email: existing.email, provider: provider.displayName }),
   };
 }
 
 export function notLinked(provider: ExternalProvider): ExternalSignIn {
-  return refusal(
-    'not_linked',
-    `Your ${provider.displayName} account is not linked to a user here. Sign in another way and link it from your account page, or ask an administrator for an invitation.`,
-  );
+  return refusal('not_linked', wording('external.refused.notLinked', { provider: provider.displayName }));
 }
 
-export function refusal(reason: SignInRefusal, message: string): ExternalSignIn {
-  return { ok: false, reason, message };
+export function refusal(reason: SignInRefusal, w: Wording): ExternalSignIn {
+  return { ok: false, reason, ...w };
 }

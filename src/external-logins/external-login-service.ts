@@ -1,4 +1,5 @@
 import { AppError } from '../errors/app-error.ts';
+import { wording } from '../i18n/wording.ts';
 import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { Actor } from '../notifications/notification-types.ts';
 import type { InvitationService } from '../users/invitations.ts';
@@ -57,8 +58,7 @@ export class ExternalLoginService {
     try {
       user = await this.#deps.groups.apply(user, provider, identity.claims, accessToken);
     } catch (error) {
-      if (error instanceof GroupOverage)
-        return { ok: false, reason: 'group_overage', message: error.message };
+      if (error instanceof GroupOverage) return refusal('group_overage', error.wording);
       throw error;
     }
     await this.#deps.links.touch(provider.alias, identity.sub);
@@ -73,7 +73,7 @@ export class ExternalLoginService {
     actor?: Actor,
   ): Promise<void> {
     if (!provider.options.allowManualLinking)
-      throw new AppError('invalid_input', `Linking ${provider.displayName} is turned off.`);
+      throw AppError.keyed('invalid_input', 'external.linkingOff', { provider: provider.displayName });
     const existing = await this.#deps.links.find(provider.alias, identity.sub);
     if (existing && existing.userId !== user.id) throw alreadyLinked(provider);
     if (!existing) await this.#attach(user, provider, identity, actor);
@@ -88,16 +88,16 @@ export class ExternalLoginService {
   async unlink(user: User, providerAlias: string, subject: string, actor?: Actor): Promise<void> {
     const provider = await this.#deps.registry.find(providerAlias);
     if (provider && !provider.options.allowManualLinking) {
-      throw new AppError('invalid_input', `Unlinking ${provider.displayName} is turned off.`);
+      throw AppError.keyed('invalid_input', 'external.unlinkingOff', { provider: provider.displayName });
     }
     const links = await this.linksOf(user);
     if (!links.some((l) => l.providerAlias === providerAlias && l.subject === subject)) {
-      throw new AppError('not_found', 'That login is not linked to your account.');
+      throw AppError.keyed('not_found', 'external.notLinkedToYou');
     }
     const passwordUsable = user.hasPassword && !(await this.#deps.registry.denyLocalLoginFor(user.email));
     const others = links.filter((l) => l.providerAlias !== providerAlias || l.subject !== subject);
     if (!passwordUsable && others.length === 0) {
-      throw new AppError('invalid_input', 'This is your only way to sign in; link another provider first.');
+      throw AppError.keyed('invalid_input', 'external.onlyWayIn');
     }
     await this.#deps.links.unlink(providerAlias, subject, user.id);
     await this.#deps.notifications.publish(
@@ -113,7 +113,7 @@ export class ExternalLoginService {
    */
   async removeLink(userId: string, providerAlias: string, subject: string, actor?: Actor): Promise<void> {
     if (!(await this.#deps.links.unlink(providerAlias, subject, userId))) {
-      throw new AppError('not_found', 'That login is not linked to this user.');
+      throw AppError.keyed('not_found', 'external.notLinkedToUser');
     }
     await this.#deps.notifications.publish(
       'ExternalLoginUnlinked',
@@ -174,19 +174,17 @@ export class ExternalLoginService {
     if (link) {
       const user = await manager.findById(link.userId);
       if (user?.status === 'active') return { ok: true, user };
-      return refusal('disabled', 'This account is disabled. Ask an administrator.');
+      return refusal('disabled', wording('signIn.refused.disabled'));
     }
     const auto = provider.options.autoLink;
     if (auto.mode === 'never' || !identity.email) return notLinked(provider);
     if (auto.requireVerifiedEmail && !identity.emailVerified) {
-      return refusal(
-        'unverified_email',
-        `${provider.displayName} has not verified your email address, so it cannot be linked automatically.`,
-      );
+      const values = { provider: provider.displayName };
+      return refusal('unverified_email', wording('external.refused.emailUnverified', values));
     }
     if (!isAllowedEmailDomain(identity.email, auto.allowedEmailDomains)) {
-      const domain = emailDomain(identity.email) ?? 'that address';
-      return refusal('domain_not_allowed', `Accounts from ${domain} cannot sign in here.`);
+      const domain = emailDomain(identity.email) ?? identity.email;
+      return refusal('domain_not_allowed', wording('signIn.refused.domainNotAllowed', { domain }));
     }
     const existing = await manager.findByEmail(identity.email);
     const otherWayIn =
@@ -208,7 +206,7 @@ export class ExternalLoginService {
     actor?: Actor,
   ): Promise<ExternalSignIn> {
     const provider = await this.#deps.registry.find(providerAlias);
-    if (!provider) return refusal('refused', 'That sign-in provider is not available any more.');
+    if (!provider) return refusal('refused', wording('external.refused.providerGone'));
     return this.confirmLink(user, provider, identity, actor);
   }
 
@@ -219,8 +217,7 @@ export class ExternalLoginService {
     identity: UpstreamIdentity,
     actor?: Actor,
   ): Promise<ExternalSignIn> {
-    if (user.status !== 'active')
-      return refusal('disabled', 'This account is disabled. Ask an administrator.');
+    if (user.status !== 'active') return refusal('disabled', wording('signIn.refused.disabled'));
     const existing = await this.#deps.links.find(provider.alias, identity.sub);
     if (!existing) await this.#attach(user, provider, identity, actor);
     else if (existing.userId !== user.id) throw alreadyLinked(provider);
@@ -257,7 +254,8 @@ export class ExternalLoginService {
         },
       },
     );
-    if (refusedReason) return refusal('refused', refusedReason);
+    // A handler's own reason is shown as it wrote it.
+    if (refusedReason) return refusal('refused', { message: refusedReason });
     let user = existing ?? (await manager.createUser({ ...draft, status: 'active', emailVerified: true }));
     if (user.status === 'invited') user = await manager.acceptInvitation(user.id, { actor });
     await this.#attach(user, provider, identity, actor);
@@ -300,8 +298,5 @@ export class ExternalLoginService {
 }
 
 function alreadyLinked(provider: ExternalProvider): AppError {
-  return new AppError(
-    'invalid_input',
-    `That ${provider.displayName} account is already linked to another user.`,
-  );
+  return AppError.keyed('invalid_input', 'external.alreadyLinked', { provider: provider.displayName });
 }

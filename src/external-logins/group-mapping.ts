@@ -1,3 +1,4 @@
+import { type Wording, wording } from '../i18n/wording.ts';
 import type { Logger } from '../operations/logger.ts';
 import type { User } from '../users/user.ts';
 import type { UserManager } from '../users/user-manager.ts';
@@ -34,6 +35,13 @@ export function hasGroupOverage(claims: Record<string, unknown>): boolean {
 
 export class GroupOverage extends Error {
   override name = 'GroupOverage';
+
+  readonly wording: Wording;
+
+  constructor(wording: Wording) {
+    super(wording.message);
+    this.wording = wording;
+  }
 }
 
 /**
@@ -85,9 +93,7 @@ export class UpstreamGroupSync {
     if (!hasGroupOverage(claims) || !provider.options.groupMappings.some((m) => m.claim === 'groups'))
       return claims;
     if (provider.options.groupOverage !== 'graph' || !accessToken) {
-      throw new GroupOverage(
-        `You are in more groups at ${provider.displayName} than fit in its sign-in token, so your access here cannot be decided. Ask an administrator to limit the groups sent to Gatehouse (groups assigned to the application) or to turn on the Microsoft Graph lookup.`,
-      );
+      throw new GroupOverage(wording('external.refused.groupOverage', { provider: provider.displayName }));
     }
     return { ...claims, groups: await this.#graphGroups(provider, accessToken) };
   }
@@ -108,7 +114,7 @@ export class UpstreamGroupSync {
         'Microsoft Graph group lookup failed',
       );
       throw new GroupOverage(
-        `Your groups could not be read from ${provider.displayName} right now. Try again later.`,
+        wording('external.refused.groupsUnreadable', { provider: provider.displayName }),
       );
     }
     return body.value.filter((v): v is string => typeof v === 'string');

@@ -94,10 +94,9 @@ export class UpstreamConfigurations {
         { err: String(err), cause: causeOf(err), alias: provider.alias, issuer: provider.issuer },
         'upstream discovery failed',
       );
-      throw new AppError(
-        'upstream_unavailable',
-        `Signing in with ${provider.displayName} is not available right now. Try again later, or sign in another way.`,
-      );
+      throw AppError.keyed('upstream_unavailable', 'external.unavailable', {
+        provider: provider.displayName,
+      });
     }
   }
 

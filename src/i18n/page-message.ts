@@ -6,6 +6,6 @@ import type { Translate } from './i18n.ts';
  * its own key; a message written for one case without a key is shown as written (in English).
  */
 export function pageMessage(t: Translate, error: AppError): string {
-  if (error.messageKey) return t(error.messageKey);
+  if (error.messageKey) return t(error.messageKey, error.messageValues);
   return error.message === ERROR_CATALOG[error.code].message ? t(`error.code.${error.code}`) : error.message;
 }

@@ -15,7 +15,7 @@ const FIFTEEN_MINUTES_MS = 15 * 60 * 1000;
  */
 export function startBreakGlass(deps: Pick<InteractionDeps, 'breakGlassGroup'>) {
   return async (ctx: Context): Promise<void> => {
-    if (!deps.breakGlassGroup) throw new AppError('not_found', 'Emergency sign-in is not set up here.');
+    if (!deps.breakGlassGroup) throw AppError.keyed('not_found', 'breakGlass.notSetUp');
     ctx.cookies.set(BREAK_GLASS_COOKIE, '1', {
       httpOnly: true,
       sameSite: 'lax',

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { AppError } from '../errors/app-error.ts';
 import { parseBody } from '../http/validation.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { finishInteraction, type InteractionDetails, loadInteraction } from './load-interaction.ts';
@@ -35,7 +36,7 @@ export function submitConsent(deps: InteractionDeps) {
     const provider = deps.host.provider;
     const details = await loadInteraction(ctx, provider);
     if (details.prompt.name !== 'consent' || !details.session?.accountId) {
-      ctx.throw(400, 'This sign-in is not waiting for consent.');
+      throw AppError.keyed('invalid_input', 'interaction.notWaitingForConsent');
     }
     const { decision } = parseBody(ctx, consentForm);
     if (decision === 'deny') {
@@ -51,7 +52,7 @@ export function submitConsent(deps: InteractionDeps) {
           accountId: details.session.accountId,
           clientId: String(details.params.client_id),
         });
-    if (!grant) ctx.throw(400, 'The grant for this sign-in no longer exists. Start again.');
+    if (!grant) throw AppError.keyed('interaction_expired', 'interaction.grantGone');
     const prompt = details.prompt.details as {
       missingOIDCScope?: string[];
       missingOIDCClaims?: string[];

@@ -1,15 +1,12 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { AppError } from '../errors/app-error.ts';
 import { actorOf } from '../http/actor.ts';
 import { parseBody } from '../http/validation.ts';
 import { breakGlassOf } from './break-glass.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { type InteractionDetails, loadInteraction } from './load-interaction.ts';
 import { continueSignIn } from './second-factor/complete-sign-in.ts';
-
-/** One message for unknown user, wrong password, locked and disabled, so none can be told apart. */
-const PASSWORDS_OFF_MESSAGE =
-  'Signing in with a password is turned off for your address. Use your organisation’s sign-in.';
 
 const loginForm = z.object({
   email: z.string().trim().min(1, 'Enter your email address.').max(320),
@@ -45,12 +42,14 @@ export function submitLogin(deps: InteractionDeps) {
   return async (ctx: Context): Promise<void> => {
     const provider = deps.host.provider;
     const details = await loadInteraction(ctx, provider);
-    if (details.prompt.name !== 'login') ctx.throw(400, 'This sign-in is not waiting for a password.');
+    if (details.prompt.name !== 'login')
+      throw AppError.keyed('invalid_input', 'interaction.notWaitingForPassword');
     const input = parseBody(ctx, loginForm);
     // Said before the password is checked: the domain is in what was typed, so it tells nothing.
     if (!breakGlassOf(ctx, deps) && (await deps.external.registry.denyLocalLoginFor(input.email))) {
       ctx.status = 403;
-      await renderLogin(ctx, deps, details, { email: input.email, error: PASSWORDS_OFF_MESSAGE });
+      const error = deps.views.translator()('login.passwordsOff');
+      await renderLogin(ctx, deps, details, { email: input.email, error });
       return;
     }
     const result = await deps.signInManager.passwordSignIn(input.email, input.password, actorOf(ctx));

@@ -47,7 +47,7 @@ export function showInteraction(deps: InteractionDeps) {
       await renderConsent(ctx, deps, details);
       return;
     }
-    ctx.throw(400, `This sign-in step (${details.prompt.name}) is not supported.`);
+    throw AppError.keyed('invalid_input', 'interaction.stepUnsupported', { step: details.prompt.name });
   };
 }
 

@@ -1,5 +1,6 @@
+import { wording } from '../i18n/wording.ts';
 import { announceRefusal, mayUse } from '../oidc/application-access.ts';
-import type { SignInStep } from './types.ts';
+import { refused, type SignInStep } from './types.ts';
 
 /**
  * Per-application access: an application limited to groups admits only their members. Last of the
@@ -18,10 +19,6 @@ export const applicationAccess: SignInStep = {
       stage: 'sign-in',
       actor: context.actor,
     });
-    return {
-      status: 'refused',
-      reason: 'application_denied',
-      message: 'Your account may not use this application.',
-    };
+    return refused('application_denied', wording('signIn.refused.applicationDenied'));
   },
 };

@@ -1,7 +1,12 @@
+import { wording } from '../i18n/wording.ts';
 import { isSecondFactor, upstreamOf } from './factors.ts';
-import type { SignInAttempt, SignInOutcome, SignInPipelineDeps, SignInStep } from './types.ts';
-
-const refused = (message: string): SignInOutcome => ({ status: 'refused', reason: 'refused', message });
+import {
+  refused,
+  type SignInAttempt,
+  type SignInOutcome,
+  type SignInPipelineDeps,
+  type SignInStep,
+} from './types.ts';
 
 /**
  * DenyLocalLogin for the account that signs in (everyone, or the domains DENY_LOCAL_LOGIN_DOMAINS
@@ -15,9 +20,7 @@ export const localLogin: SignInStep = {
     if (!factors.some((f) => f.method === 'pwd') || upstreamOf(factors)) return undefined;
     if (context.breakGlass) return breakGlass(attempt, deps, context.breakGlass.group);
     if (await deps.external.passwordsDeniedFor(user.email)) {
-      return refused(
-        'Signing in with a password is turned off for your account. Use your organisation’s sign-in.',
-      );
+      return refused('refused', wording('signIn.refused.passwordsOff'));
     }
     return undefined;
   },
@@ -33,7 +36,7 @@ async function breakGlass(
   deps: SignInPipelineDeps,
   group: string,
 ): Promise<SignInOutcome | undefined> {
-  if (!user.groups.includes(group)) return refused('Emergency sign-in is only for emergency accounts.');
+  if (!user.groups.includes(group)) return refused('refused', wording('signIn.refused.breakGlassNotMember'));
   if (factors.some(isSecondFactor)) {
     await deps.notifications.publish(
       'BreakGlassSignIn',
@@ -43,7 +46,7 @@ async function breakGlass(
     return undefined;
   }
   if ((await deps.twoFactor.requirement(user, { forced: true })) !== 'verify') {
-    return refused('Emergency sign-in needs a second factor set up beforehand.');
+    return refused('refused', wording('signIn.refused.breakGlassNoFactor'));
   }
   // The second-factor step asks for it whatever the account's group rules say.
   context.twoFactorDemanded = true;

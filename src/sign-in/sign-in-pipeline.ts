@@ -1,8 +1,16 @@
-import type { LoginFailureReason } from '../notifications/notification-types.ts';
+import { wording } from '../i18n/wording.ts';
 import type { User } from '../users/user.ts';
 import { authenticationLevel, type CompletedFactor } from './factors.ts';
 import { DEFAULT_STEPS } from './steps.ts';
-import type { SignInAttempt, SignInContext, SignInOutcome, SignInPipelineDeps, SignInStep } from './types.ts';
+import {
+  type RefusedSignIn,
+  refused,
+  type SignInAttempt,
+  type SignInContext,
+  type SignInOutcome,
+  type SignInPipelineDeps,
+  type SignInStep,
+} from './types.ts';
 
 export type { InvitationClaim, PendingLink, SignInContext, SignInOutcome, SignInStep } from './types.ts';
 
@@ -25,14 +33,15 @@ export class SignInPipeline {
 
   async complete(user: User, factors: CompletedFactor[], context: SignInContext): Promise<SignInOutcome> {
     const fresh = context.attempt?.current ? user : await this.#deps.userManager.findById(user.id);
-    if (!fresh) return this.#refuse(user.id, context, 'unknown_user', 'The account does not exist.');
+    if (!fresh)
+      return this.#refuse(user.id, context, refused('unknown_user', wording('signIn.refused.unknownUser')));
     const attempt: SignInAttempt = { user: fresh, factors, context };
     for (const step of this.steps) {
       const stop = await step.run(attempt, this.#deps);
       if (!stop) continue;
       // The sign-in goes no further now: the right answer that got it here no longer counts.
       if (context.attempt?.reserved) await this.#deps.userManager.releaseAttempt(attempt.user);
-      if (stop.status === 'refused') return this.#refuse(attempt.user.id, context, stop.reason, stop.message);
+      if (stop.status === 'refused') return this.#refuse(attempt.user.id, context, stop);
       return stop;
     }
     return this.#finish(attempt);
@@ -49,17 +58,12 @@ export class SignInPipeline {
     return { status: 'complete', user, ...level };
   }
 
-  async #refuse(
-    userId: string,
-    context: SignInContext,
-    reason: LoginFailureReason,
-    message: string,
-  ): Promise<SignInOutcome> {
+  async #refuse(userId: string, context: SignInContext, refusal: RefusedSignIn): Promise<SignInOutcome> {
     await this.#deps.notifications.publish(
       'UserLoginFailed',
       { affectedUserId: userId, actor: context.actor },
-      { reason },
+      { reason: refusal.reason },
     );
-    return { status: 'refused', reason, message };
+    return refusal;
   }
 }

@@ -1,30 +1,20 @@
 import { timingSafeEqual } from 'node:crypto';
-import { AppError } from '../errors/app-error.ts';
-import type { LoginFailureReason } from '../notifications/notification-types.ts';
+import { type Wording, wording } from '../i18n/wording.ts';
 import type { OpenInvitation } from '../users/invitations.ts';
 import { applicationAccess } from './application-access.ts';
 import { isSecondFactor, upstreamOf } from './factors.ts';
 import { localLogin } from './local-login.ts';
-import type { SignInAttempt, SignInOutcome, SignInStep } from './types.ts';
-
-const refused = (reason: LoginFailureReason, message: string): SignInOutcome => ({
-  status: 'refused',
-  reason,
-  message,
-});
+import { refused, type SignInAttempt, type SignInStep } from './types.ts';
 
 /** Disabled, locked, or invited without completing the invitation: no sign-in, by any way in. */
 export const accountState: SignInStep = {
   name: 'account-state',
   async run({ user, context }, deps) {
-    if (user.status === 'disabled')
-      return refused('disabled', 'This account is disabled. Ask an administrator.');
+    if (user.status === 'disabled') return refused('disabled', wording('signIn.refused.disabled'));
     if (user.status === 'invited' && !context.invitation) {
-      return refused('not_approved', 'Accept your invitation from the email first.');
+      return refused('not_approved', wording('signIn.refused.notApproved'));
     }
-    if (deps.userManager.isLockedOut(user)) {
-      return refused('locked', 'This account is locked for a while after too many failed attempts.');
-    }
+    if (deps.userManager.isLockedOut(user)) return refused('locked', wording('signIn.refused.locked'));
     return undefined;
   },
 };
@@ -50,7 +40,8 @@ export const externalLoginDecision: SignInStep = {
         },
       },
     );
-    return refusedReason ? refused('refused', refusedReason) : undefined;
+    // A handler's own reason is shown as it wrote it.
+    return refusedReason ? refused('refused', { message: refusedReason }) : undefined;
   },
 };
 
@@ -65,11 +56,11 @@ export const invitation: SignInStep = {
     const claim = attempt.context.invitation;
     if (!claim) return undefined;
     if (!claim.browserToken || !sameToken(claim.browserToken, claim.token)) {
-      return refused('refused', 'Finish accepting the invitation in the browser where you opened its link.');
+      return refused('refused', wording('signIn.refused.otherBrowser'));
     }
     const invitation = await deps.invitations.open(claim.token).catch(() => undefined);
     if (invitation?.user.id !== attempt.user.id)
-      return refused('refused', new AppError('token_invalid').message);
+      return refused('refused', wording('error.code.token_invalid'));
     const upstream = attempt.context.upstream;
     const problem = upstream ? upstreamInvitationProblem(invitation, upstream) : undefined;
     if (problem) return refused('refused', problem);
@@ -91,18 +82,22 @@ export const invitation: SignInStep = {
 function upstreamInvitationProblem(
   { user: invited, allowOtherEmail }: OpenInvitation,
   { provider, identity }: NonNullable<SignInAttempt['context']['upstream']>,
-): string | undefined {
+): Wording | undefined {
   const email = identity.email?.trim().toLowerCase() ?? '';
   // The addresses must match unless the administrator who invited chose otherwise.
   if (!allowOtherEmail && email !== invited.email.trim().toLowerCase()) {
-    return `Your ${provider.displayName} account has another email address than the one invited (${invited.email}).`;
+    return wording('signIn.refused.invitedOtherEmail', {
+      provider: provider.displayName,
+      email: invited.email,
+    });
   }
   if (provider.options.autoLink.requireVerifiedEmail && !identity.emailVerified) {
-    return `${provider.displayName} has not verified your email address.`;
+    return wording('signIn.refused.emailUnverified', { provider: provider.displayName });
   }
   const allowed = provider.options.autoLink.allowedEmailDomains.map((d) => d.toLowerCase());
   const domain = email.split('@')[1] ?? '';
-  if (allowed.length && !allowed.includes(domain)) return `Accounts from ${domain} cannot sign in here.`;
+  if (allowed.length && !allowed.includes(domain))
+    return wording('signIn.refused.domainNotAllowed', { domain });
   return undefined;
 }
 
@@ -149,7 +144,7 @@ export const link: SignInStep = {
       pending.identity,
       attempt.context.actor,
     );
-    if (!linked.ok) return refused('refused', linked.message);
+    if (!linked.ok) return refused('refused', linked);
     attempt.user = linked.user;
     return undefined;
   },

@@ -1,5 +1,6 @@
 import type { ExternalLoginService, UpstreamIdentity } from '../external-logins/external-login-service.ts';
 import type { ExternalProvider } from '../external-logins/external-provider.ts';
+import type { Wording } from '../i18n/wording.ts';
 import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { Actor, LoginFailureReason } from '../notifications/notification-types.ts';
 import type { InvitationService } from '../users/invitations.ts';
@@ -59,7 +60,10 @@ export interface SignInContext {
 export type SignInOutcome =
   | ({ status: 'complete'; user: User } & AuthenticationLevel)
   | { status: 'second_factor'; user: User; mode: 'verify' | 'enrol'; factors: CompletedFactor[] }
-  | { status: 'refused'; reason: LoginFailureReason; message: string };
+  /** Why, in English (`message`) and as a catalogue entry for pages when it has one. */
+  | ({ status: 'refused'; reason: LoginFailureReason } & Wording);
+
+export type RefusedSignIn = Extract<SignInOutcome, { status: 'refused' }>;
 
 /** One sign-in as the steps see it; a step may replace the user (an accepted invitee is active). */
 export interface SignInAttempt {
@@ -80,4 +84,15 @@ export interface SignInPipelineDeps {
 export interface SignInStep {
   readonly name: string;
   run(attempt: SignInAttempt, deps: SignInPipelineDeps): Promise<SignInOutcome | undefined>;
+}
+
+/** How a step stops the sign-in: `reason` for the audit, `w` for the person signing in. */
+export function refused(reason: LoginFailureReason, w: Wording): RefusedSignIn {
+  return {
+    status: 'refused',
+    reason,
+    message: w.message,
+    messageKey: w.messageKey,
+    messageValues: w.messageValues,
+  };
 }

@@ -67,6 +67,8 @@ describe('external sign-ins that are refused, edited or need more', () => {
         verified('u-two-ats', 'x@example.com@evil.test'),
         verified('u-sync', 'sync@example.com', 'Sam Before'),
         verified('u-tf', 'tf@example.com'),
+        verified('u-locked', 'locked@example.com'),
+        verified('u-disabled', 'disabled@example.com'),
       ],
     });
     await registerUpstream(gh, upstream, { displayName: 'Corp ID', options: BASE });
@@ -128,6 +130,36 @@ describe('external sign-ins that are refused, edited or need more', () => {
     expect(next.page.body).toContain('name="password"');
     expect(textOf(next.page)).toContain('Sign in with Corp ID');
     expect(await isAuthenticated(browser)).toBe(false);
+  });
+
+  it('says in German (ui_locales=de) that the account is locked, or disabled', async () => {
+    await useOptions({});
+    const manager = gh.gatehouse.userManager;
+    const locked = await manager.createUser({ email: 'locked@example.com', password: 'locked password 123' });
+    for (let i = 0; i < 5; i++) await manager.accessFailed(locked);
+    const disabled = await manager.createUser({
+      email: 'disabled@example.com',
+      password: 'disabled password 1',
+    });
+    await manager.updateUser(disabled.id, { status: 'disabled' });
+
+    const inGerman = async (sub: string) => {
+      const browser = new Browser();
+      const started = await startAuthorization(browser, config, { ui_locales: 'de' });
+      const page = await pressUpstreamButton(browser, started.page, upstream, sub);
+      expect(page.status).toBe(403);
+      expect(page.body).toContain('<html lang="de">');
+      expect(await isAuthenticated(browser)).toBe(false);
+      return textOf(page);
+    };
+    const lockedPage = await inGerman('u-locked');
+    expect(lockedPage).toContain(
+      'Dieses Konto ist nach zu vielen fehlgeschlagenen Versuchen vorübergehend gesperrt.',
+    );
+    expect(lockedPage).not.toContain('This account is locked');
+    const disabledPage = await inGerman('u-disabled');
+    expect(disabledPage).toContain('Dieses Konto ist deaktiviert. Wenden Sie sich an einen Administrator.');
+    expect(disabledPage).not.toContain('This account is disabled');
   });
 
   it('lets an ExternalLoginAutoLinking handler edit the new user, or refuse to create one', async () => {

@@ -27,7 +27,10 @@ function filesUnder(dir: string, suffix: string): string[] {
     .map((f) => join(dir, f));
 }
 
-/** Literal keys passed to `t("…")`/`th("…")` in templates and `translator()('…')` in code. */
+/**
+ * Literal keys passed to `t("…")`/`th("…")` in templates, and in code to `translator()('…')`,
+ * `wording('…')` and `AppError.keyed(code, '…')`.
+ */
 function keysUsed(): Map<string, string> {
   const used = new Map<string, string>();
   const sources = [...filesUnder(join(root, 'views'), '.njk'), ...filesUnder(join(root, 'src'), '.ts')];
@@ -36,6 +39,8 @@ function keysUsed(): Map<string, string> {
     for (const m of text.matchAll(/\b(?:t|th|translator\(\w*\))\(\s*["']([\w.-]+)["']\s*[,)]/g)) {
       used.set(m[1] as string, file);
     }
+    for (const m of text.matchAll(/\b(?:wording\(|keyed\(\s*'\w+',)\s*'([\w.-]+)'/g))
+      used.set(m[1] as string, file);
   }
   return used;
 }

@@ -126,7 +126,7 @@ export function submitConfirmLink(deps: InteractionDeps) {
       // The password was an access attempt: the pipeline completes or releases it.
       attempt: { reserved: true, current: false },
     });
-    if (refusal) throw new AppError('forbidden', refusal.message);
+    if (refusal) throw AppError.worded('forbidden', refusal);
   };
 }
 
@@ -163,7 +163,7 @@ export async function linkAfterMailboxProof(
     externalSessionId: pending.externalSessionId,
     link: { providerAlias: provider.alias, identity: pending.identity },
   });
-  if (refusal) throw new AppError('forbidden', refusal.message);
+  if (refusal) throw AppError.worded('forbidden', refusal);
 }
 
 export async function waitingLink(

@@ -6,6 +6,7 @@ import { recordUpstreamSession } from '../../external-logins/external-session-st
 import { pauseAutoRedirect } from '../../external-logins/signed-out-marker.ts';
 import type { CompletedRoundTrip } from '../../external-logins/upstream-round-trip.ts';
 import { actorOf } from '../../http/actor.ts';
+import { translated, type Wording } from '../../i18n/wording.ts';
 import { causeOf } from '../../operations/logger.ts';
 import { upstreamFactor } from '../../sign-in/factors.ts';
 import type { InteractionDeps } from '../interaction-deps.ts';
@@ -33,7 +34,7 @@ export function completeExternalSignIn(deps: InteractionDeps) {
       pauseAutoRedirect(ctx);
       ctx.status = 400;
       await renderLogin(ctx, deps, details, {
-        error: `Signing in with ${provider.displayName} did not complete. Try again or choose another way.`,
+        error: deps.views.translator()('external.cancelled', { provider: provider.displayName }),
       });
       return;
     }
@@ -59,7 +60,7 @@ export function completeExternalSignIn(deps: InteractionDeps) {
       return;
     }
     if (!result.ok) {
-      renderRefusal(ctx, deps, details, provider, result.message);
+      renderRefusal(ctx, deps, details, provider, result);
       return;
     }
     const refusal = await continueSignIn(ctx, deps, details, {
@@ -74,7 +75,7 @@ export function completeExternalSignIn(deps: InteractionDeps) {
         completed,
       ),
     });
-    if (refusal) renderRefusal(ctx, deps, details, provider, refusal.message);
+    if (refusal) renderRefusal(ctx, deps, details, provider, refusal);
   };
 }
 
@@ -93,10 +94,7 @@ async function exchange(
       'upstream code exchange failed',
     );
     pauseAutoRedirect(ctx);
-    throw new AppError(
-      'external_login_failed',
-      `Signing in with ${provider.displayName} did not work. Try again.`,
-    );
+    throw AppError.keyed('external_login_failed', 'external.failed', { provider: provider.displayName });
   }
 }
 
@@ -106,14 +104,14 @@ function renderRefusal(
   deps: InteractionDeps,
   details: InteractionDetails,
   provider: ExternalProvider,
-  message: string,
+  refusal: Wording,
 ): void {
   pauseAutoRedirect(ctx);
   ctx.status = 403;
   ctx.type = 'html';
   ctx.body = deps.views.render('interactions/external-refused.njk', {
     provider: provider.displayName,
-    message,
+    message: translated(deps.views.translator(), refusal),
     uid: details.uid,
     csrfToken: ctx.state.csrfToken,
   });

@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { AppError } from '../../errors/app-error.ts';
 import type { InteractionDeps } from '../interaction-deps.ts';
 import { type InteractionDetails, loadInteraction } from '../load-interaction.ts';
 
@@ -6,7 +7,8 @@ import { type InteractionDetails, loadInteraction } from '../load-interaction.ts
 export function startExternalSignIn(deps: InteractionDeps) {
   return async (ctx: Context): Promise<void> => {
     const details = await loadInteraction(ctx, deps.host.provider);
-    if (details.prompt.name !== 'login') ctx.throw(400, 'This sign-in is not waiting for a sign-in method.');
+    if (details.prompt.name !== 'login')
+      throw AppError.keyed('invalid_input', 'interaction.notWaitingForMethod');
     await redirectToUpstream(ctx, deps, details, ctx.params.alias ?? '');
   };
 }

@@ -155,7 +155,7 @@ async function finishWithSecondFactor(
 ): Promise<void> {
   const attempt = reserved ? { reserved: true as const, current: false } : undefined;
   const refusal = await continueSignIn(ctx, deps, details, { ...pending, user, attempt });
-  if (refusal) throw new AppError('interaction_expired', refusal.message);
+  if (refusal) throw AppError.worded('interaction_expired', refusal);
 }
 
 async function loadPending(ctx: Context, deps: InteractionDeps, mode: PendingSecondFactor['mode']) {

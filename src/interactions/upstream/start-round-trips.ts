@@ -11,12 +11,12 @@ type StartDeps = Pick<Gatehouse, 'external' | 'sessions' | 'userManager' | 'invi
 export function startLink(deps: StartDeps) {
   return async (ctx: Context): Promise<void> => {
     const signedIn = await findSignedIn(ctx, deps);
-    if (!signedIn) throw new AppError('unauthenticated', 'Sign in first, then link the provider.');
+    if (!signedIn) throw AppError.keyed('unauthenticated', 'external.signInToLink');
     if (!isRecentSignIn(signedIn.session, deps.settings.privilegedSessionMaxAgeSeconds))
       return sendToReauthentication(ctx, '/account/linked-logins');
     const provider = await deps.external.registry.require(ctx.params.alias ?? '');
     if (!provider.options.allowManualLinking)
-      throw new AppError('invalid_input', `Linking ${provider.displayName} is turned off.`);
+      throw AppError.keyed('invalid_input', 'external.linkingOff', { provider: provider.displayName });
     const url = await deps.external.roundTrip.begin(provider, {
       providerAlias: provider.alias,
       purpose: 'link',

@@ -28,7 +28,7 @@ export function upstreamCallback(deps: CallbackDeps) {
     const query = new URLSearchParams(ctx.querystring);
     const request = await deps.external.roundTrip.peek(query.get('state') ?? '');
     if (!request || request.providerAlias !== ctx.params.alias) {
-      throw new AppError('interaction_expired', 'This sign-in has expired or was already used. Start again.');
+      throw AppError.keyed('interaction_expired', 'external.roundTripExpired');
     }
     if (request.purpose === 'login') {
       ctx.status = 303;
@@ -40,13 +40,12 @@ export function upstreamCallback(deps: CallbackDeps) {
     await deps.external.roundTrip.take(request.state);
     const provider = await deps.external.registry.require(request.providerAlias);
     if (query.has('error')) {
-      throw new AppError('external_login_failed', `${provider.displayName} did not complete the sign-in.`);
+      throw AppError.keyed('external_login_failed', 'external.notCompleted', {
+        provider: provider.displayName,
+      });
     }
     const completed = await deps.external.roundTrip.complete(provider, request, query).catch(() => {
-      throw new AppError(
-        'external_login_failed',
-        `Signing in with ${provider.displayName} did not work. Try again.`,
-      );
+      throw AppError.keyed('external_login_failed', 'external.failed', { provider: provider.displayName });
     });
     if (request.purpose === 'link') await completeLink(ctx, deps, provider, request, completed);
     else await completeInvitation(ctx, deps, provider, request, completed);
@@ -69,9 +68,9 @@ async function completeLink(
   const session = await deps.sessions.current(ctx);
   const user = session?.accountId ? await deps.userManager.findById(session.accountId) : undefined;
   if (!session || !user || user.id !== request.userId)
-    throw new AppError('unauthenticated', 'Sign in again, then link the provider.');
+    throw AppError.keyed('unauthenticated', 'external.signInAgainToLink');
   if (!provider.options.allowManualLinking)
-    throw new AppError('invalid_input', `Linking ${provider.displayName} is turned off.`);
+    throw AppError.keyed('invalid_input', 'external.linkingOff', { provider: provider.displayName });
   if (!isRecentSignIn(session, deps.settings.privilegedSessionMaxAgeSeconds))
     return sendToReauthentication(ctx, '/account/linked-logins');
   const factors: CompletedFactor[] = [{ method: 'fed', providerAlias: provider.alias }];
@@ -83,7 +82,7 @@ async function completeLink(
     withinRecentSession: true,
   });
   if (outcome.status === 'second_factor') return sendToReauthentication(ctx, '/account/linked-logins');
-  if (outcome.status === 'refused') throw new AppError('forbidden', outcome.message);
+  if (outcome.status === 'refused') throw AppError.worded('forbidden', outcome);
   ctx.type = 'html';
   ctx.body = deps.views.render('external/linked.njk', { provider: provider.displayName });
 }
@@ -104,7 +103,7 @@ async function completeInvitation(
     // The round trip's state names the invitation; this browser's cookie must name the same one.
     invitation: { token, browserToken: cookie.get(ctx) },
   });
-  if (outcome.status === 'refused') throw new AppError('forbidden', outcome.message);
+  if (outcome.status === 'refused') throw AppError.worded('forbidden', outcome);
   // The partial sign-in of the invitee ends here, as it does when a password is chosen.
   cookie.clear(ctx);
   if (outcome.status === 'complete') {

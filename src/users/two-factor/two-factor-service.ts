@@ -92,12 +92,7 @@ export class TwoFactorService {
   async beginTotp(user: User, options: { restart?: boolean } = {}): Promise<TotpEnrolment> {
     this.#assertSupported();
     const existing = (await this.#deps.store.list(user.id)).find((r) => r.provider === 'totp');
-    if (existing?.confirmed)
-      throw AppError.keyed(
-        'conflict',
-        'error.twoFactor.appAlreadySetUp',
-        'An authenticator app is already set up.',
-      );
+    if (existing?.confirmed) throw AppError.keyed('conflict', 'error.twoFactor.appAlreadySetUp');
     let secret = options.restart ? null : existing?.secret;
     if (!secret) {
       secret = newTotpSecret();
@@ -113,12 +108,7 @@ export class TwoFactorService {
     await this.#countCheck(user, actor);
     const pending = (await this.#deps.store.list(user.id)).find((r) => r.provider === 'totp');
     const step = pending?.secret ? await verifyTotp(pending.secret, code.trim(), null) : undefined;
-    if (step === undefined)
-      throw AppError.keyed(
-        'invalid_input',
-        'error.twoFactor.totpWrong',
-        'That code is not right. Check the time on your device and try again.',
-      );
+    if (step === undefined) throw AppError.keyed('invalid_input', 'error.twoFactor.totpWrong');
     await this.#deps.store.confirm(user.id, 'totp', step);
     return this.#afterEnabled(user, 'totp', actor);
   }
@@ -128,12 +118,7 @@ export class TwoFactorService {
     this.#assertSupported();
     // Starting again would reset the confirmed method to pending, i.e. turn it off: refused.
     const existing = (await this.#deps.store.list(user.id)).find((r) => r.provider === 'email');
-    if (existing?.confirmed)
-      throw AppError.keyed(
-        'conflict',
-        'error.twoFactor.emailAlreadyOn',
-        'Codes by email are already turned on.',
-      );
+    if (existing?.confirmed) throw AppError.keyed('conflict', 'error.twoFactor.emailAlreadyOn');
     await this.#deps.store.savePending(user.id, 'email', null);
     await this.sendEmailCode(user, actor);
   }
@@ -142,11 +127,7 @@ export class TwoFactorService {
     this.#assertSupported();
     await this.#countCheck(user, actor);
     if (!(await this.#emailCodes.redeem(user, code)))
-      throw AppError.keyed(
-        'invalid_input',
-        'error.twoFactor.codeWrong',
-        'That code is not right or has expired.',
-      );
+      throw AppError.keyed('invalid_input', 'error.twoFactor.codeWrong');
     await this.#deps.store.confirm(user.id, 'email', null);
     return this.#afterEnabled(user, 'email', actor);
   }
@@ -216,11 +197,7 @@ export class TwoFactorService {
   /** New codes; the old set stops working. */
   async regenerateRecoveryCodes(user: User, actor?: Actor): Promise<string[]> {
     if (!(await this.enabledProviders(user)).some((p) => p !== 'recovery')) {
-      throw AppError.keyed(
-        'invalid_input',
-        'error.twoFactor.enableFirst',
-        'Turn on two-factor authentication first.',
-      );
+      throw AppError.keyed('invalid_input', 'error.twoFactor.enableFirst');
     }
     const codes = await this.#issueRecoveryCodes(user);
     await this.#deps.notifications.publish(
@@ -242,21 +219,11 @@ export class TwoFactorService {
     code: string,
     actor?: Actor,
   ): Promise<void> {
-    if (this.isMandatoryFor(user))
-      throw AppError.keyed(
-        'forbidden',
-        'error.twoFactor.required',
-        'Two-factor authentication is required for your account.',
-      );
+    if (this.isMandatoryFor(user)) throw AppError.keyed('forbidden', 'error.twoFactor.required');
     const passwordOk = !user.hasPassword || (await this.#deps.userManager.checkPassword(user, password));
     const codeOk =
       passwordOk && (await this.verify(user, provider, code, actor, { completesSignIn: false })).ok;
-    if (!passwordOk || !codeOk)
-      throw AppError.keyed(
-        'invalid_input',
-        'error.twoFactor.passwordOrCodeWrong',
-        'The password or the code is not right.',
-      );
+    if (!passwordOk || !codeOk) throw AppError.keyed('invalid_input', 'error.twoFactor.passwordOrCodeWrong');
     await this.#removeAll(user.id);
     await this.#deps.notifications.publish('UserTwoFactorDisabled', { affectedUserId: user.id, actor }, {});
   }
@@ -321,11 +288,6 @@ export class TwoFactorService {
   }
 
   #assertSupported(): void {
-    if (!this.supported)
-      throw AppError.keyed(
-        'forbidden',
-        'error.twoFactor.off',
-        'Two-factor authentication is turned off on this server.',
-      );
+    if (!this.supported) throw AppError.keyed('forbidden', 'error.twoFactor.off');
   }
 }
