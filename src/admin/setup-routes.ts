@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { emailField } from '../api/admin/admin-schemas.ts';
 import { AppError } from '../errors/app-error.ts';
 import { formOrJsonOnly, parseBody } from '../http/validation.ts';
+import { pageMessage } from '../i18n/page-message.ts';
 import type { Views } from '../rendering/views.ts';
 import type { FirstRunSetup } from '../users/first-run.ts';
 
@@ -43,7 +44,7 @@ export function setupRouter(
         token,
         email: input.email,
         name: input.name,
-        error: error.message,
+        error: pageMessage(deps.views.translator(), error),
       });
     }
   });

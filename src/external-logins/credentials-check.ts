@@ -1,12 +1,12 @@
 import * as oidc from 'openid-client';
+import { type Wording, wording } from '../i18n/wording.ts';
 import type { ExternalProvider } from './external-provider.ts';
 import { isInvalidClient, isInvalidGrant, type UpstreamConfigurations } from './upstream-configurations.ts';
 
 /** What the admin's "test" button learnt of Gatehouse's client credentials at the upstream. */
-export interface CredentialsReport {
+export interface CredentialsReport extends Wording {
   /** true: accepted; false: refused (invalid_client); undefined: the answer says nothing of them. */
   ok: boolean | undefined;
-  message: string;
   tokenEndpointAuthMethod?: string | undefined;
 }
 
@@ -28,10 +28,7 @@ export async function checkCredentials(
   try {
     config = await configurations.get(provider);
   } catch {
-    return {
-      ok: undefined,
-      message: 'The upstream could not be reached, so the credentials were not tried.',
-    };
+    return { ok: undefined, ...wording('admin.credentials.unreachable') };
   }
   const method = await configurations.method(provider);
   try {
@@ -39,30 +36,27 @@ export async function checkCredentials(
       code: MADE_UP_CODE,
       redirect_uri: redirectUri,
     });
-    return {
-      ok: undefined,
-      message: 'The upstream accepted a made-up code: the credentials could not be judged.',
-    };
+    return { ok: undefined, ...wording('admin.credentials.madeUpAccepted') };
   } catch (error) {
     if (isInvalidClient(error)) {
       await configurations.reportTokenError(provider, error).catch(() => undefined);
       return {
         ok: false,
         tokenEndpointAuthMethod: method,
-        message: `Credentials problem: ${provider.displayName} refused Gatehouse's client credentials (invalid_client) with ${method}. Check the client id, the client secret or key, and the token endpoint auth method.`,
+        ...wording('admin.credentials.refused', { provider: provider.displayName, method }),
       };
     }
     if (isInvalidGrant(error)) {
       return {
         ok: true,
         tokenEndpointAuthMethod: method,
-        message: `The client credentials are accepted (${method}); the upstream refused only the made-up code, as it should.`,
+        ...wording('admin.credentials.accepted', { method }),
       };
     }
     return {
       ok: undefined,
       tokenEndpointAuthMethod: method,
-      message: `The token endpoint answered: ${String(error)}.`,
+      ...wording('admin.credentials.otherAnswer', { answer: String(error) }),
     };
   }
 }

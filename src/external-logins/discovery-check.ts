@@ -1,3 +1,4 @@
+import { type Wording, wording } from '../i18n/wording.ts';
 import type { ExternalProvider } from './external-provider.ts';
 import { chooseAuthMethod } from './upstream-client-auth.ts';
 
@@ -5,7 +6,10 @@ import { chooseAuthMethod } from './upstream-client-auth.ts';
 export interface DiscoveryReport {
   ok: boolean;
   discoveryUrl: string;
+  /** What is wrong, in English (APIs and the CLI). */
   error?: string | undefined;
+  /** The same, with its catalogue key for the console page. */
+  problem?: Wording | undefined;
   issuer?: string | undefined;
   issuerMatches?: boolean | undefined;
   authorizationEndpoint?: string | undefined;
@@ -47,15 +51,18 @@ export async function checkDiscovery(provider: ExternalProvider): Promise<Discov
       signal: AbortSignal.timeout(TIMEOUT_MS),
       redirect: 'error',
     });
-    if (!response.ok) return { ...empty, ok: false, error: `The upstream answered ${response.status}.` };
+    if (!response.ok) {
+      return {
+        ...empty,
+        ok: false,
+        ...problem(wording('admin.discovery.status', { status: response.status })),
+      };
+    }
     doc = (await response.json()) as Record<string, unknown>;
   } catch (err) {
     const cause = (err as Error).cause ? `: ${String((err as Error).cause)}` : '';
-    return {
-      ...empty,
-      ok: false,
-      error: `The discovery document could not be fetched (${String(err)}${cause}).`,
-    };
+    const error = `${String(err)}${cause}`;
+    return { ...empty, ok: false, ...problem(wording('admin.discovery.fetchFailed', { error })) };
   }
   const text = (key: string) => (typeof doc[key] === 'string' ? (doc[key] as string) : undefined);
   const list = (key: string) => (Array.isArray(doc[key]) ? (doc[key] as unknown[]).map(String) : []);
@@ -67,7 +74,12 @@ export async function checkDiscovery(provider: ExternalProvider): Promise<Discov
     ok: issuerMatches && !!text('authorization_endpoint') && !!text('token_endpoint'),
     ...(issuerMatches
       ? {}
-      : { error: `The document names the issuer "${text('issuer')}", not "${provider.issuer}".` }),
+      : problem(
+          wording('admin.discovery.issuerMismatch', {
+            found: String(text('issuer')),
+            expected: provider.issuer,
+          }),
+        )),
     issuer: text('issuer'),
     issuerMatches,
     authorizationEndpoint: text('authorization_endpoint'),
@@ -94,7 +106,7 @@ function oauth2Report(provider: ExternalProvider): DiscoveryReport {
   return {
     ok: Boolean(endpoints),
     discoveryUrl: '',
-    ...(endpoints ? {} : { error: 'A plain OAuth2 provider needs its endpoints.' }),
+    ...(endpoints ? {} : problem(wording('admin.discovery.oauth2NoEndpoints'))),
     authorizationEndpoint: endpoints?.authorizationEndpoint,
     tokenEndpoint: endpoints?.tokenEndpoint,
     userinfoEndpoint: endpoints?.userinfoEndpoint,
@@ -107,4 +119,8 @@ function oauth2Report(provider: ExternalProvider): DiscoveryReport {
     authMethodSupported: true,
     tokenEndpointAuthMethod: method,
   };
+}
+
+function problem(w: Wording): Pick<DiscoveryReport, 'error' | 'problem'> {
+  return { error: w.message, problem: w };
 }

@@ -1,3 +1,4 @@
+import { type Wording, wording } from '../i18n/wording.ts';
 import type { User } from '../users/user.ts';
 import type { UserManager } from '../users/user-manager.ts';
 import { autoLinkDecision } from './auto-link-policy.ts';
@@ -13,12 +14,15 @@ export interface PreviewIdentity {
   name?: string | undefined;
 }
 
-/** What an upstream sign-in would do, decided by the same rules as the sign-in, writing nothing. */
+/**
+ * What an upstream sign-in would do, decided by the same rules as the sign-in, writing nothing;
+ * `reason` says why (English for the API, translated on the console).
+ */
 export type SignInPreview =
-  | { outcome: 'sign_in'; user: User; reason: string }
-  | { outcome: 'link'; user: User; reason: string }
-  | { outcome: 'create'; email: string; name: string; groups: string[]; reason: string }
-  | { outcome: 'refuse'; refusal: string; reason: string };
+  | { outcome: 'sign_in'; user: User; reason: Wording }
+  | { outcome: 'link'; user: User; reason: Wording }
+  | { outcome: 'create'; email: string; name: string; groups: string[]; reason: Wording }
+  | { outcome: 'refuse'; refusal: string; reason: Wording };
 
 /**
  * The auto-link dry run: given an upstream identity, says which local account the sign-in would
@@ -35,49 +39,47 @@ export async function previewSignIn(
   if (link) {
     const user = await deps.userManager.findById(link.userId);
     if (user?.status === 'active') {
-      return { outcome: 'sign_in', user, reason: `This ${provider.displayName} account is already linked.` };
+      const reason = wording('admin.dryRun.alreadyLinked', { provider: provider.displayName });
+      return { outcome: 'sign_in', user, reason };
     }
-    return {
-      outcome: 'refuse',
-      refusal: 'disabled',
-      reason: 'It is linked to an account that is not active.',
-    };
+    return refuse('disabled', wording('admin.dryRun.linkedInactive'));
   }
   const auto = provider.options.autoLink;
   if (auto.mode === 'never') {
-    return refuse('not_linked', 'Auto-link is off and no account is linked to this subject.');
+    return refuse('not_linked', wording('admin.dryRun.autoLinkOff'));
   }
-  if (!identity.email) return refuse('not_linked', 'The upstream sends no email address to link by.');
+  if (!identity.email) return refuse('not_linked', wording('admin.dryRun.noEmail'));
   if (auto.requireVerifiedEmail && !identity.emailVerified) {
-    return refuse(
-      'unverified_email',
-      'The upstream has not verified the email (email_verified is not true).',
-    );
+    return refuse('unverified_email', wording('admin.dryRun.unverified'));
   }
   if (!isAllowedEmailDomain(identity.email, auto.allowedEmailDomains)) {
-    const domain = emailDomain(identity.email) ?? `"${identity.email}" (not one address)`;
-    return refuse(
-      'domain_not_allowed',
-      `${domain} is not one of the allowed domains (${auto.allowedEmailDomains.join(', ')}).`,
-    );
+    const allowed = auto.allowedEmailDomains.join(', ');
+    const domain = emailDomain(identity.email);
+    return domain
+      ? refuse('domain_not_allowed', wording('admin.dryRun.domainNotAllowed', { domain, allowed }))
+      : refuse(
+          'domain_not_allowed',
+          wording('admin.dryRun.notOneAddress', { email: identity.email, allowed }),
+        );
   }
   const existing = await deps.userManager.findByEmail(identity.email);
-  if (existing?.status === 'disabled') return refuse('disabled', `${existing.email} exists but is disabled.`);
+  if (existing?.status === 'disabled') {
+    return refuse('disabled', wording('admin.dryRun.existsDisabled', { email: existing.email }));
+  }
   const otherWayIn =
     existing !== undefined &&
     (existing.hasPassword || (await deps.links.listForUser(existing.id)).length > 0);
   const decision = autoLinkDecision(provider, existing, otherWayIn);
   if (decision && !decision.ok && decision.reason !== 'confirm_link') {
-    return refuse(decision.reason, `Link mode ${auto.mode} does not allow it.`);
+    return refuse(decision.reason, wording('admin.dryRun.modeForbids', { mode: auto.mode }));
   }
   if (existing) {
-    const invited = existing.status === 'invited' ? ' and accept their invitation' : '';
-    const proof = decision ? " once its owner proves it with the account's password" : '';
-    return {
-      outcome: 'link',
-      user: existing,
-      reason: `It would link to ${existing.email}, the account with the same email${invited}${proof}.`,
+    const values = {
+      email: existing.email,
+      invited: existing.status === 'invited' ? 'yes' : 'no',
+      proof: decision ? 'yes' : 'no',
     };
+    return { outcome: 'link', user: existing, reason: wording('admin.dryRun.wouldLink', values) };
   }
   const groups = [...auto.defaultUserGroups];
   return {
@@ -85,10 +87,12 @@ export async function previewSignIn(
     email: identity.email,
     name: identity.name ?? '',
     groups,
-    reason: `No account has this email: a new one would be created${groups.length ? ` in ${groups.join(', ')}` : ' with no groups'}.`,
+    reason: groups.length
+      ? wording('admin.dryRun.wouldCreateIn', { groups: groups.join(', ') })
+      : wording('admin.dryRun.wouldCreate'),
   };
 }
 
-function refuse(refusal: string, reason: string): SignInPreview {
+function refuse(refusal: string, reason: Wording): SignInPreview {
   return { outcome: 'refuse', refusal, reason };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN } from '../fixtures/admin-http.ts';
-import { type Browser, textOf } from '../support/browser.ts';
+import { type Browser, type Page, textOf } from '../support/browser.ts';
 import { consoleSignIn } from '../support/console.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
@@ -54,6 +54,31 @@ describe('the console in the reader’s language', () => {
     expect(keys).toContain('aktiv');
     expect(await page('/admin/applications', 'fr')).toContain('public');
     expect(await page('/admin/users', 'es')).toContain('Activo');
+  });
+
+  it('says what the provider checks found in the reader’s language: a dry-run reason, a refused form', async () => {
+    await gh.gatehouse.external.registry.create({
+      alias: 'corp',
+      displayName: 'Corp ID',
+      issuer: 'https://idp.example.com',
+      clientId: 'gatehouse',
+      clientSecret: 'a client secret',
+      options: { autoLink: { autoLinkExternalAccount: true } },
+    });
+    // A browser of its own: ui_locales is remembered, and the other tests read by Accept-Language.
+    const french = await consoleSignIn(gh, ADMIN, '/admin/providers/corp?ui_locales=fr');
+    const dryRun = (page: Page, values: Record<string, string>) =>
+      french.browser.submit(page, 'form[action$="/dry-run"]', values);
+    const unverified = await dryRun(french.page, { sub: 'u-1', email: 'paul@example.com' });
+    expect(textOf(unverified)).toContain(
+      'Le fournisseur amont n’a pas vérifié l’adresse e-mail (email_verified ne vaut pas true).',
+    );
+    expect(textOf(unverified)).not.toContain('The upstream has not verified');
+    const badClaims = await dryRun(unverified, { sub: 'u-1', claims: '[1]' });
+    expect(badClaims.status).toBe(400);
+    expect(textOf(badClaims)).toContain(
+      'Les claims doivent être un objet JSON, par exemple {"email_verified": true}.',
+    );
   });
 
   it('keeps English for an English reader', async () => {

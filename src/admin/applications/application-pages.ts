@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { clientJson } from '../../api/admin/admin-json.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { parseBody } from '../../http/validation.ts';
+import { pageMessage } from '../../i18n/page-message.ts';
 import { isBuiltInClient } from '../../oidc/console-client.ts';
 import type { AdminDeps } from '../admin-deps.ts';
 import { consoleActor } from '../audit-actor.ts';
@@ -87,7 +88,7 @@ export function createApplication(deps: AdminDeps) {
         ctx,
         deps.views,
         'applications/form.njk',
-        { form: asForm(body), isNew: true, error: error.message, ...choices },
+        { form: asForm(body), isNew: true, error: pageMessage(deps.views.translator(), error), ...choices },
         error.status,
       );
     }
@@ -125,7 +126,7 @@ export function updateApplication(deps: AdminDeps) {
         deps,
         before,
         { ...body, clientId },
-        { error: error.message, status: error.status },
+        { error: pageMessage(deps.views.translator(), error), status: error.status },
       );
     }
   };

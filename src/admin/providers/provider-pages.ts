@@ -8,6 +8,8 @@ import { checkDiscovery, type DiscoveryReport } from '../../external-logins/disc
 import type { ExternalProvider, ExternalProviderInput } from '../../external-logins/external-provider.ts';
 import type { SignInPreview } from '../../external-logins/sign-in-preview.ts';
 import { parseBody } from '../../http/validation.ts';
+import { pageMessage } from '../../i18n/page-message.ts';
+import { translated } from '../../i18n/wording.ts';
 import type { AdminDeps } from '../admin-deps.ts';
 import { consoleActor } from '../audit-actor.ts';
 import { checkbox } from '../form-fields.ts';
@@ -56,7 +58,8 @@ function renderProvider(
   page: ProviderPage = {},
 ): void {
   const view = providerJson(provider, deps.settings.issuer);
-  const preview = page.preview;
+  const { preview, report, credentials } = page;
+  const t = deps.views.translator();
   renderAdmin(
     ctx,
     deps.views,
@@ -67,11 +70,13 @@ function renderProvider(
       ...PROVIDER_CHOICES,
       form: page.form ?? providerFormValues(provider),
       error: page.error,
-      report: page.report,
-      credentials: page.credentials,
+      // What the checks found, in the administrator's language.
+      report: report && { ...report, error: report.problem && translated(t, report.problem) },
+      credentials: credentials && { ...credentials, message: translated(t, credentials) },
       dryRun: page.dryRun ?? {},
       preview: preview && {
         ...preview,
+        reason: translated(t, preview.reason),
         user:
           preview.outcome === 'sign_in' || preview.outcome === 'link'
             ? adminUserJson(preview.user)
@@ -112,7 +117,12 @@ export function createProvider(deps: AdminDeps) {
         ctx,
         deps.views,
         'providers/form.njk',
-        { isNew: true, form: postedValues(body), error: error.message, ...PROVIDER_CHOICES },
+        {
+          isNew: true,
+          form: postedValues(body),
+          error: pageMessage(deps.views.translator(), error),
+          ...PROVIDER_CHOICES,
+        },
         error.status,
       );
     }
@@ -151,7 +161,7 @@ export function updateProvider(deps: AdminDeps) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;
       renderProvider(ctx, deps, current, {
         form: postedValues(body),
-        error: error.message,
+        error: pageMessage(deps.views.translator(), error),
         status: error.status,
       });
     }
@@ -191,7 +201,7 @@ function parseClaims(text: string | undefined): Record<string, unknown> {
   } catch {
     // answered below
   }
-  throw new AppError('invalid_input', 'The claims must be a JSON object, such as {"email_verified": true}.');
+  throw AppError.keyed('invalid_input', 'admin.dryRun.claimsNotObject');
 }
 
 /** POST /admin/providers/:alias/dry-run: where this identity's sign-in would land; writes nothing. */
@@ -211,7 +221,11 @@ export function dryRunProvider(deps: AdminDeps) {
       renderProvider(ctx, deps, provider, { preview, dryRun: body });
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;
-      renderProvider(ctx, deps, provider, { dryRun: body, error: error.message, status: error.status });
+      renderProvider(ctx, deps, provider, {
+        dryRun: body,
+        error: pageMessage(deps.views.translator(), error),
+        status: error.status,
+      });
     }
   };
 }

@@ -5,6 +5,7 @@ import { adminUserJson } from '../../api/admin/admin-user-json.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { actorOf } from '../../http/actor.ts';
 import { parseBody } from '../../http/validation.ts';
+import { pageMessage } from '../../i18n/page-message.ts';
 import { ADMIN_GROUP } from '../../users/user.ts';
 import type { AdminDeps } from '../admin-deps.ts';
 import { consoleActor } from '../audit-actor.ts';
@@ -116,7 +117,7 @@ export function userAction(deps: AdminDeps) {
       if (!(error instanceof AppError) || error.status >= 500 || error.code === 'not_found') throw error;
       const form = ctx.params.action === 'edit' ? (ctx.request.body as Record<string, unknown>) : undefined;
       await renderUser(ctx, deps, user, {
-        error: error.message,
+        error: pageMessage(deps.views.translator(), error),
         status: error.status,
         ...(form ? { form } : {}),
       });

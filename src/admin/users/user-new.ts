@@ -5,6 +5,7 @@ import { adminUserJson } from '../../api/admin/admin-user-json.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { actorOf } from '../../http/actor.ts';
 import { parseBody } from '../../http/validation.ts';
+import { pageMessage } from '../../i18n/page-message.ts';
 import type { AdminDeps } from '../admin-deps.ts';
 import { consoleActor } from '../audit-actor.ts';
 import { signedInOf } from '../console-sign-in.ts';
@@ -77,7 +78,7 @@ export function createUserFromForm(deps: AdminDeps) {
         ctx,
         deps.views,
         'users/new.njk',
-        { form: { ...body, password: '' }, error: error.message },
+        { form: { ...body, password: '' }, error: pageMessage(deps.views.translator(), error) },
         error.status,
       );
     }

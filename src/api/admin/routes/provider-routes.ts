@@ -152,7 +152,11 @@ export function providerRoutes(deps: AdminApiDeps): AdminRoute[] {
         404: notFound,
       },
       async handler(ctx, { params }) {
-        ctx.body = await checkDiscovery(await registry.require(params.alias ?? ''));
+        // The API says what is wrong in English (`error`); the catalogue key is the console's.
+        const { problem: _keyed, ...report } = await checkDiscovery(
+          await registry.require(params.alias ?? ''),
+        );
+        ctx.body = report;
       },
     }),
     route({
@@ -167,7 +171,7 @@ export function providerRoutes(deps: AdminApiDeps): AdminRoute[] {
         const preview = await deps.external.service.preview(provider, body);
         ctx.body = {
           outcome: preview.outcome,
-          reason: preview.reason,
+          reason: preview.reason.message,
           ...(preview.outcome === 'refuse' ? { refusal: preview.refusal } : {}),
           ...(preview.outcome === 'sign_in' || preview.outcome === 'link'
             ? { user: adminUserJson(preview.user) }
