@@ -46,7 +46,7 @@ export function consolePage(deps: ConsoleDeps, options: { admin: boolean }): Mid
       return ctx.redirect(signInUrl(ctx.originalUrl));
     }
     if (options.admin && !signedIn.user.groups.includes(ADMIN_GROUP)) {
-      throw new AppError('forbidden', 'The admin console is for members of the admin group.');
+      throw AppError.keyed('forbidden', 'admin.refused.consoleMembersOnly');
     }
     ctx.state.signedIn = signedIn;
     await deps.sessions.touch(ctx, signedIn.session);
@@ -99,11 +99,13 @@ export function consoleSignInRouter(deps: ConsoleDeps): Router {
     const pending = readPending(cookie.get(ctx));
     cookie.clear(ctx);
     if (!pending || ctx.query.state !== pending.state) {
-      throw new AppError('invalid_input', 'This sign-in was not started here or has expired. Start again.');
+      throw AppError.keyed('invalid_input', 'admin.refused.consoleSignInExpired');
     }
     if (typeof ctx.query.error === 'string') {
       const description = typeof ctx.query.error_description === 'string' ? ctx.query.error_description : '';
-      throw new AppError('invalid_input', `The sign-in did not complete: ${description || ctx.query.error}.`);
+      throw AppError.keyed('invalid_input', 'admin.refused.consoleSignInIncomplete', {
+        reason: String(description || ctx.query.error),
+      });
     }
     await redeem(ctx, deps, String(ctx.query.code ?? ''), pending, redirectUri);
     ctx.redirect(pending.returnTo);
@@ -139,7 +141,7 @@ async function redeem(
   pending: PendingSignIn,
   redirectUri: string,
 ): Promise<void> {
-  const refused = new AppError('invalid_input', 'The sign-in could not be completed. Start again.');
+  const refused = AppError.keyed('invalid_input', 'admin.refused.consoleSignInFailed');
   if (!/^[\w-]{20,128}$/.test(value)) throw refused;
   const code = await deps.host.provider.AuthorizationCode.find(value);
   if (

@@ -42,7 +42,7 @@ export function requireEmail(flag: string, value: string): string {
 
 export function requireGroups(groups: string[]): string[] {
   const problem = groupsProblem(groups.map((g) => g.trim()));
-  if (problem) throw new UsageError(`--group: ${problem}`);
+  if (problem) throw new UsageError(`--group: ${problem.message}`);
   return groups;
 }
 

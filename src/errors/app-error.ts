@@ -68,13 +68,18 @@ export class AppError extends Error {
   }
 
   /** An error whose message is the catalogue entry `messageKey` (its English text from `en.json`). */
-  static keyed(code: ErrorCode, messageKey: string, values?: WordingValues): AppError {
-    return AppError.worded(code, wording(messageKey, values));
+  static keyed(
+    code: ErrorCode,
+    messageKey: string,
+    values?: WordingValues,
+    details?: Record<string, unknown>,
+  ): AppError {
+    return AppError.worded(code, wording(messageKey, values), details);
   }
 
   /** An error that says `w` (a sign-in refusal, a check's finding), translated on pages when keyed. */
-  static worded(code: ErrorCode, w: Wording): AppError {
-    const error = new AppError(code, w.message);
+  static worded(code: ErrorCode, w: Wording, details?: Record<string, unknown>): AppError {
+    const error = new AppError(code, w.message, details);
     error.messageKey = w.messageKey;
     error.messageValues = w.messageValues;
     return error;

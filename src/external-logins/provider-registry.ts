@@ -1,5 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
+import { type Wording, wording } from '../i18n/wording.ts';
 import { emailDomain } from './email-domain.ts';
 import type { ExternalProvider, ExternalProviderInput } from './external-provider.ts';
 import { normaliseOptions, providerInputSchema } from './external-provider.ts';
@@ -40,7 +41,7 @@ export class ProviderRegistry {
 
   async require(alias: string): Promise<ExternalProvider> {
     const provider = await this.find(alias);
-    if (!provider) throw new AppError('not_found', `No external login provider "${alias}".`);
+    if (!provider) throw AppError.keyed('not_found', 'provider.notFound', { alias });
     return provider;
   }
 
@@ -71,7 +72,7 @@ export class ProviderRegistry {
   async draft(input: ExternalProviderInput): Promise<ExternalProvider> {
     const provider: ExternalProvider = { ...this.#validate(input), source: 'database' };
     if (await this.find(provider.alias))
-      throw new AppError('conflict', `A provider "${provider.alias}" already exists.`);
+      throw AppError.keyed('conflict', 'provider.exists', { alias: provider.alias });
     return provider;
   }
 
@@ -81,8 +82,7 @@ export class ProviderRegistry {
    */
   async update(alias: string, changes: Partial<ExternalProviderInput>): Promise<ExternalProvider> {
     const current = await this.require(alias);
-    if (current.source === 'code')
-      throw new AppError('forbidden', `Provider "${alias}" is declared in code and cannot be changed here.`);
+    if (current.source === 'code') throw AppError.keyed('forbidden', 'provider.codeCannotChange', { alias });
     const autoLink = { ...current.options.autoLink, ...changes.options?.autoLink };
     const switched = changes.options?.autoLink?.autoLinkExternalAccount;
     // The older switch alone names a mode too: `--auto-link` on a provider whose mode is `never`.
@@ -99,8 +99,7 @@ export class ProviderRegistry {
   /** Removes the provider; its users' links stay and come back if the alias is added again. */
   async delete(alias: string): Promise<void> {
     const current = await this.require(alias);
-    if (current.source === 'code')
-      throw new AppError('forbidden', `Provider "${alias}" is declared in code and cannot be removed here.`);
+    if (current.source === 'code') throw AppError.keyed('forbidden', 'provider.codeCannotRemove', { alias });
     await this.#store.delete(alias);
   }
 
@@ -118,7 +117,7 @@ export class ProviderRegistry {
     }
     const p = parsed.data;
     const problem = this.#problemOf(p);
-    if (problem) throw new AppError('invalid_input', problem);
+    if (problem) throw AppError.worded('invalid_input', problem);
     return {
       alias: p.alias,
       kind: p.kind,
@@ -134,20 +133,16 @@ export class ProviderRegistry {
   }
 
   /** Rules that span several fields; undefined when the provider is consistent. */
-  #problemOf(p: ReturnType<typeof providerInputSchema.parse>): string | undefined {
+  #problemOf(p: ReturnType<typeof providerInputSchema.parse>): Wording | undefined {
     const urls = [p.issuer, ...Object.values(p.options.oauth2 ?? {})].filter((v) => v.startsWith('http'));
-    if (urls.some((u) => u.startsWith('http://')) && !this.#allowHttp)
-      return 'The issuer must use https (plain http is only allowed with ALLOW_PRIVATE_NETWORK_FETCH=true, for development).';
-    if (p.kind === 'oidc' && !p.scopes.includes('openid')) return 'The scopes must include openid.';
-    if (p.kind === 'oauth2' && !p.options.oauth2)
-      return 'A plain OAuth2 provider needs its authorization, token and user-info endpoints.';
-    if (p.clientPrivateKey && !isPrivateKey(p.clientPrivateKey))
-      return 'The client private key must be a PEM private key (PKCS#8, RSA or EC).';
+    if (urls.some((u) => u.startsWith('http://')) && !this.#allowHttp) return wording('provider.httpsIssuer');
+    if (p.kind === 'oidc' && !p.scopes.includes('openid')) return wording('provider.openidScope');
+    if (p.kind === 'oauth2' && !p.options.oauth2) return wording('provider.oauth2Endpoints');
+    if (p.clientPrivateKey && !isPrivateKey(p.clientPrivateKey)) return wording('provider.privateKeyPem');
     const method = p.options.tokenEndpointAuthMethod;
-    if (method === 'private_key_jwt' && !p.clientPrivateKey)
-      return 'private_key_jwt needs the client private key.';
+    if (method === 'private_key_jwt' && !p.clientPrivateKey) return wording('provider.privateKeyJwtNeedsKey');
     if (method !== 'private_key_jwt' && !p.clientPrivateKey && !p.clientSecret)
-      return 'Give the client secret (or a private key for private_key_jwt).';
+      return wording('provider.secretNeeded');
     return undefined;
   }
 }

@@ -51,7 +51,7 @@ export class ClientService {
 
   async create(input: ClientInput): Promise<CreatedClient> {
     if (await this.store.find(input.clientId)) throw new AppError('client_exists');
-    if (input.public && input.secret) throw new AppError('invalid_input', 'A public client has no secret.');
+    if (input.public && input.secret) throw AppError.keyed('invalid_input', 'client.publicNoSecret');
     const patch = metadataPatch(input, {});
     const draft = applyPatch(
       { client_id: input.clientId, token_endpoint_auth_method: 'client_secret_basic' },
@@ -68,11 +68,11 @@ export class ClientService {
   async update(clientId: string, changes: ClientChanges): Promise<CreatedClient> {
     refuseBuiltIn(clientId);
     const current = await this.store.findMetadata(clientId);
-    if (!current) throw new AppError('not_found', `No client with id "${clientId}".`);
+    if (!current) throw AppError.keyed('not_found', 'client.notFound', { clientId });
     const { client_secret: stored, ...registered } = current;
     const metadata = applyPatch(registered, metadataPatch(changes, registered));
     if (isPublic(metadata) && (changes.rotateSecret || changes.secret)) {
-      throw new AppError('invalid_input', 'A public client has no secret to set or rotate.');
+      throw AppError.keyed('invalid_input', 'client.publicNoRotate');
     }
     // A new secret when asked for, or when the client now needs one it does not have.
     const fresh =
@@ -95,7 +95,7 @@ export class ClientService {
 
   async require(clientId: string): Promise<StoredClient> {
     const client = await this.store.find(clientId);
-    if (!client) throw new AppError('not_found', `No client with id "${clientId}".`);
+    if (!client) throw AppError.keyed('not_found', 'client.notFound', { clientId });
     return client;
   }
 
@@ -104,7 +104,7 @@ export class ClientService {
     refuseBuiltIn(clientId);
     await this.db.transaction(async (trx) => {
       if (!(await this.store.withTransaction(trx).delete(clientId))) {
-        throw new AppError('not_found', `No client with id "${clientId}".`);
+        throw AppError.keyed('not_found', 'client.notFound', { clientId });
       }
       await new OidcPayloadStore(trx).deleteIssuedToClient(clientId);
     });
@@ -117,30 +117,23 @@ export class ClientService {
     before: Partial<ClientMetadata>,
   ): Promise<ClientMetadata> {
     if (!/^[\w.:-]{1,255}$/.test(metadata.client_id)) {
-      throw new AppError(
-        'invalid_input',
-        'The client id may contain letters, digits and . _ : - only (at most 255).',
-      );
+      throw AppError.keyed('invalid_input', 'client.idChars');
     }
     if (isPublic(metadata) && metadata.require_pkce === false) {
-      throw new AppError(
-        'invalid_input',
-        'A public client always uses PKCE; only a confidential one may skip it.',
-      );
+      throw AppError.keyed('invalid_input', 'client.publicPkce');
     }
     refuseMachineRightsForPublicClients(metadata);
     const problem = redirectUrisProblem(metadata) ?? groupsProblem(allowedGroupsOf(metadata));
-    if (problem) throw new AppError('invalid_input', problem);
+    if (problem) throw AppError.worded('invalid_input', problem);
     await this.refusePrivateFetches(metadata, before);
     try {
       // oidc-provider's own schema check: the same rules it applies when the client is used.
       await this.provider().Client.validate({ ...metadata, ...(secret ? { client_secret: secret } : {}) });
     } catch (error) {
       const e = error as { error_description?: string; message?: string };
-      throw new AppError(
-        'invalid_input',
-        `Invalid client: ${e.error_description ?? e.message ?? 'rejected'}.`,
-      );
+      // oidc-provider's own reason stays English inside the translated sentence.
+      const reason = e.error_description ?? e.message ?? 'rejected';
+      throw AppError.keyed('invalid_input', 'client.invalid', { reason });
     }
     return metadata;
   }
@@ -152,17 +145,14 @@ export class ClientService {
   ): Promise<void> {
     if (this.allowPrivateNetwork) return;
     const fetched = [
-      ['backchannel_logout_uri', 'back-channel logout URI'],
-      ['jwks_uri', 'JWKS URI'],
+      ['backchannel_logout_uri', 'backchannel'],
+      ['jwks_uri', 'jwks'],
     ] as const;
-    for (const [key, label] of fetched) {
+    for (const [key, which] of fetched) {
       const uri = metadata[key];
       if (typeof uri !== 'string' || uri === before[key]) continue;
       if (await pointsToPrivateNetwork(uri)) {
-        throw new AppError(
-          'invalid_input',
-          `The ${label} points to a loopback or private address; set ALLOW_PRIVATE_NETWORK_FETCH=true to allow it (development only).`,
-        );
+        throw AppError.keyed('invalid_input', 'client.privateAddress', { uri: which });
       }
     }
   }
@@ -171,10 +161,7 @@ export class ClientService {
 /** The console client is Gatehouse's own sign-in; changing it would lock administrators out. */
 function refuseBuiltIn(clientId: string): void {
   if (isBuiltInClient(clientId)) {
-    throw new AppError(
-      'conflict',
-      `"${clientId}" is Gatehouse's built-in client; it cannot be changed or deleted.`,
-    );
+    throw AppError.keyed('conflict', 'client.builtIn', { clientId });
   }
 }
 
@@ -187,28 +174,16 @@ function refuseMachineRightsForPublicClients(metadata: ClientMetadata): void {
   const grants = (metadata.grant_types as string[] | undefined) ?? [];
   const scopes = typeof metadata.scope === 'string' ? metadata.scope.split(' ') : [];
   if (isPublic(metadata) && grants.includes('client_credentials')) {
-    throw new AppError(
-      'invalid_input',
-      'client_credentials needs a confidential client (one with a secret).',
-    );
+    throw AppError.keyed('invalid_input', 'client.credentialsNeedsSecret');
   }
   if (!scopes.includes(ADMIN_SCOPE)) return;
   if (metadata.access_token_format === 'jwt') {
-    throw new AppError(
-      'invalid_input',
-      `The ${ADMIN_SCOPE} scope needs opaque access tokens: the admin API looks every token up, so revoking one takes effect at once.`,
-    );
+    throw AppError.keyed('invalid_input', 'client.adminScopeOpaque', { scope: ADMIN_SCOPE });
   }
   if (isPublic(metadata)) {
-    throw new AppError(
-      'invalid_input',
-      `The ${ADMIN_SCOPE} scope needs a confidential client (one with a secret).`,
-    );
+    throw AppError.keyed('invalid_input', 'client.adminScopeConfidential', { scope: ADMIN_SCOPE });
   }
   if (grants.some((g) => g === 'authorization_code' || g === 'refresh_token')) {
-    throw new AppError(
-      'invalid_input',
-      `The ${ADMIN_SCOPE} scope is for machine clients: register it with client_credentials only, not with a person's sign-in.`,
-    );
+    throw AppError.keyed('invalid_input', 'client.adminScopeMachine', { scope: ADMIN_SCOPE });
   }
 }

@@ -1,4 +1,5 @@
 import type { ClientMetadata } from 'oidc-provider';
+import { type Wording, wording } from '../i18n/wording.ts';
 
 /*
  * Rules for the URIs an application registers to be sent back to. oidc-provider compares redirect
@@ -11,17 +12,17 @@ import type { ClientMetadata } from 'oidc-provider';
 const BROWSER_GRANTS = ['authorization_code', 'implicit'];
 
 /** The first thing wrong with the client's redirect and post-logout URIs, as one sentence. */
-export function redirectUrisProblem(metadata: ClientMetadata): string | undefined {
+export function redirectUrisProblem(metadata: ClientMetadata): Wording | undefined {
   const redirects = metadata.redirect_uris ?? [];
   const postLogout = metadata.post_logout_redirect_uris ?? [];
   for (const uri of [...redirects, ...postLogout]) {
     if (uri.includes('*')) {
-      return `"${uri}" has a wildcard: redirect URIs are compared exactly, so register each one in full.`;
+      return wording('client.redirectWildcard', { uri });
     }
   }
   const grants = (metadata.grant_types as string[] | undefined) ?? ['authorization_code'];
   if (redirects.length > 0 && !grants.some((g) => BROWSER_GRANTS.includes(g))) {
-    return `A client with only the ${grants.join(', ')} grant signs no one in through a browser, so it takes no redirect URI; add the authorization_code grant or remove the redirect URIs.`;
+    return wording('client.redirectWithoutBrowserGrant', { grants: grants.join(', ') });
   }
   return undefined;
 }

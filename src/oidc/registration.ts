@@ -39,7 +39,7 @@ function selfRegistered(_ctx: KoaContextWithOIDC, metadata: Record<string, unkno
   }
   // The same rule as `gatehouse client create` and the admin API: no wildcard, no URI without a browser grant.
   const redirectProblem = redirectUrisProblem(metadata as ClientMetadata);
-  if (redirectProblem) throw new errors.InvalidClientMetadata(redirectProblem);
+  if (redirectProblem) throw new errors.InvalidClientMetadata(redirectProblem.message);
   const scopes = typeof metadata.scope === 'string' ? metadata.scope.split(' ') : [];
   // Without a scope list a client may ask for any scope, the admin one included: name them.
   if (scopes.length === 0) metadata.scope = 'openid offline_access profile email groups';

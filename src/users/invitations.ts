@@ -56,7 +56,7 @@ export class InvitationService {
     const manager = this.#deps.userManager;
     const existing = await manager.findByEmail(input.email);
     if (existing && existing.status !== 'invited') {
-      throw new AppError('email_taken', 'A user with that email address already has an account.');
+      throw AppError.keyed('email_taken', 'user.alreadyHasAccount');
     }
     const locale = input.locale ?? (existing?.locale || undefined) ?? requestedLocale();
     const user =

@@ -1,4 +1,5 @@
 import { domainToASCII } from 'node:url';
+import { type Wording, wording } from '../i18n/wording.ts';
 
 /*
  * The rules for an account's email address and group names. The command line, the admin API, the
@@ -52,13 +53,18 @@ export const GROUP_NAME_RULE =
   'letters, digits and . _ : / - only, starting with a letter or digit, at most 64 characters';
 
 export function groupNameProblem(name: string): string | undefined {
-  return GROUP_NAME.test(name) ? undefined : `"${name}" is not a valid group name: ${GROUP_NAME_RULE}.`;
+  return groupNameWording(name)?.message;
+}
+
+function groupNameWording(name: string): Wording | undefined {
+  // The catalogue's sentence spells GROUP_NAME_RULE out in each language.
+  return GROUP_NAME.test(name) ? undefined : wording('user.badGroupName', { name });
 }
 
 /** The first bad name among `groups`, as a sentence; undefined when all are fine. */
-export function groupsProblem(groups: readonly string[]): string | undefined {
+export function groupsProblem(groups: readonly string[]): Wording | undefined {
   for (const group of groups) {
-    const problem = groupNameProblem(group);
+    const problem = groupNameWording(group);
     if (problem) return problem;
   }
   return undefined;

@@ -140,7 +140,7 @@ export class UserManager {
     const current = await this.requireUser(id);
     // An invitee is approved by accepting the invitation (which proves the address), not by an edit.
     if (changes.status === 'active' && current.status === 'invited') {
-      throw new AppError('invalid_input', 'An invited user becomes active by accepting the invitation.');
+      throw AppError.keyed('invalid_input', 'user.invitedBecomesActive');
     }
     const groups = changes.groups ? normaliseGroups(changes.groups) : undefined;
     if (groups) refuseBadGroups(groups, current.groups);
@@ -154,7 +154,7 @@ export class UserManager {
         { bumpStamp: groupsChanged || disabled },
       )
       .catch(rethrowEmailTaken);
-    if (!updated) throw new AppError('not_found', 'No such user.');
+    if (!updated) throw AppError.keyed('not_found', 'user.notFound');
     if (groupsChanged || disabled) await this.deps.sessions.endAllFor(id, { reason: 'admin' });
     return updated;
   }
@@ -169,7 +169,7 @@ export class UserManager {
     // Looked up first: an id that is no user (or not even a UUID) reached the session query below.
     await this.requireUser(id);
     await this.deps.sessions.endAllFor(id, { reason: 'admin' });
-    if (!(await this.users.delete(id))) throw new AppError('not_found', 'No such user.');
+    if (!(await this.users.delete(id))) throw AppError.keyed('not_found', 'user.notFound');
   }
 
   async checkPassword(user: User, password: string): Promise<boolean> {
@@ -208,7 +208,7 @@ export class UserManager {
       context.actor,
     );
     if (attempt.outcome !== 'ok') {
-      throw new AppError('invalid_input', 'The current password is incorrect.', {
+      throw AppError.keyed('invalid_input', 'user.currentPasswordWrong', undefined, {
         fields: { currentPassword: 'incorrect' },
       });
     }
@@ -243,7 +243,7 @@ export class UserManager {
       await store.setLockoutEnd(userId, null);
       return changed;
     });
-    if (!updated) throw new AppError('not_found', 'No such user.');
+    if (!updated) throw AppError.keyed('not_found', 'user.notFound');
     await this.deps.sessions.endAllFor(userId, { actor });
     await this.notifications.publish('UserPasswordReset', { affectedUserId: userId, actor }, {});
     return updated;
@@ -270,7 +270,7 @@ export class UserManager {
         { bumpStamp: true },
       );
     });
-    if (!updated) throw new AppError('not_found', 'No such user.');
+    if (!updated) throw AppError.keyed('not_found', 'user.notFound');
     await this.notifications.publish(
       'UserInviteAccepted',
       { affectedUserId: userId, actor: options.actor },
@@ -371,14 +371,14 @@ export class UserManager {
     await this.assertPasswordAllowed(password);
     const hash = await this.deps.hasher.hash(password);
     const updated = await this.users.update(user.id, { passwordHash: hash }, { bumpStamp: true });
-    if (!updated) throw new AppError('not_found', 'No such user.');
+    if (!updated) throw AppError.keyed('not_found', 'user.notFound');
     await this.deps.sessions.endAllFor(user.id, { exceptSessionId: keepSessionId, actor });
     return updated;
   }
 
   protected async requireUser(id: string): Promise<User> {
     const user = await this.users.findById(id);
-    if (!user) throw new AppError('not_found', 'No such user.');
+    if (!user) throw AppError.keyed('not_found', 'user.notFound');
     return user;
   }
 
@@ -401,7 +401,7 @@ function rethrowEmailTaken(error: unknown): never {
  */
 function refuseBadGroups(groups: string[], held: string[]): void {
   const problem = groupsProblem(groups.filter((g) => !held.includes(g)));
-  if (problem) throw new AppError('invalid_input', problem);
+  if (problem) throw AppError.worded('invalid_input', problem);
 }
 
 function normaliseGroups(groups: string[]): string[] {

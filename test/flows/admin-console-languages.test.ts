@@ -81,6 +81,24 @@ describe('the console in the reader’s language', () => {
     );
   });
 
+  it('refuses a user form in German, with the service’s own reason', async () => {
+    const german = await consoleSignIn(gh, ADMIN, '/admin/users/new?ui_locales=de');
+    const add = (values: Record<string, string>) =>
+      german.browser.submit(german.page, 'form[action="/admin/users"]', {
+        email: 'neu@example.com',
+        ...values,
+      });
+    const noPassword = await add({ how: 'password', password: '' });
+    expect(noPassword.status).toBe(400);
+    expect(textOf(noPassword)).toContain(
+      'Geben Sie ein Passwort ein oder senden Sie stattdessen eine Einladung.',
+    );
+    const badGroup = await add({ how: 'password', password: 'a long enough password', groups: 'bad group!' });
+    expect(badGroup.status).toBe(400);
+    expect(textOf(badGroup)).toContain('„bad group!“ ist kein gültiger Gruppenname');
+    expect(await gh.gatehouse.userManager.findByEmail('neu@example.com')).toBeUndefined();
+  });
+
   it('keeps English for an English reader', async () => {
     const text = await page('/admin/users', 'en');
     expect(text).toContain('Add a user');

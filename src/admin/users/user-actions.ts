@@ -21,7 +21,7 @@ const actorFor = (ctx: Context) => actorOf(ctx, signedInOf(ctx).user.id);
 /** An administrator cannot lock themselves out: it would end the very session they are using. */
 function refuseSelf(ctx: Context, id: string): void {
   if (signedInOf(ctx).user.id === id) {
-    throw new AppError('conflict', 'You cannot disable, delete or remove yourself from the admin group.');
+    throw AppError.keyed('conflict', 'admin.refused.self');
   }
 }
 
@@ -59,13 +59,13 @@ export const USER_ACTIONS: Record<string, Action> = {
   },
   async 'send-reset'(ctx, deps, id) {
     const user = await requireUser(deps, id);
-    if (user.status !== 'active') throw new AppError('conflict', 'Only an active user can reset a password.');
+    if (user.status !== 'active') throw AppError.keyed('conflict', 'admin.refused.resetNotActive');
     await deps.passwordReset.requestAndWait(user.email, actorFor(ctx));
     return 'reset-sent';
   },
   async 'resend-invite'(ctx, deps, id) {
     const user = await requireUser(deps, id);
-    if (user.status !== 'invited') throw new AppError('conflict', 'This user has already accepted.');
+    if (user.status !== 'invited') throw AppError.keyed('conflict', 'admin.refused.alreadyAccepted');
     await deps.invitations.invite({ email: user.email }, actorFor(ctx));
     return 'invited';
   },
@@ -84,7 +84,7 @@ export const USER_ACTIONS: Record<string, Action> = {
   async 'end-session'(ctx, deps, id) {
     const { session } = parseBody(ctx, z.object({ session: z.string().max(64) }));
     if (!(await deps.sessions.endByUid(id, session, { reason: 'admin', actor: actorFor(ctx) })))
-      throw new AppError('not_found', 'That session has already ended.');
+      throw AppError.keyed('not_found', 'admin.refused.sessionEnded');
     return 'session-ended';
   },
   async 'end-sessions'(ctx, deps, id) {
@@ -101,7 +101,7 @@ export function userAction(deps: AdminDeps) {
     const action = Object.hasOwn(USER_ACTIONS, String(ctx.params.action))
       ? USER_ACTIONS[String(ctx.params.action)]
       : undefined;
-    if (!action) throw new AppError('not_found', 'No such action.');
+    if (!action) throw AppError.keyed('not_found', 'admin.refused.noSuchAction');
     const user = await requireUser(deps, id);
     try {
       const notice = await action(ctx, deps, id);

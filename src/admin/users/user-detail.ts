@@ -7,7 +7,7 @@ import { renderAdmin, when } from '../render.ts';
 
 export async function requireUser(deps: AdminDeps, id: unknown): Promise<User> {
   const user = await deps.userManager.findById(String(id));
-  if (!user) throw new AppError('not_found', 'No such user.');
+  if (!user) throw AppError.keyed('not_found', 'user.notFound');
   return user;
 }
 

@@ -56,8 +56,7 @@ export function createUserFromForm(deps: AdminDeps) {
         });
         return ctx.redirect(withNotice(`/admin/users/${user.id}`, 'invited'));
       }
-      if (!input.password)
-        throw new AppError('invalid_input', 'Enter a password, or send an invitation instead.');
+      if (!input.password) throw AppError.keyed('invalid_input', 'admin.refused.passwordOrInvite');
       const user = await deps.userManager.createUser({
         email: input.email,
         name: input.name,
