@@ -1,5 +1,5 @@
 import type { User } from './user.ts';
-import { toUser, type UserRow } from './user-store.ts';
+import { toUser, type UserRow } from './user-row.ts';
 
 /**
  * Users read inside another statement: the OIDC adapter fetches a token or session together with
