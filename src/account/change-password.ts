@@ -13,7 +13,7 @@ import { renderPasswordsOff } from './passwords-off.ts';
 const changeForm = z.object({ currentPassword: z.string().max(1024).default(''), ...newPasswordFields });
 
 function renderChangeForm(ctx: Context, deps: AccountDeps, user: User, problems: string[] = []): void {
-  const values = { user, rules: describePasswordRules(deps.userManager), problems };
+  const values = { user, rules: describePasswordRules(deps.views.translator(), deps.userManager), problems };
   renderPage(ctx, deps, 'change-password.njk', values, problems.length ? 400 : 200);
 }
 
@@ -40,7 +40,7 @@ export function changePassword(deps: AccountDeps) {
     // DENY_LOCAL_LOGIN_DOMAINS: a password its owner may not sign in with is not theirs to change.
     if (await deps.external.registry.denyLocalLoginFor(user.email)) return renderPasswordsOff(ctx, deps);
     const input = parseBody(ctx, changeForm);
-    const outcome = await submitNewPassword(input, () =>
+    const outcome = await submitNewPassword(deps.views.translator(), input, () =>
       deps.userManager.changePassword(user.id, input.currentPassword, input.password, {
         actor: actorOf(ctx, user.id),
         keepSessionId: session.id,

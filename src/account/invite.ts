@@ -29,7 +29,7 @@ async function renderInviteForm(ctx: Context, deps: AccountDeps, user: User, pro
   const localLogin = !passwordsOff;
   const values = {
     user,
-    rules: describePasswordRules(deps.userManager),
+    rules: describePasswordRules(deps.views.translator(), deps.userManager),
     problems,
     localLogin,
     providers: providers.map((p) => ({ alias: p.alias, displayName: p.displayName, icon: p.options.icon })),
@@ -64,7 +64,7 @@ export function acceptInvite(deps: AccountDeps) {
     const input = parseBody(ctx, inviteForm);
     const invited = await deps.invitations.verify(token);
     if (await deps.external.registry.denyLocalLoginFor(invited.email)) return renderPasswordsOff(ctx, deps);
-    const outcome = await submitNewPassword(input, () =>
+    const outcome = await submitNewPassword(deps.views.translator(), input, () =>
       deps.signIn.complete(invited, [{ method: 'pwd' }], {
         actor: actorOf(ctx),
         invitation: { token, browserToken: token, password: input.password },

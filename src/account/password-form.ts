@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
+import type { Translate } from '../i18n/i18n.ts';
+import { pageMessage } from '../i18n/page-message.ts';
+import { translated } from '../i18n/wording.ts';
 import { passwordConfig } from '../users/password-policy.ts';
 import type { UserManager } from '../users/user-manager.ts';
 
@@ -13,18 +16,20 @@ export const newPasswordFields = {
   confirmPassword: z.string().max(1024).default(''),
 };
 
-const PASSWORDS_DIFFER = 'The two passwords do not match. Type the same password in both fields.';
-
-/** The rules as sentences, from the same settings `password-config` answers. */
-export function describePasswordRules(userManager: Pick<UserManager, 'passwordSettings'>): string[] {
+/** The rules as sentences in the page's language, from the same settings `password-config` answers. */
+export function describePasswordRules(
+  t: Translate,
+  userManager: Pick<UserManager, 'passwordSettings'>,
+): string[] {
   const config = passwordConfig(userManager.passwordSettings);
-  const rules = [`At least ${config.minPasswordLength} characters, at most ${config.maxPasswordLength}.`];
-  if (config.minNonAlphaNumericChars > 0)
-    rules.push('At least one character that is neither a letter nor a digit.');
-  if (config.requireDigit) rules.push('At least one digit.');
-  if (config.requireLowercase) rules.push('At least one lowercase letter.');
-  if (config.requireUppercase) rules.push('At least one uppercase letter.');
-  if (config.refuseCommonPasswords) rules.push('Not a commonly used password.');
+  const rules = [
+    t('password.rules.length', { min: config.minPasswordLength, max: config.maxPasswordLength }),
+  ];
+  if (config.minNonAlphaNumericChars > 0) rules.push(t('password.rules.symbol'));
+  if (config.requireDigit) rules.push(t('password.rules.digit'));
+  if (config.requireLowercase) rules.push(t('password.rules.lower'));
+  if (config.requireUppercase) rules.push(t('password.rules.upper'));
+  if (config.refuseCommonPasswords) rules.push(t('password.rules.notCommon'));
   return rules;
 }
 
@@ -36,23 +41,25 @@ export type FormOutcome<T> = { ok: true; value: T } | { ok: false; problems: str
  * on the form; anything else is not the form's business and is thrown on.
  */
 export async function submitNewPassword<T>(
+  t: Translate,
   input: { password: string; confirmPassword: string },
   work: () => Promise<T>,
 ): Promise<FormOutcome<T>> {
-  if (input.password !== input.confirmPassword) return { ok: false, problems: [PASSWORDS_DIFFER] };
+  if (input.password !== input.confirmPassword) return { ok: false, problems: [t('password.differ')] };
   try {
     return { ok: true, value: await work() };
   } catch (error) {
-    return { ok: false, problems: formProblems(error) };
+    return { ok: false, problems: formProblems(t, error) };
   }
 }
 
-function formProblems(error: unknown): string[] {
+function formProblems(t: Translate, error: unknown): string[] {
   if (!(error instanceof AppError)) throw error;
   if (error.code === 'password_rejected') {
+    if (error.reasons?.length) return error.reasons.map((r) => translated(t, r));
     const errors = error.details?.errors;
-    return Array.isArray(errors) && errors.length ? errors.map(String) : [error.message];
+    return Array.isArray(errors) && errors.length ? errors.map(String) : [pageMessage(t, error)];
   }
-  if (error.code === 'invalid_input' && error.details?.fields) return [error.message];
+  if (error.code === 'invalid_input' && error.details?.fields) return [pageMessage(t, error)];
   throw error;
 }

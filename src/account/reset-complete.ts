@@ -16,7 +16,11 @@ function renderResetForm(
   values: { user: User; token: string; problems?: string[] },
 ): void {
   const problems = values.problems ?? [];
-  const page = { ...values, problems, rules: describePasswordRules(deps.userManager) };
+  const page = {
+    ...values,
+    problems,
+    rules: describePasswordRules(deps.views.translator(), deps.userManager),
+  };
   renderPage(ctx, deps, 'reset-form.njk', page, problems.length ? 400 : 200);
 }
 
@@ -47,7 +51,7 @@ function submitReset(deps: AccountDeps) {
   return async (ctx: Context): Promise<void> => {
     const input = parseBody(ctx, completeForm);
     const token = requireToken(input.token);
-    const outcome = await submitNewPassword(input, () =>
+    const outcome = await submitNewPassword(deps.views.translator(), input, () =>
       deps.passwordReset.complete(token, input.password, actorOf(ctx)),
     );
     if (!outcome.ok) {

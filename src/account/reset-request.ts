@@ -22,7 +22,13 @@ export function requestReset(deps: AccountDeps) {
   return async (ctx: Context): Promise<void> => {
     const { email } = parseBody(ctx, requestForm);
     if (!email) {
-      return renderPage(ctx, deps, 'reset-request.njk', { problems: ['Enter your email address.'] }, 400);
+      return renderPage(
+        ctx,
+        deps,
+        'reset-request.njk',
+        { problems: [deps.views.translator()('reset.request.enterEmail')] },
+        400,
+      );
     }
     deps.passwordReset.request(email, actorOf(ctx));
     renderPage(ctx, deps, 'reset-sent.njk', { email });

@@ -59,6 +59,8 @@ export class AppError extends Error {
    */
   messageKey?: string | undefined;
   messageValues?: WordingValues | undefined;
+  /** Several reasons at once (a password's broken rules) for pages; `details.errors` has their English. */
+  reasons?: Wording[] | undefined;
 
   constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
     super(message ?? ERROR_CATALOG[code].message);

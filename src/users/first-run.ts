@@ -1,5 +1,6 @@
 import { AppError } from '../errors/app-error.ts';
 import type { OneTimeTokenStore } from './one-time-token-store.ts';
+import { passwordRejected } from './password-policy.ts';
 import { ADMIN_GROUP, type User } from './user.ts';
 import type { UserManager } from './user-manager.ts';
 
@@ -43,7 +44,7 @@ export class FirstRunSetup {
     // Everything that can be refused is checked before the link is used up, so a typo in the
     // password does not burn the only setup link.
     const check = await manager.validatePassword(input.password);
-    if (!check.ok) throw new AppError('password_rejected', check.errors.join(' '), { errors: check.errors });
+    if (!check.ok) throw passwordRejected(check);
     if (await manager.findByEmail(input.email)) throw new AppError('email_taken');
     if (!(await this.tokens.redeem('setup', token))) throw new AppError('token_invalid');
     return manager.createUser({ ...input, groups: [ADMIN_GROUP], status: 'active' });

@@ -6,6 +6,7 @@ import type { EmailService } from '../notifications/email/email-service.ts';
 import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { Actor } from '../notifications/notification-types.ts';
 import type { OneTimeTokenStore } from './one-time-token-store.ts';
+import { passwordRejected } from './password-policy.ts';
 import type { User } from './user.ts';
 import { recipientLocale } from './user-locale.ts';
 import type { UserManager } from './user-manager.ts';
@@ -129,8 +130,7 @@ export class InvitationService {
     const user = await this.verify(token);
     if (options.password !== undefined) {
       const check = await manager.validatePassword(options.password);
-      if (!check.ok)
-        throw new AppError('password_rejected', check.errors.join(' '), { errors: check.errors });
+      if (!check.ok) throw passwordRejected(check);
     }
     const redeem = async (trx: Knex.Transaction) => {
       if ((await this.#deps.tokens.withTransaction(trx).redeem('invite', token)) === undefined) return false;

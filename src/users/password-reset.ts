@@ -5,6 +5,7 @@ import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { Actor } from '../notifications/notification-types.ts';
 import type { Logger } from '../operations/logger.ts';
 import type { OneTimeTokenStore } from './one-time-token-store.ts';
+import { passwordRejected } from './password-policy.ts';
 import type { User } from './user.ts';
 import { recipientLocale } from './user-locale.ts';
 import type { UserManager } from './user-manager.ts';
@@ -72,7 +73,7 @@ export class PasswordResetService {
     const manager = this.#deps.userManager;
     const user = await this.verify(token);
     const check = await manager.validatePassword(password);
-    if (!check.ok) throw new AppError('password_rejected', check.errors.join(' '), { errors: check.errors });
+    if (!check.ok) throw passwordRejected(check);
     const redeem = async (trx: Knex.Transaction) =>
       (await this.#deps.tokens.withTransaction(trx).redeem('password_reset', token)) !== undefined;
     const updated = await manager.resetPassword(user.id, password, actor, { redeem });

@@ -1,10 +1,11 @@
 import type { LockoutSettings, PasswordSettings } from '../config/settings.ts';
 import { AppError } from '../errors/app-error.ts';
 import { requestedLocale } from '../i18n/request-locale.ts';
+import type { Wording } from '../i18n/wording.ts';
 import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { Actor, LogoutReason } from '../notifications/notification-types.ts';
 import type { PasswordHasher } from './password-hasher.ts';
-import { passwordRuleViolations } from './password-policy.ts';
+import { passwordRejected, passwordRuleReasons } from './password-policy.ts';
 import { isLockedOut, type User } from './user.ts';
 import type { UserStore } from './user-store.ts';
 
@@ -41,7 +42,10 @@ export type AttemptResult =
 
 export interface PasswordValidationResult {
   ok: boolean;
+  /** Why not, in English. */
   errors: string[];
+  /** The same with catalogue keys, so that pages show them in the reader's language (optional). */
+  reasons?: Wording[] | undefined;
 }
 
 /**
@@ -74,8 +78,8 @@ export class UserCredentials {
   }
 
   async validatePassword(password: string): Promise<PasswordValidationResult> {
-    const errors = passwordRuleViolations(password, this.deps.passwords);
-    return { ok: errors.length === 0, errors };
+    const reasons = passwordRuleReasons(password, this.deps.passwords);
+    return { ok: reasons.length === 0, errors: reasons.map((r) => r.message), reasons };
   }
 
   async checkPassword(user: User, password: string): Promise<boolean> {
@@ -180,7 +184,6 @@ export class UserCredentials {
 
   protected async assertPasswordAllowed(password: string): Promise<void> {
     const result = await this.validatePassword(password);
-    if (!result.ok)
-      throw new AppError('password_rejected', result.errors.join(' '), { errors: result.errors });
+    if (!result.ok) throw passwordRejected(result);
   }
 }

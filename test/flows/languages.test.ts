@@ -52,6 +52,22 @@ describe('pages and emails in the language the application or the browser asks f
     expect(mail.text).toContain('Hallo Lena,');
     expect(mail.text).toContain('Minuten ab');
     expect(mail.html).toContain('<html lang="de">');
+
+    // The reset form states the password rules, and refuses, in German too.
+    const link = mail.text.match(/https?:\/\/\S+/)?.[0] ?? 'no link in the mail';
+    const resetForm = await browser.visit(link);
+    expect(textOf(resetForm)).toMatch(/Mindestens \d+ Zeichen, höchstens \d+\./);
+    const mismatch = await browser.submit(resetForm, 'form[action="/reset-password/complete"]', {
+      password: 'ein neues langes Passwort',
+      confirmPassword: 'ein anderes langes Passwort',
+    });
+    expect(textOf(mismatch)).toContain('Die beiden Passwörter stimmen nicht überein.');
+    const short = await browser.submit(mismatch, 'form[action="/reset-password/complete"]', {
+      password: 'kurz',
+      confirmPassword: 'kurz',
+    });
+    expect(textOf(short)).toMatch(/Das Passwort muss mindestens \d+ Zeichen lang sein\./);
+    expect(textOf(short)).not.toContain('The password must be');
   });
 
   it('follows Accept-Language when the application does not ask, and English otherwise', async () => {
