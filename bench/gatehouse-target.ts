@@ -9,13 +9,20 @@ import {
   WEB_CLIENT,
 } from './fixtures.ts';
 
+/** Gatehouse's database settings taken from the bench's environment, to compare them in one run. */
+const TUNABLE = ['DATABASE_POOL_MAX', 'DATABASE_PREPARED_STATEMENTS'] as const;
+
+function tunedFromEnvironment(): Record<string, string> {
+  return Object.fromEntries(TUNABLE.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
+}
+
 /** A real Gatehouse, wired as `gatehouse serve` wires it, on the bench's PostgreSQL database. */
 export async function startGatehouseTarget(
   databaseUrl: string,
   users: BenchUser[],
   env: Record<string, string> = {},
 ): Promise<Target & { gatehouse: Gatehouse }> {
-  const gh = await startGatehouse({ databaseUrl, env: { LOG_LEVEL: 'warn', ...env } });
+  const gh = await startGatehouse({ databaseUrl, env: { LOG_LEVEL: 'warn', ...tunedFromEnvironment(), ...env } });
   try {
     await seedBenchTarget(gh.gatehouse, users);
   } catch (error) {

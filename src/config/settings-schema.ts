@@ -42,6 +42,11 @@ export const settingsSchema = z.object({
     .max(500)
     .default(10)
     .describe('Largest number of pooled database connections per process (per worker).'),
+  DATABASE_PREPARED_STATEMENTS: bool
+    .default(true)
+    .describe(
+      'Name the hot statements (token writes and lookups) so PostgreSQL parses and plans them once per connection. Turn off behind a transaction pooler that does not support prepared statements (pgbouncer before 1.21, or without max_prepared_statements).',
+    ),
   DATABASE_LISTEN_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' })
     .optional()

@@ -21,6 +21,11 @@ export interface Settings extends SecuritySettings {
   /** Largest number of pooled database connections per process. Default 10. */
   databasePoolMax: number;
   /**
+   * Name the hot statements so PostgreSQL plans them once per connection (src/db/prepared-statements.ts).
+   * Default true; false behind a transaction pooler without prepared-statement support.
+   */
+  databasePreparedStatements: boolean;
+  /**
    * A direct (session-mode) connection for LISTEN, when `databaseUrl` goes through a transaction
    * pooler such as pgbouncer, where LISTEN does not work. Default: `databaseUrl`.
    */
@@ -155,6 +160,7 @@ export function loadSettings(env: Env = process.env): Settings {
     issuer: (s.ISSUER ?? `http://localhost:${s.PORT}`).replace(/\/+$/, ''),
     databaseUrl: s.DATABASE_URL,
     databasePoolMax: s.DATABASE_POOL_MAX,
+    databasePreparedStatements: s.DATABASE_PREPARED_STATEMENTS,
     databaseListenUrl: s.DATABASE_LISTEN_URL,
     cacheTtlSeconds: s.CACHE_TTL_SECONDS,
     refreshTokenReuseSeconds: s.REFRESH_TOKEN_REUSE_SECONDS,

@@ -1,6 +1,7 @@
 import knex, { type Knex } from 'knex';
 import type { Settings } from '../config/settings.ts';
 import type { Logger } from '../operations/logger.ts';
+import { namePreparedStatements } from './prepared-statements.ts';
 
 export type Database = Knex;
 
@@ -20,13 +21,14 @@ export interface OpenDatabase {
  */
 export async function openDatabase(
   settings: Pick<Settings, 'databaseUrl' | 'dataDir'> &
-    Partial<Pick<Settings, 'databasePoolMax'>> &
+    Partial<Pick<Settings, 'databasePoolMax' | 'databasePreparedStatements'>> &
     Partial<DatabaseTimeouts>,
   logger?: Logger,
 ): Promise<OpenDatabase> {
   const poolMax = settings.databasePoolMax ?? 10;
+  const preparedStatements = settings.databasePreparedStatements ?? true;
   if (settings.databaseUrl) {
-    const db = createDatabase(settings.databaseUrl, logger, { ...settings, poolMax });
+    const db = createDatabase(settings.databaseUrl, logger, { ...settings, poolMax, preparedStatements });
     return { db, embedded: false, url: settings.databaseUrl, close: () => db.destroy() };
   }
   // Loaded on demand: a deployment on external PostgreSQL never touches the embedded binaries.
@@ -35,7 +37,7 @@ export async function openDatabase(
   const cluster = await EmbeddedCluster.open({ dataDir: settings.dataDir });
   const lease = await joinCluster(cluster);
   logger?.debug({ started: lease.started, pgdata: cluster.pgdata }, 'embedded PostgreSQL joined');
-  const db = createDatabase(lease.url, logger, { ...settings, poolMax });
+  const db = createDatabase(lease.url, logger, { ...settings, poolMax, preparedStatements });
   return {
     db,
     embedded: true,
@@ -61,12 +63,12 @@ export interface DatabaseTimeouts {
 export function createDatabase(
   databaseUrl: string,
   logger?: Logger,
-  options: Partial<DatabaseTimeouts> & { poolMax?: number } = {},
+  options: Partial<DatabaseTimeouts> & { poolMax?: number; preparedStatements?: boolean } = {},
 ): Database {
   const log = logger ? knexLog(logger) : undefined;
   const connectMs = options.dbConnectTimeoutMs ?? 5000;
   const statementMs = options.dbStatementTimeoutMs ?? 15_000;
-  return knex({
+  const db = knex({
     client: 'pg',
     connection: {
       connectionString: databaseUrl,
@@ -79,6 +81,8 @@ export function createDatabase(
     pool: { min: 0, max: options.poolMax ?? 10 },
     ...(log ? { log } : {}),
   });
+  if (options.preparedStatements) namePreparedStatements(db);
+  return db;
 }
 
 /**

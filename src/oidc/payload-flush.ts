@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/database.ts';
+import { preparedRaw } from '../db/prepared-statements.ts';
 import type { AdapterScope, PendingWrite, SideWrite } from './adapter-scope.ts';
 
 /**
@@ -83,7 +84,7 @@ export async function flushWrites(
   const gateRow = options.gate
     ? `, (SELECT row_to_json(${options.gate.name}) FROM ${options.gate.name}) AS gate`
     : '';
-  const result = (await db.raw(`WITH ${ctes.join(',\n')} SELECT ${guard} AS ok${gateRow}`, [
+  const result = (await preparedRaw(db, `WITH ${ctes.join(',\n')} SELECT ${guard} AS ok${gateRow}`, [
     ...(options.gate?.bindings ?? []),
     ...parts.flatMap((p) => p.bindings),
   ])) as { rows: Array<{ ok: boolean; gate?: Record<string, unknown> | null }> };

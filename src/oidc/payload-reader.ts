@@ -1,5 +1,6 @@
 import type { AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/database.ts';
+import { preparedRaw } from '../db/prepared-statements.ts';
 import type { AccountRows } from '../users/account-rows.ts';
 import { type AdapterScope, type PayloadRow, rowKey, uidKey } from './adapter-scope.ts';
 
@@ -88,7 +89,8 @@ export class PayloadReader {
        SELECT 'Account', a.id, a.account, NULL, false, 'account', NULL, NULL
          FROM (${this.accounts.sql('ARRAY(SELECT account_id FROM t)')}) a`
       : '';
-    const { rows } = (await this.db.raw(
+    const { rows } = (await preparedRaw(
+      this.db,
       `WITH t AS (
          SELECT model, id, payload, consumed_at, grant_id, payload->>'sessionUid' AS session_uid,
                 ${REUSABLE} AS reusable, ${ACCOUNT_ID} AS account_id
