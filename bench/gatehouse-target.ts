@@ -13,7 +13,9 @@ import {
 const TUNABLE = ['DATABASE_POOL_MAX', 'DATABASE_PREPARED_STATEMENTS'] as const;
 
 function tunedFromEnvironment(): Record<string, string> {
-  return Object.fromEntries(TUNABLE.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
+  return Object.fromEntries(
+    TUNABLE.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])),
+  );
 }
 
 /** A real Gatehouse, wired as `gatehouse serve` wires it, on the bench's PostgreSQL database. */
@@ -22,7 +24,10 @@ export async function startGatehouseTarget(
   users: BenchUser[],
   env: Record<string, string> = {},
 ): Promise<Target & { gatehouse: Gatehouse }> {
-  const gh = await startGatehouse({ databaseUrl, env: { LOG_LEVEL: 'warn', ...tunedFromEnvironment(), ...env } });
+  const gh = await startGatehouse({
+    databaseUrl,
+    env: { LOG_LEVEL: 'warn', ...tunedFromEnvironment(), ...env },
+  });
   try {
     await seedBenchTarget(gh.gatehouse, users);
   } catch (error) {

@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
  * reused; off (behind a transaction pooler), the server holds no prepared statement at all. One
  * pooled connection, so the session the test reads is the one the requests used.
  */
-describe.each([
+describe.each<{ prepared: boolean; env: Record<string, string> }>([
   { prepared: true, env: {} },
   { prepared: false, env: { DATABASE_PREPARED_STATEMENTS: 'false' } },
 ])('prepared statements $prepared', ({ prepared, env }) => {
