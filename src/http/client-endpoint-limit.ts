@@ -30,6 +30,11 @@ const MAX_FORM_BYTES = 56 * 1024;
  * oidc-provider prepared is replaced by the 429. A client this node was just told is over its limit
  * is refused at once, without running the request, until the Retry-After it got (the attempt is
  * still counted, on its own statement, so every node keeps refusing).
+ *
+ * The count is spread over a few rows per client (RATE_LIMIT_SHARDS in rate-limits/policies.ts):
+ * with one row, every token request of a client waited for the one before it to commit. The
+ * verdict sums the rows without locking them, so parallel requests may overshoot the limit by at
+ * most the number of the client's requests in flight at once; one at a time, it is exact.
  */
 export function clientEndpointLimit(limits: RateLimits): Middleware {
   return async (ctx, next) => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
-import type { RateLimitName, RateLimitSettings } from './policies.ts';
+import { RATE_LIMIT_SHARDS, type RateLimitName, type RateLimitSettings } from './policies.ts';
 import {
   allAllowed,
   hitStepSql,
@@ -104,6 +104,7 @@ export class RateLimits {
   /**
    * The limit as CTEs for a statement that also does the request's work (the token endpoint's
    * write statement), so counting it costs no round trip of its own. Undefined when it is off.
+   * A sharded limit (RATE_LIMIT_SHARDS) counts on one row at random and judges the sum of all.
    */
   gate(name: RateLimitName, subject: string, ip?: string): LimitGate | undefined {
     const [active] = this.#resolve([{ name, subject, mode: 'consume' }]);
@@ -137,7 +138,7 @@ export class RateLimits {
   async hit(name: RateLimitName, subject: string, ip?: string): Promise<void> {
     const policy = this.#settings[name];
     if (!policy) return;
-    const counts = await this.#store.hit(keyOf(name, subject), policy.windowSeconds);
+    const counts = await this.#store.hit(keyOf(name, subject), policy.windowSeconds, RATE_LIMIT_SHARDS[name]);
     const verdict = judge(counts, policy);
     if (!verdict.allowed && verdict.estimate - 1 <= policy.limit) this.#onRefused?.({ limit: name, ip });
   }
@@ -152,7 +153,7 @@ export class RateLimits {
       if (!policy || seen.has(key)) continue;
       seen.add(key);
       const kind = request.mode === 'consume' ? 'hit' : 'peek';
-      active.push({ request, step: { kind, key, ...policy } });
+      active.push({ request, step: { kind, key, ...policy, shards: RATE_LIMIT_SHARDS[request.name] ?? 1 } });
     }
     return active;
   }
