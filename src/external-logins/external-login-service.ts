@@ -5,8 +5,8 @@ import type { Actor } from '../notifications/notification-types.ts';
 import type { InvitationService } from '../users/invitations.ts';
 import type { User } from '../users/user.ts';
 import type { UserManager } from '../users/user-manager.ts';
-import { autoLinkDecision, type ExternalSignIn, notLinked, refusal } from './auto-link-policy.ts';
-import { emailDomain, isAllowedEmailDomain } from './email-domain.ts';
+import { alreadyLinked, attachLink, publishLinked, resolveAccount } from './account-resolution.ts';
+import { type ExternalSignIn, refusal } from './auto-link-policy.ts';
 import type { ExternalLogin, ExternalLoginStore } from './external-login-store.ts';
 import type { ExternalProvider } from './external-provider.ts';
 import { GroupOverage, type UpstreamGroupSync } from './group-mapping.ts';
@@ -49,7 +49,7 @@ export class ExternalLoginService {
     actor?: Actor,
     accessToken?: string,
   ): Promise<ExternalSignIn> {
-    const resolved = await this.#resolve(provider, identity, actor);
+    const resolved = await resolveAccount(this.#deps, provider, identity, actor);
     if (!resolved.ok) return resolved;
     let user =
       provider.options.syncProfile === 'force'
@@ -76,7 +76,7 @@ export class ExternalLoginService {
       throw AppError.keyed('invalid_input', 'external.linkingOff', { provider: provider.displayName });
     const existing = await this.#deps.links.find(provider.alias, identity.sub);
     if (existing && existing.userId !== user.id) throw alreadyLinked(provider);
-    if (!existing) await this.#attach(user, provider, identity, actor);
+    if (!existing) await attachLink(this.#deps, user, provider, identity, actor);
   }
 
   /** DenyLocalLogin as it applies to this account (everyone, or its email domain). */
@@ -160,39 +160,8 @@ export class ExternalLoginService {
           throw alreadyLinked(provider);
       },
     });
-    if (!existing) await this.#publishLinked(user, provider, actor);
+    if (!existing) await publishLinked(this.#deps, user, provider, actor);
     return user;
-  }
-
-  async #resolve(
-    provider: ExternalProvider,
-    identity: UpstreamIdentity,
-    actor?: Actor,
-  ): Promise<ExternalSignIn> {
-    const manager = this.#deps.userManager;
-    const link = await this.#deps.links.find(provider.alias, identity.sub);
-    if (link) {
-      const user = await manager.findById(link.userId);
-      if (user?.status === 'active') return { ok: true, user };
-      return refusal('disabled', wording('signIn.refused.disabled'));
-    }
-    const auto = provider.options.autoLink;
-    if (auto.mode === 'never' || !identity.email) return notLinked(provider);
-    if (auto.requireVerifiedEmail && !identity.emailVerified) {
-      const values = { provider: provider.displayName };
-      return refusal('unverified_email', wording('external.refused.emailUnverified', values));
-    }
-    if (!isAllowedEmailDomain(identity.email, auto.allowedEmailDomains)) {
-      const domain = emailDomain(identity.email) ?? identity.email;
-      return refusal('domain_not_allowed', wording('signIn.refused.domainNotAllowed', { domain }));
-    }
-    const existing = await manager.findByEmail(identity.email);
-    const otherWayIn =
-      existing !== undefined &&
-      (existing.hasPassword || (await this.#deps.links.listForUser(existing.id)).length > 0);
-    const checked = autoLinkDecision(provider, existing, otherWayIn);
-    if (checked) return checked;
-    return this.#autoLink(provider, identity, identity.email, existing, actor);
   }
 
   /**
@@ -219,67 +188,9 @@ export class ExternalLoginService {
   ): Promise<ExternalSignIn> {
     if (user.status !== 'active') return refusal('disabled', wording('signIn.refused.disabled'));
     const existing = await this.#deps.links.find(provider.alias, identity.sub);
-    if (!existing) await this.#attach(user, provider, identity, actor);
+    if (!existing) await attachLink(this.#deps, user, provider, identity, actor);
     else if (existing.userId !== user.id) throw alreadyLinked(provider);
     return this.signIn(provider, identity, actor);
-  }
-
-  async #autoLink(
-    provider: ExternalProvider,
-    identity: UpstreamIdentity,
-    email: string,
-    existing: User | undefined,
-    actor?: Actor,
-  ): Promise<ExternalSignIn> {
-    const manager = this.#deps.userManager;
-    let refusedReason: string | undefined;
-    const draft = {
-      email,
-      name: identity.name ?? '',
-      groups: [...provider.options.autoLink.defaultUserGroups],
-    };
-    await this.#deps.notifications.publish(
-      'ExternalLoginAutoLinking',
-      { affectedUserId: existing?.id, actor },
-      {
-        providerAlias: provider.alias,
-        claims: identity.claims,
-        existingUserId: existing?.id,
-        user: draft,
-        get refusedReason() {
-          return refusedReason;
-        },
-        refuse(reason: string) {
-          refusedReason = reason;
-        },
-      },
-    );
-    // A handler's own reason is shown as it wrote it.
-    if (refusedReason) return refusal('refused', { message: refusedReason });
-    let user = existing ?? (await manager.createUser({ ...draft, status: 'active', emailVerified: true }));
-    if (user.status === 'invited') user = await manager.acceptInvitation(user.id, { actor });
-    await this.#attach(user, provider, identity, actor);
-    return { ok: true, user };
-  }
-
-  async #attach(
-    user: User,
-    provider: ExternalProvider,
-    identity: UpstreamIdentity,
-    actor?: Actor,
-  ): Promise<void> {
-    if (!(await this.#deps.links.link(provider.alias, identity.sub, user.id, identity.email))) {
-      throw alreadyLinked(provider);
-    }
-    await this.#publishLinked(user, provider, actor);
-  }
-
-  async #publishLinked(user: User, provider: ExternalProvider, actor?: Actor): Promise<void> {
-    await this.#deps.notifications.publish(
-      'ExternalLoginLinked',
-      { affectedUserId: user.id, actor },
-      { providerAlias: provider.alias },
-    );
   }
 
   /** `syncProfile: force`: the upstream is the source of truth for name and email. */
@@ -295,8 +206,4 @@ export class ExternalLoginService {
       throw error;
     }
   }
-}
-
-function alreadyLinked(provider: ExternalProvider): AppError {
-  return AppError.keyed('invalid_input', 'external.alreadyLinked', { provider: provider.displayName });
 }
