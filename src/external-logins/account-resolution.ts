@@ -4,7 +4,13 @@ import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { Actor } from '../notifications/notification-types.ts';
 import type { User } from '../users/user.ts';
 import type { UserManager } from '../users/user-manager.ts';
-import { autoLinkDecision, type ExternalSignIn, notLinked, refusal } from './auto-link-policy.ts';
+import {
+  autoLinkDecision,
+  type ExternalSignIn,
+  hasOtherWayIn,
+  notLinked,
+  refusal,
+} from './auto-link-policy.ts';
 import { emailDomain, isAllowedEmailDomain } from './email-domain.ts';
 import type { ExternalLoginStore } from './external-login-store.ts';
 import type { ExternalProvider } from './external-provider.ts';
@@ -45,10 +51,7 @@ export async function resolveAccount(
     return refusal('domain_not_allowed', wording('signIn.refused.domainNotAllowed', { domain }));
   }
   const existing = await manager.findByEmail(identity.email);
-  const otherWayIn =
-    existing !== undefined &&
-    (existing.hasPassword || (await deps.links.listForUser(existing.id)).length > 0);
-  const checked = autoLinkDecision(provider, existing, otherWayIn);
+  const checked = autoLinkDecision(provider, existing, await hasOtherWayIn(deps.links, existing));
   if (checked) return checked;
   return autoLink(deps, provider, identity, identity.email, existing, actor);
 }

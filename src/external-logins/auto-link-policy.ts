@@ -1,5 +1,6 @@
 import { type Wording, wording } from '../i18n/wording.ts';
 import type { User } from '../users/user.ts';
+import type { ExternalLoginStore } from './external-login-store.ts';
 import type { ExternalProvider } from './external-provider.ts';
 
 export type SignInRefusal =
@@ -39,6 +40,16 @@ export function autoLinkDecision(
     user: existing,
     ...wording('external.refused.confirmLink', { email: existing.email, provider: provider.displayName }),
   };
+}
+
+/** Whether the matched account has another way in already (a password or a link): see above. */
+export async function hasOtherWayIn(
+  links: Pick<ExternalLoginStore, 'listForUser'>,
+  existing: User | undefined,
+): Promise<boolean> {
+  return (
+    existing !== undefined && (existing.hasPassword || (await links.listForUser(existing.id)).length > 0)
+  );
 }
 
 export function notLinked(provider: ExternalProvider): ExternalSignIn {

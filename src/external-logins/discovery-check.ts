@@ -45,41 +45,38 @@ export async function checkDiscovery(provider: ExternalProvider): Promise<Discov
     scopesSupported: [],
     authMethodSupported: false,
   };
-  let doc: Record<string, unknown>;
+  const fetched = await fetchDiscovery(discoveryUrl);
+  if ('failure' in fetched) return { ...empty, ok: false, ...problem(fetched.failure) };
+  return { ...empty, ...reportOf(provider, fetched.doc) };
+}
+
+/** The document, or why it could not be had (an error status, a timeout, not JSON). */
+async function fetchDiscovery(url: string): Promise<{ doc: Record<string, unknown> } | { failure: Wording }> {
   try {
-    const response = await fetch(discoveryUrl, {
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-      redirect: 'error',
-    });
-    if (!response.ok) {
-      return {
-        ...empty,
-        ok: false,
-        ...problem(wording('admin.discovery.status', { status: response.status })),
-      };
-    }
-    doc = (await response.json()) as Record<string, unknown>;
+    const response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error' });
+    if (!response.ok) return { failure: wording('admin.discovery.status', { status: response.status }) };
+    return { doc: (await response.json()) as Record<string, unknown> };
   } catch (err) {
     const cause = (err as Error).cause ? `: ${String((err as Error).cause)}` : '';
     const error = `${String(err)}${cause}`;
-    return { ...empty, ok: false, ...problem(wording('admin.discovery.fetchFailed', { error })) };
+    return { failure: wording('admin.discovery.fetchFailed', { error }) };
   }
+}
+
+/** What the document offers, and whether it names the issuer the provider is configured with. */
+function reportOf(
+  provider: ExternalProvider,
+  doc: Record<string, unknown>,
+): Omit<DiscoveryReport, 'discoveryUrl'> {
   const text = (key: string) => (typeof doc[key] === 'string' ? (doc[key] as string) : undefined);
   const list = (key: string) => (Array.isArray(doc[key]) ? (doc[key] as unknown[]).map(String) : []);
   const authMethods = list('token_endpoint_auth_methods_supported');
   const method = chooseAuthMethod(provider, authMethods);
   const issuerMatches = text('issuer') === provider.issuer;
+  const mismatch = { found: String(text('issuer')), expected: provider.issuer };
   return {
-    ...empty,
     ok: issuerMatches && !!text('authorization_endpoint') && !!text('token_endpoint'),
-    ...(issuerMatches
-      ? {}
-      : problem(
-          wording('admin.discovery.issuerMismatch', {
-            found: String(text('issuer')),
-            expected: provider.issuer,
-          }),
-        )),
+    ...(issuerMatches ? {} : problem(wording('admin.discovery.issuerMismatch', mismatch))),
     issuer: text('issuer'),
     issuerMatches,
     authorizationEndpoint: text('authorization_endpoint'),

@@ -1,7 +1,7 @@
 import { type Wording, wording } from '../i18n/wording.ts';
 import type { User } from '../users/user.ts';
 import type { UserManager } from '../users/user-manager.ts';
-import { autoLinkDecision } from './auto-link-policy.ts';
+import { autoLinkDecision, hasOtherWayIn } from './auto-link-policy.ts';
 import { emailDomain, isAllowedEmailDomain } from './email-domain.ts';
 import type { ExternalLoginStore } from './external-login-store.ts';
 import type { ExternalProvider } from './external-provider.ts';
@@ -36,18 +36,43 @@ export async function previewSignIn(
   identity: PreviewIdentity,
 ): Promise<SignInPreview> {
   const link = await deps.links.find(provider.alias, identity.sub);
-  if (link) {
-    const user = await deps.userManager.findById(link.userId);
-    if (user?.status === 'active') {
-      const reason = wording('admin.dryRun.alreadyLinked', { provider: provider.displayName });
-      return { outcome: 'sign_in', user, reason };
-    }
-    return refuse('disabled', wording('admin.dryRun.linkedInactive'));
+  if (link) return previewLinked(await deps.userManager.findById(link.userId), provider);
+  const matched = addressToMatch(provider, identity);
+  if ('outcome' in matched) return matched;
+  const existing = await deps.userManager.findByEmail(matched.email);
+  if (existing?.status === 'disabled') {
+    return refuse('disabled', wording('admin.dryRun.existsDisabled', { email: existing.email }));
   }
+  const decision = autoLinkDecision(provider, existing, await hasOtherWayIn(deps.links, existing));
+  if (decision && !decision.ok && decision.reason !== 'confirm_link') {
+    const mode = provider.options.autoLink.mode;
+    return refuse(decision.reason, wording('admin.dryRun.modeForbids', { mode }));
+  }
+  if (existing) {
+    const values = {
+      email: existing.email,
+      invited: existing.status === 'invited' ? 'yes' : 'no',
+      proof: decision ? 'yes' : 'no',
+    };
+    return { outcome: 'link', user: existing, reason: wording('admin.dryRun.wouldLink', values) };
+  }
+  return previewCreate(provider, matched.email, identity.name ?? '');
+}
+
+/** An identity already linked signs in to its account, unless that account is not active. */
+function previewLinked(user: User | undefined, provider: ExternalProvider): SignInPreview {
+  if (user?.status !== 'active') return refuse('disabled', wording('admin.dryRun.linkedInactive'));
+  const reason = wording('admin.dryRun.alreadyLinked', { provider: provider.displayName });
+  return { outcome: 'sign_in', user, reason };
+}
+
+/** The address auto-linking would match accounts by, or why auto-linking does not get that far. */
+function addressToMatch(
+  provider: ExternalProvider,
+  identity: PreviewIdentity,
+): { email: string } | SignInPreview {
   const auto = provider.options.autoLink;
-  if (auto.mode === 'never') {
-    return refuse('not_linked', wording('admin.dryRun.autoLinkOff'));
-  }
+  if (auto.mode === 'never') return refuse('not_linked', wording('admin.dryRun.autoLinkOff'));
   if (!identity.email) return refuse('not_linked', wording('admin.dryRun.noEmail'));
   if (auto.requireVerifiedEmail && !identity.emailVerified) {
     return refuse('unverified_email', wording('admin.dryRun.unverified'));
@@ -62,30 +87,15 @@ export async function previewSignIn(
           wording('admin.dryRun.notOneAddress', { email: identity.email, allowed }),
         );
   }
-  const existing = await deps.userManager.findByEmail(identity.email);
-  if (existing?.status === 'disabled') {
-    return refuse('disabled', wording('admin.dryRun.existsDisabled', { email: existing.email }));
-  }
-  const otherWayIn =
-    existing !== undefined &&
-    (existing.hasPassword || (await deps.links.listForUser(existing.id)).length > 0);
-  const decision = autoLinkDecision(provider, existing, otherWayIn);
-  if (decision && !decision.ok && decision.reason !== 'confirm_link') {
-    return refuse(decision.reason, wording('admin.dryRun.modeForbids', { mode: auto.mode }));
-  }
-  if (existing) {
-    const values = {
-      email: existing.email,
-      invited: existing.status === 'invited' ? 'yes' : 'no',
-      proof: decision ? 'yes' : 'no',
-    };
-    return { outcome: 'link', user: existing, reason: wording('admin.dryRun.wouldLink', values) };
-  }
-  const groups = [...auto.defaultUserGroups];
+  return { email: identity.email };
+}
+
+function previewCreate(provider: ExternalProvider, email: string, name: string): SignInPreview {
+  const groups = [...provider.options.autoLink.defaultUserGroups];
   return {
     outcome: 'create',
-    email: identity.email,
-    name: identity.name ?? '',
+    email,
+    name,
     groups,
     reason: groups.length
       ? wording('admin.dryRun.wouldCreateIn', { groups: groups.join(', ') })
