@@ -91,6 +91,29 @@ export function pageNumber(value: unknown): number {
   return Number.isInteger(n) && n > 0 && n < 1_000_000 ? n : 1;
 }
 
+/**
+ * Where a page stands in a list of `total` rows, and the links to the pages either side (each
+ * keeping `filter`, an absent value as an empty one), as the list templates show them.
+ */
+export function pagination(
+  path: string,
+  filter: Record<string, string | undefined>,
+  page: number,
+  total: number,
+  perPage: number,
+): { total: number; page: number; pages: number; previous?: string; next?: string } {
+  const pages = Math.max(1, Math.ceil(total / perPage));
+  const values = Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, v ?? '']));
+  const link = (p: number) => `${path}?${new URLSearchParams({ ...values, page: String(p) })}`;
+  return {
+    total,
+    page,
+    pages,
+    previous: page > 1 ? link(page - 1) : undefined,
+    next: page < pages ? link(page + 1) : undefined,
+  };
+}
+
 const formats = new Map<Locale, Intl.DateTimeFormat>();
 
 /** The date format of the reader's language (English readers get en-GB's day-month order). */

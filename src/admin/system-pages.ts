@@ -4,7 +4,7 @@ import { keyState } from '../api/admin/admin-json.ts';
 import { parse } from '../http/validation.ts';
 import type { AdminDeps } from './admin-deps.ts';
 import { consoleActor } from './audit-actor.ts';
-import { pageNumber, renderAdmin, when, withNotice } from './render.ts';
+import { pageNumber, pagination, renderAdmin, when, withNotice } from './render.ts';
 
 const PER_PAGE = 50;
 
@@ -80,16 +80,9 @@ export function showAudit(deps: AdminDeps) {
       deps.audit.list({ ...query, offset: (page - 1) * PER_PAGE, limit: PER_PAGE }),
       deps.audit.count(query),
     ]);
-    const pages = Math.max(1, Math.ceil(total / PER_PAGE));
-    const link = (p: number) =>
-      `/admin/audit?${new URLSearchParams({ ...Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, v ?? ''])), page: String(p) })}`;
     renderAdmin(ctx, deps.views, 'audit.njk', {
       filter,
-      total,
-      page,
-      pages,
-      previous: page > 1 ? link(page - 1) : undefined,
-      next: page < pages ? link(page + 1) : undefined,
+      ...pagination('/admin/audit', filter, page, total, PER_PAGE),
       events: events.map((e) => ({ ...e, when: when(e.at), details: JSON.stringify(e.details) })),
     });
   };

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { parse } from '../../http/validation.ts';
 import type { AdminDeps } from '../admin-deps.ts';
-import { pageNumber, renderAdmin, when } from '../render.ts';
+import { pageNumber, pagination, renderAdmin, when } from '../render.ts';
 
 export const USERS_PER_PAGE = 50;
 
@@ -24,16 +24,10 @@ export function showUsers(deps: AdminDeps) {
       offset: (page - 1) * USERS_PER_PAGE,
       limit: USERS_PER_PAGE,
     });
-    const pages = Math.max(1, Math.ceil(total / USERS_PER_PAGE));
-    const link = (p: number) =>
-      `/admin/users?${new URLSearchParams({ q: filter.q ?? '', group: filter.group ?? '', status: filter.status ?? '', page: String(p) })}`;
+    const kept = { q: filter.q, group: filter.group, status: filter.status };
     renderAdmin(ctx, deps.views, 'users/list.njk', {
       filter,
-      total,
-      page,
-      pages,
-      previous: page > 1 ? link(page - 1) : undefined,
-      next: page < pages ? link(page + 1) : undefined,
+      ...pagination('/admin/users', kept, page, total, USERS_PER_PAGE),
       users: users.map((u) => ({
         ...u,
         lastLogin: when(u.lastLoginAt),
