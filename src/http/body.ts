@@ -45,7 +45,7 @@ function refuseUnwalkable(body: unknown): void {
     );
   }
   if (containsUnstorableText(body)) {
-    throw new AppError('invalid_input', 'The request contains characters that are not allowed.');
+    throw AppError.keyed('invalid_input', 'error.unstorableText');
   }
 }
 

@@ -46,7 +46,7 @@ export function requestEdge(options: EdgeOptions): Middleware {
 /** The URL half of the edge; runs after the security headers so that its 400 carries them too. */
 export const refuseUncleanUrls: Middleware = async (ctx, next) => {
   if (!isCleanUrl(ctx.originalUrl)) {
-    throw new AppError('invalid_input', 'The address contains characters that are not allowed.');
+    throw AppError.keyed('invalid_input', 'error.unstorableAddress');
   }
   await next();
 };

@@ -2,6 +2,7 @@ import type { Context, Middleware } from 'koa';
 import type { z } from 'zod';
 import { containsUnstorableText } from '../db/unstorable-text.ts';
 import { AppError } from '../errors/app-error.ts';
+import { type Wording, wording } from '../i18n/wording.ts';
 
 /**
  * Our forms and JSON calls take nothing else. Without this a multipart or text body was read as
@@ -19,21 +20,33 @@ export function parseBody<S extends z.ZodType>(ctx: Context, schema: S): z.infer
   // Checked for every field at once, before any schema: a NUL that reached PostgreSQL (an email
   // looked up, a name stored) would fail the query and answer 500.
   if (containsUnstorableText(body)) {
-    throw new AppError('invalid_input', 'The request contains characters that are not allowed.');
+    throw AppError.keyed('invalid_input', 'error.unstorableText');
   }
   return parse(schema, body);
 }
 
+/**
+ * A form schema's own messages are catalogue keys (`form.…`): `fields` and the message get their
+ * English (APIs), the error's `reasons` their keys (pages, in the reader's language). zod's own
+ * messages (a value far too long) stay as zod wrote them.
+ */
 export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const fields: Record<string, string> = {};
+  const reasons: Wording[] = [];
   for (const issue of result.error.issues) {
     const key = issue.path.join('.') || 'body';
-    fields[key] ??= issue.message;
+    if (fields[key] !== undefined) continue;
+    const keyed = issue.message.startsWith('form.');
+    fields[key] = keyed ? wording(issue.message).message : issue.message;
+    // zod's own wording names no field, so the page names it.
+    reasons.push(keyed ? wording(issue.message) : { message: `${key}: ${issue.message}` });
   }
   const summary = Object.entries(fields)
     .map(([k, m]) => `${k}: ${m}`)
     .join('; ');
-  throw new AppError('invalid_input', `The request is not valid (${summary}).`, { fields });
+  const error = new AppError('invalid_input', `The request is not valid (${summary}).`, { fields });
+  error.reasons = reasons;
+  throw error;
 }

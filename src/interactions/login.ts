@@ -9,8 +9,8 @@ import { type InteractionDetails, loadInteraction } from './load-interaction.ts'
 import { continueSignIn } from './second-factor/complete-sign-in.ts';
 
 const loginForm = z.object({
-  email: z.string().trim().min(1, 'Enter your email address.').max(320),
-  password: z.string().min(1, 'Enter your password.').max(1024),
+  email: z.string().trim().min(1, 'form.enterEmail').max(320),
+  password: z.string().min(1, 'form.enterPassword').max(1024),
   remember: z.string().optional(),
 });
 

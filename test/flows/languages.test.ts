@@ -42,6 +42,12 @@ describe('pages and emails in the language the application or the browser asks f
     expect(textOf(refused)).toContain('E-Mail-Adresse oder Passwort ist falsch.');
     expect(textOf(refused)).not.toContain('The email address or password is incorrect.');
 
+    // An empty form (the page has novalidate) is refused field by field in German too.
+    const empty = await browser.submit(refused, 'form[action$="/login"]', { email: '', password: '' });
+    expect(empty.status).toBe(400);
+    expect(textOf(empty)).toContain('Geben Sie Ihre E-Mail-Adresse ein. Geben Sie Ihr Passwort ein.');
+    expect(textOf(empty)).not.toContain('Enter your');
+
     // The "forgot password" link carries no ui_locales: the browser remembers the choice.
     const form = await browser.visit(`${gh.issuer}/reset-password`);
     expect(textOf(form)).toContain('Passwort zurücksetzen');

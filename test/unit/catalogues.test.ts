@@ -29,7 +29,7 @@ function filesUnder(dir: string, suffix: string): string[] {
 
 /**
  * Literal keys passed to `t("…")`/`th("…")` in templates, and in code to `translator()('…')`,
- * `wording('…')` and `AppError.keyed(code, '…')`.
+ * `wording('…')`, `AppError.keyed(code, '…')`, and the `'form.…'` messages of form schemas.
  */
 function keysUsed(): Map<string, string> {
   const used = new Map<string, string>();
@@ -41,6 +41,8 @@ function keysUsed(): Map<string, string> {
     }
     for (const m of text.matchAll(/\b(?:wording\(|keyed\(\s*'\w+',)\s*'([\w.-]+)'/g))
       used.set(m[1] as string, file);
+    // A form schema's messages are `form.…` keys (http/validation.ts turns them into text).
+    for (const m of text.matchAll(/'(form\.[\w.-]+)'/g)) used.set(m[1] as string, file);
   }
   return used;
 }

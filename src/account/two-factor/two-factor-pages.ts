@@ -25,8 +25,7 @@ function signedInPage(deps: TwoFactorPageDeps, handler: Handler, options: { priv
   return async (ctx: Context): Promise<void> => {
     const signedIn = await findSignedIn(ctx, deps);
     if (!signedIn) return renderSignedOut(ctx, deps);
-    if (!deps.twoFactor.supported)
-      throw new AppError('not_found', 'Two-factor authentication is turned off on this server.');
+    if (!deps.twoFactor.supported) throw AppError.keyed('not_found', 'error.twoFactor.off');
     try {
       if (options.privileged) requireRecentSignIn(signedIn, deps.settings.privilegedSessionMaxAgeSeconds);
       await handler(ctx, signedIn);
@@ -87,7 +86,7 @@ export const showAuthenticatorSetup = (deps: TwoFactorPageDeps) =>
     PRIVILEGED,
   );
 
-const codeForm = z.object({ code: z.string().trim().min(1, 'Enter the code.').max(64) });
+const codeForm = z.object({ code: z.string().trim().min(1, 'form.enterCode').max(64) });
 
 /** POST /account/two-factor/authenticator — confirms it with a code; recovery codes shown once. */
 export const confirmAuthenticator = (deps: TwoFactorPageDeps) =>
@@ -161,7 +160,7 @@ export const regenerateRecoveryCodes = (deps: TwoFactorPageDeps) =>
 const disableForm = z.object({
   password: z.string().max(1024).default(''),
   provider: z.enum(['totp', 'email', 'recovery']).default('totp'),
-  code: z.string().trim().min(1, 'Enter a code.').max(64),
+  code: z.string().trim().min(1, 'form.enterACode').max(64),
 });
 
 /** POST /account/two-factor/disable — needs the password and a current code. */
@@ -175,5 +174,7 @@ export const disableTwoFactor = (deps: TwoFactorPageDeps) =>
       input.code,
       actorOf(ctx, signedIn.user.id),
     );
-    await renderOverview(ctx, deps, signedIn, { notice: 'Two-factor authentication is off.' });
+    await renderOverview(ctx, deps, signedIn, {
+      notice: deps.views.translator()('account.twoFactor.turnedOff'),
+    });
   });

@@ -25,7 +25,7 @@ const optionalUri = z
 const jwksText = z
   .string()
   .trim()
-  .max(64_000, 'The public keys are too long.')
+  .max(64_000, 'form.keysTooLong')
   .optional()
   .transform((text, ctx): JWKS | null => {
     if (!text) return null;
@@ -35,7 +35,7 @@ const jwksText = z
     } catch {
       // answered below
     }
-    ctx.addIssue({ code: 'custom', message: 'The public keys must be a JWKS: {"keys": [ … ]}.' });
+    ctx.addIssue({ code: 'custom', message: 'form.keysNotJwks' });
     return z.NEVER;
   });
 
@@ -46,7 +46,7 @@ const jwksText = z
 export const applicationForm = z.object({
   clientId: z.string().trim().max(255).optional(),
   name: z.string().trim().max(255).optional(),
-  type: z.enum(['public', 'confidential'], 'Choose public or confidential.'),
+  type: z.enum(['public', 'confidential'], 'form.chooseType'),
   authMethod: z.enum(AUTH_METHODS).optional().catch(undefined),
   /** `--secret`: empty generates one (a new application) or keeps the stored one. */
   secret: z
@@ -61,7 +61,7 @@ export const applicationForm = z.object({
     .union([z.string(), z.array(z.string())])
     .optional()
     .transform((v) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []))
-    .pipe(z.array(z.enum(GRANT_TYPES)).min(1, 'Choose at least one grant.')),
+    .pipe(z.array(z.enum(GRANT_TYPES)).min(1, 'form.chooseGrant')),
   scopes: listText,
   skipConsent: checkbox,
   pkce: z.enum(PKCE_POLICIES, 'PKCE is required or optional.').default('required'),
@@ -72,7 +72,7 @@ export const applicationForm = z.object({
     .union([z.literal(''), z.enum(SIGNING_ALGS)])
     .optional()
     .transform((v) => v || null),
-  accessTokenFormat: z.enum(ACCESS_TOKEN_FORMATS, 'Choose opaque or jwt access tokens.').default('opaque'),
+  accessTokenFormat: z.enum(ACCESS_TOKEN_FORMATS, 'form.chooseTokenFormat').default('opaque'),
   allowedGroups: listText,
 });
 

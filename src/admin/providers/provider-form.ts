@@ -50,10 +50,7 @@ export const providerForm = z.object({
   clientSecret: z.string().max(4096).optional(),
   clientPrivateKey: z.string().trim().max(16_384).optional(),
   scopes: listText,
-  sortOrder: z.coerce
-    .number('The sort order must be a number.')
-    .int('The sort order must be a whole number.')
-    .default(0),
+  sortOrder: z.coerce.number('form.sortOrderNumber').int('form.sortOrderWhole').default(0),
   tokenEndpointAuthMethod: z.enum(['auto', ...AUTH_METHODS]).default('auto'),
   denyLocalLogin: checkbox,
   autoRedirect: checkbox,

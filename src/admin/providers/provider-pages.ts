@@ -185,7 +185,7 @@ export function testProvider(deps: AdminDeps) {
 }
 
 const dryRunForm = z.object({
-  sub: z.string().trim().min(1, 'Enter the upstream subject (sub).').max(255),
+  sub: z.string().trim().min(1, 'form.enterSub').max(255),
   email: z.string().trim().max(320).optional(),
   emailVerified: checkbox,
   name: z.string().trim().max(255).optional(),

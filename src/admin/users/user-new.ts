@@ -16,7 +16,7 @@ const newUserForm = z.object({
   email: emailField,
   name: nameField.optional(),
   groups: listText,
-  how: z.enum(['invite', 'password'], 'Choose how the user gets in.'),
+  how: z.enum(['invite', 'password'], 'form.chooseHow'),
   password: z.string().max(1024).optional(),
   message: z.string().trim().max(2000).optional(),
   /** `--email-verified`: applications see email_verified: true (an invitee proves it by accepting). */

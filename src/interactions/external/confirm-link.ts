@@ -31,7 +31,7 @@ const form = z
     password: z.string().max(1024).optional(),
     code: z.string().trim().max(16).optional(),
   })
-  .refine((f) => f.password || f.code, 'Enter your password, or the code we emailed you.');
+  .refine((f) => f.password || f.code, 'form.passwordOrCode');
 
 /** How the confirmation page is shown: after a wrong password or code, or once a code was sent. */
 interface ConfirmLinkState {

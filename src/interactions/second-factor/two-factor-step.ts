@@ -41,7 +41,7 @@ export async function renderSecondFactor(
 
 const verifyForm = z.object({
   provider: z.enum(['totp', 'email', 'recovery']).default('totp'),
-  code: z.string().trim().min(1, 'Enter the code.').max(64),
+  code: z.string().trim().min(1, 'form.enterCode').max(64),
 });
 
 /** POST /interaction/:uid/two-factor — checks the code; a wrong one counts towards lockout. */
@@ -92,7 +92,7 @@ export function sendSecondFactorCode(deps: InteractionDeps) {
   };
 }
 
-const enrolForm = z.object({ code: z.string().trim().min(1, 'Enter the code from your app.').max(16) });
+const enrolForm = z.object({ code: z.string().trim().min(1, 'form.enterAppCode').max(16) });
 
 /** POST /interaction/:uid/two-factor/enrol — confirms the new authenticator and shows recovery codes once. */
 export function confirmEnrolment(deps: InteractionDeps) {
