@@ -49,14 +49,7 @@ export class OAuth2Upstream implements UpstreamProtocol {
     callbackUrl: URL,
     checks: CallbackChecks,
   ): Promise<UpstreamTokens> {
-    const config = await this.#configs.get(provider);
-    const tokens = await oidc
-      .authorizationCodeGrant(config, callbackUrl, {
-        pkceCodeVerifier: checks.codeVerifier,
-        expectedState: checks.state,
-        idTokenExpected: false,
-      })
-      .catch((error: unknown) => this.#configs.reportTokenError(provider, error));
+    const { config, tokens } = await this.#configs.exchangeCode(provider, callbackUrl, checks, false);
     return {
       accessToken: tokens.access_token,
       refreshToken: tokens.refresh_token,

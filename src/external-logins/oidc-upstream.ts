@@ -46,15 +46,7 @@ export class OidcUpstream implements UpstreamProtocol {
     callbackUrl: URL,
     checks: CallbackChecks,
   ): Promise<UpstreamTokens> {
-    const config = await this.#configs.get(provider);
-    const tokens = await oidc
-      .authorizationCodeGrant(config, callbackUrl, {
-        pkceCodeVerifier: checks.codeVerifier,
-        expectedState: checks.state,
-        expectedNonce: checks.nonce,
-        idTokenExpected: true,
-      })
-      .catch((error: unknown) => this.#configs.reportTokenError(provider, error));
+    const { config, tokens } = await this.#configs.exchangeCode(provider, callbackUrl, checks, true);
     const claims = tokens.claims();
     if (!claims || !tokens.id_token) throw new Error('the upstream returned no ID token');
     const userinfo = await this.#userinfo(config, tokens.access_token, claims.sub);

@@ -4,7 +4,7 @@ import { causeOf, type Logger } from '../operations/logger.ts';
 import type { ExternalProvider } from './external-provider.ts';
 import type { TokenEndpointAuthMethod } from './provider-schema.ts';
 import { chooseAuthMethod, clientAuthFor } from './upstream-client-auth.ts';
-import { UpstreamCredentialsRejected } from './upstream-protocol.ts';
+import { type CallbackChecks, UpstreamCredentialsRejected } from './upstream-protocol.ts';
 
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
 export const REQUEST_TIMEOUT_SECONDS = 5;
@@ -102,6 +102,32 @@ export class UpstreamConfigurations {
 
   #insecure(provider: ExternalProvider): boolean {
     return this.#allowInsecure && provider.issuer.startsWith('http://');
+  }
+
+  /**
+   * The callback's code for tokens, checked against the round trip's PKCE verifier and state, and
+   * for OpenID Connect (`idTokenExpected`) the ID token against its nonce. The configuration comes
+   * back too, for the userinfo request that follows.
+   */
+  async exchangeCode(
+    provider: ExternalProvider,
+    callbackUrl: URL,
+    checks: CallbackChecks,
+    idTokenExpected: boolean,
+  ): Promise<{
+    config: oidc.Configuration;
+    tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+  }> {
+    const config = await this.get(provider);
+    const tokens = await oidc
+      .authorizationCodeGrant(config, callbackUrl, {
+        pkceCodeVerifier: checks.codeVerifier,
+        expectedState: checks.state,
+        ...(idTokenExpected ? { expectedNonce: checks.nonce } : {}),
+        idTokenExpected,
+      })
+      .catch((error: unknown) => this.reportTokenError(provider, error));
+    return { config, tokens };
   }
 
   /**
