@@ -39,10 +39,7 @@ export async function parseBodyAhead(ctx: Context): Promise<Record<string, unkno
 
 function refuseUnwalkable(body: unknown): void {
   if (depthOf(body) > MAX_BODY_DEPTH) {
-    throw new AppError(
-      'invalid_input',
-      `The request is nested too deeply (${MAX_BODY_DEPTH} levels at most).`,
-    );
+    throw AppError.keyed('invalid_input', 'error.tooDeep', { max: MAX_BODY_DEPTH });
   }
   if (containsUnstorableText(body)) {
     throw AppError.keyed('invalid_input', 'error.unstorableText');
