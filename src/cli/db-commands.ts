@@ -118,7 +118,11 @@ async function embeddedStatus(settings: Settings): Promise<Status> {
   if (!postmaster?.alive || postmaster.status !== 'ready')
     return { kind: 'embedded', location, state: 'stopped' };
   const { leaseHolders } = await import('../db/embedded/lease.ts');
-  const details = await inspect(cluster.url(postmaster.port, 'gatehouse'), undefined, leaseHolders);
+  const details = await inspect(
+    cluster.url(postmaster.port, 'gatehouse', postmaster.socketDir),
+    undefined,
+    leaseHolders,
+  );
   return {
     kind: 'embedded',
     location,

@@ -21,6 +21,7 @@ import {
   type PostgresBinaries,
   postgresBinaries,
 } from './binaries.ts';
+import { isAlive, prepareSocketDir, socketDirCandidates } from './socket-dir.ts';
 
 /** What `postmaster.pid` says about the postmaster that holds the cluster's lock. */
 export interface PostmasterState {
@@ -29,6 +30,8 @@ export interface PostmasterState {
   /** `starting`, `ready`, `stopping`, or empty while the postmaster is still writing it. */
   status: string;
   alive: boolean;
+  /** The directory of its Unix-domain socket; undefined when it listens on TCP only. */
+  socketDir: string | undefined;
 }
 
 export interface ClusterConfig {
@@ -41,7 +44,8 @@ export interface ClusterConfig {
 /** The only role; it owns every database of the cluster. */
 export const CLUSTER_ROLE = 'postgres';
 
-// Loopback TCP with a password, and no Unix socket: connections look exactly like external PostgreSQL's.
+// Loopback TCP with a password (for tools: psql, pg_dump). No Unix socket by default: `start` gives
+// the postmaster its socket directory (./socket-dir.ts), which Gatehouse's own connections use.
 const BASE_SETTINGS: Record<string, string> = {
   listen_addresses: '127.0.0.1',
   unix_socket_directories: '',
@@ -143,8 +147,13 @@ export class EmbeddedCluster {
     return readFileSync(join(this.home, 'password'), 'utf8').trim();
   }
 
-  url(port: number, database: string): string {
-    return `postgres://${CLUSTER_ROLE}:${encodeURIComponent(this.password())}@127.0.0.1:${port}/${database}`;
+  /**
+   * The URL of `database`: over the Unix-domain socket in `socketDir` when given (node-postgres and
+   * libpq both take a directory as `host`; the query parameter overrides the URL's host), else TCP.
+   */
+  url(port: number, database: string, socketDir?: string): string {
+    const tcp = `postgres://${CLUSTER_ROLE}:${encodeURIComponent(this.password())}@127.0.0.1:${port}/${database}`;
+    return socketDir ? `${tcp}?host=${encodeURIComponent(socketDir)}` : tcp;
   }
 
   /** Reads the cluster's lock file; undefined when no postmaster holds (or held) the cluster. */
@@ -157,24 +166,30 @@ export class EmbeddedCluster {
     }
     const lines = text.split('\n');
     const pid = Number.parseInt(lines[0] ?? '', 10);
-    if (!Number.isInteger(pid) || pid <= 0) return { pid: 0, port: 0, status: '', alive: true };
+    if (!Number.isInteger(pid) || pid <= 0)
+      return { pid: 0, port: 0, status: '', alive: true, socketDir: undefined };
     const port = Number.parseInt(lines[3] ?? '', 10);
-    return { pid, port, status: (lines[7] ?? '').trim(), alive: isAlive(pid) };
+    const socketDir = (lines[4] ?? '').trim() || undefined;
+    return { pid, port, status: (lines[7] ?? '').trim(), alive: isAlive(pid), socketDir };
   }
 
   /**
    * Starts a postmaster detached from this process (pg_ctl puts it in its own session), so it
    * outlives a `kill -9` of Gatehouse and the next start finds and reuses it. Fails when another
    * postmaster holds the lock file: PostgreSQL's own lock decides who starts the cluster.
+   * Also listens on a Unix-domain socket when a short, private directory is at hand (-k; the path
+   * is of plain characters only, so it passes pg_ctl's shell unquoted); joiners find it in
+   * postmaster.pid.
    */
   async start(port: number): Promise<void> {
+    const socketDir = prepareSocketDir(socketDirCandidates(this.home, this.pgdata), this.user);
     await this.run(this.bin.pg_ctl, [
       'start',
       `--pgdata=${this.pgdata}`,
       `--log=${this.logFile}`,
       '--wait',
       '--timeout=120',
-      `--options=-p ${port}`,
+      `--options=-p ${port}${socketDir ? ` -k ${socketDir}` : ''}`,
     ]);
   }
 
@@ -218,15 +233,5 @@ export class EmbeddedCluster {
         },
       );
     });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive, but another account's (a non-root Gatehouse beside a cluster of another user).
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
