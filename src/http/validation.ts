@@ -2,7 +2,7 @@ import type { Context, Middleware } from 'koa';
 import type { z } from 'zod';
 import { containsUnstorableText } from '../db/unstorable-text.ts';
 import { AppError } from '../errors/app-error.ts';
-import { type Wording, wording } from '../i18n/wording.ts';
+import { type Wording, type WordingValues, wording } from '../i18n/wording.ts';
 
 /**
  * Our forms and JSON calls take nothing else. Without this a multipart or text body was read as
@@ -38,10 +38,12 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S
   for (const issue of result.error.issues) {
     const key = issue.path.join('.') || 'body';
     if (fields[key] !== undefined) continue;
-    const keyed = issue.message.startsWith('form.');
-    fields[key] = keyed ? wording(issue.message).message : issue.message;
+    // A custom issue's `params` fill the key's placeholders (the line a group mapping is on).
+    const params = issue.code === 'custom' ? (issue.params as WordingValues | undefined) : undefined;
+    const said = issue.message.startsWith('form.') ? wording(issue.message, params) : undefined;
+    fields[key] = said?.message ?? issue.message;
     // zod's own wording names no field, so the page names it.
-    reasons.push(keyed ? wording(issue.message) : { message: `${key}: ${issue.message}` });
+    reasons.push(said ?? { message: `${key}: ${issue.message}` });
   }
   const summary = Object.entries(fields)
     .map(([k, m]) => `${k}: ${m}`)

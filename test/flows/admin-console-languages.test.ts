@@ -79,6 +79,15 @@ describe('the console in the reader’s language', () => {
     expect(textOf(badClaims)).toContain(
       'Les claims doivent être un objet JSON, par exemple {"email_verified": true}.',
     );
+    // A provider form's own rule, with the offending line in the sentence.
+    const form = await french.browser.visit(`${gh.issuer}/admin/providers/corp`);
+    const badMapping = await french.browser.submit(form, 'form[action="/admin/providers/corp"]', {
+      groupMappings: 'groups-without-a-group',
+    });
+    expect(badMapping.status).toBe(400);
+    expect(textOf(badMapping)).toContain(
+      'Correspondance de groupe « groups-without-a-group » : écrivez claim=valeur:groupe ou claim~regex:groupe.',
+    );
   });
 
   it('refuses a user form in German, with the service’s own reason', async () => {

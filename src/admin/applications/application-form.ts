@@ -17,7 +17,7 @@ import { checkbox, listText } from '../form-fields.ts';
 const optionalUri = z
   .string()
   .trim()
-  .max(2000, 'A URI is too long.')
+  .max(2000, 'form.uriTooLong')
   .optional()
   .transform((v) => v || null);
 
@@ -50,7 +50,7 @@ export const applicationForm = z.object({
   authMethod: z.enum(AUTH_METHODS).optional().catch(undefined),
   /** `--secret`: empty generates one (a new application) or keeps the stored one. */
   secret: z
-    .union([z.literal(''), z.string().min(16, 'A secret needs at least 16 characters.').max(512)])
+    .union([z.literal(''), z.string().min(16, 'form.secretTooShort').max(512)])
     .optional()
     .transform((v) => v || undefined),
   redirectUris: listText,
@@ -64,10 +64,10 @@ export const applicationForm = z.object({
     .pipe(z.array(z.enum(GRANT_TYPES)).min(1, 'form.chooseGrant')),
   scopes: listText,
   skipConsent: checkbox,
-  pkce: z.enum(PKCE_POLICIES, 'PKCE is required or optional.').default('required'),
+  pkce: z.enum(PKCE_POLICIES, 'form.pkceChoice').default('required'),
   jwks: jwksText,
   jwksUri: optionalUri,
-  idTokenSigningAlg: z.enum(SIGNING_ALGS, `Choose ${SIGNING_ALGS.join(' or ')}.`).optional(),
+  idTokenSigningAlg: z.enum(SIGNING_ALGS, 'form.chooseSigningAlg').optional(),
   userinfoSigningAlg: z
     .union([z.literal(''), z.enum(SIGNING_ALGS)])
     .optional()

@@ -26,10 +26,7 @@ const mappingLines = z
       .filter(Boolean)) {
       const match = /^([^=~]+)([=~])(.+):([^:]+)$/.exec(line);
       if (!match) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `Group mapping "${line}": write claim=value:group or claim~regex:group.`,
-        });
+        ctx.addIssue({ code: 'custom', message: 'form.groupMappingLine', params: { line } });
         return z.NEVER;
       }
       const [, claim = '', op, matcher = '', group = ''] = match;
