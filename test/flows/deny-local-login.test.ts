@@ -2,16 +2,11 @@ import type * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.ts';
 import { Browser, type Page, textOf } from '../support/browser.ts';
-import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { registerTestApp, startAuthorization } from '../support/sign-in-flow.ts';
-import {
-  csrfOf,
-  registerUpstream,
-  signInThroughUpstream,
-  throughUpstream,
-} from '../support/upstream-flow.ts';
-import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
+import type { TestGatehouse } from '../support/gatehouse.ts';
+import { startAuthorization } from '../support/sign-in-flow.ts';
+import { csrfOf, signInThroughUpstream, throughUpstream } from '../support/upstream-flow.ts';
+import type { UpstreamOp } from '../support/upstream-op.ts';
+import { startWithUpstream, type UpstreamSetup } from '../support/upstream-setup.ts';
 
 /** A user from before passwords were turned off: the password is right, and no longer enough. */
 const LEE = { email: 'lee@example.com', name: 'Lee Local', password: 'a password from before' };
@@ -19,7 +14,7 @@ const INVITEE = 'ivy@example.com';
 const PASSWORDS_OFF = 'Passwords are turned off';
 
 describe('DenyLocalLogin: one provider turns local passwords off everywhere', () => {
-  let db: TestDatabase;
+  let setup: UpstreamSetup;
   let gh: TestGatehouse;
   let corp: UpstreamOp;
   let config: oidc.Configuration;
@@ -27,25 +22,17 @@ describe('DenyLocalLogin: one provider turns local passwords off everywhere', ()
   const ivy = new Browser();
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    gh = await startGatehouse({ databaseUrl: db.url });
-    corp = await startUpstream({
-      gatehouseIssuer: gh.issuer,
-      alias: 'corp',
+    setup = await startWithUpstream({
       users: [
         { sub: 'u-ivy', email: INVITEE, email_verified: true, name: 'Ivy Upstream' },
         { sub: 'u-lee', email: LEE.email, email_verified: true },
       ],
+      provider: { options: { denyLocalLogin: true } },
     });
-    await registerUpstream(gh, corp, { displayName: 'Corp ID', options: { denyLocalLogin: true } });
+    ({ gh, upstream: corp, config } = setup);
     await gh.gatehouse.userManager.createUser(LEE);
-    config = await registerTestApp(gh);
   });
-  afterAll(async () => {
-    await gh?.stop();
-    await corp?.close();
-    await db?.drop();
-  });
+  afterAll(() => setup?.close());
 
   /** A 403 page that says passwords are off, with no form to fill in. */
   function expectPasswordsOffPage(page: Page): void {

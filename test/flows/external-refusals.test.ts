@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExternalProviderInput } from '../../src/external-logins/external-provider.ts';
 import { ApiClient } from '../support/api-client.ts';
 import { Browser, textOf } from '../support/browser.ts';
-import { freePort, startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { registerTestApp, startAuthorization, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
-import { pressUpstreamButton, registerUpstream, signInThroughUpstream } from '../support/upstream-flow.ts';
-import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
+import { freePort, type TestGatehouse } from '../support/gatehouse.ts';
+import { startAuthorization, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
+import { pressUpstreamButton, signInThroughUpstream } from '../support/upstream-flow.ts';
+import type { UpstreamOp } from '../support/upstream-op.ts';
+import { startWithUpstream, type UpstreamSetup } from '../support/upstream-setup.ts';
 
 const REFUSAL = 'Contractors sign in through the partner portal, not here.';
 const VETO = 'New accounts from this address need an administrator.';
@@ -29,34 +29,30 @@ const BASE: Options = {
 };
 
 describe('external sign-ins that are refused, edited or need more', () => {
-  let db: TestDatabase;
+  let setup: UpstreamSetup;
   let gh: TestGatehouse;
   let upstream: UpstreamOp;
   let config: oidc.Configuration;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    gh = await startGatehouse({
-      databaseUrl: db.url,
-      configure: (b) => {
-        b.notifications.on('ExternalLogin', (n) => {
-          if (n.claims.email === 'blocked@example.com') n.refuse(REFUSAL);
-        });
-        b.notifications.on('ExternalLoginAutoLinking', (n) => {
-          if (n.claims.email === 'grouped@example.com') n.user.groups.push('from-handler');
-          if (n.claims.email === 'vetoed@example.com') n.refuse(VETO);
-        });
-      },
-    });
     const verified = (sub: string, email: string, name?: string) => ({
       sub,
       email,
       email_verified: true,
       ...(name ? { name } : {}),
     });
-    upstream = await startUpstream({
-      gatehouseIssuer: gh.issuer,
-      alias: 'corp',
+    setup = await startWithUpstream({
+      gatehouse: {
+        configure: (b) => {
+          b.notifications.on('ExternalLogin', (n) => {
+            if (n.claims.email === 'blocked@example.com') n.refuse(REFUSAL);
+          });
+          b.notifications.on('ExternalLoginAutoLinking', (n) => {
+            if (n.claims.email === 'grouped@example.com') n.user.groups.push('from-handler');
+            if (n.claims.email === 'vetoed@example.com') n.refuse(VETO);
+          });
+        },
+      },
       users: [
         verified('u-stranger', 'stranger@example.com'),
         verified('u-blocked', 'blocked@example.com'),
@@ -70,8 +66,9 @@ describe('external sign-ins that are refused, edited or need more', () => {
         verified('u-locked', 'locked@example.com'),
         verified('u-disabled', 'disabled@example.com'),
       ],
+      provider: { options: BASE },
     });
-    await registerUpstream(gh, upstream, { displayName: 'Corp ID', options: BASE });
+    ({ gh, upstream, config } = setup);
     // Nothing listens on this port: discovery fails the moment the button is used.
     await gh.gatehouse.external.registry.create({
       alias: 'down',
@@ -81,13 +78,8 @@ describe('external sign-ins that are refused, edited or need more', () => {
       clientSecret: 'never-used-secret',
       sortOrder: 1,
     });
-    config = await registerTestApp(gh);
   });
-  afterAll(async () => {
-    await gh?.stop();
-    await upstream?.close();
-    await db?.drop();
-  });
+  afterAll(() => setup?.close());
 
   const useOptions = (options: Options) =>
     gh.gatehouse.external.registry.update('corp', { options: { ...BASE, ...options } });

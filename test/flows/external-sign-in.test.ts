@@ -1,49 +1,40 @@
 import type * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, textOf } from '../support/browser.ts';
-import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { registerTestApp, startAuthorization } from '../support/sign-in-flow.ts';
-import { pressUpstreamButton, registerUpstream } from '../support/upstream-flow.ts';
-import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
+import type { TestGatehouse } from '../support/gatehouse.ts';
+import { startAuthorization } from '../support/sign-in-flow.ts';
+import { pressUpstreamButton } from '../support/upstream-flow.ts';
+import type { UpstreamOp } from '../support/upstream-op.ts';
+import { startWithUpstream, type UpstreamSetup } from '../support/upstream-setup.ts';
 
 describe('signing in with an upstream provider', () => {
-  let db: TestDatabase;
+  let setup: UpstreamSetup;
   let gh: TestGatehouse;
   let upstream: UpstreamOp;
   let config: oidc.Configuration;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    gh = await startGatehouse({ databaseUrl: db.url });
-    upstream = await startUpstream({
-      gatehouseIssuer: gh.issuer,
-      alias: 'corp',
+    setup = await startWithUpstream({
       users: [
         { sub: 'u-ann', email: 'ann@example.com', email_verified: true, name: 'Ann Upstream' },
         { sub: 'u-new', email: 'new@example.com', email_verified: true, name: 'New Person' },
         { sub: 'u-unverified', email: 'unverified@example.com', email_verified: false },
       ],
-    });
-    await registerUpstream(gh, upstream, {
-      displayName: 'Corp ID',
       // Trusted to link silently: Ann's password account is linked without a confirmation step.
-      options: {
-        autoLink: { autoLinkExternalAccount: true, defaultUserGroups: ['staff'], linkSilently: true },
+      provider: {
+        options: {
+          autoLink: { autoLinkExternalAccount: true, defaultUserGroups: ['staff'], linkSilently: true },
+        },
       },
     });
+    ({ gh, upstream, config } = setup);
     await gh.gatehouse.userManager.createUser({
       email: 'ann@example.com',
       name: 'Ann Local',
       password: 'correct horse battery',
     });
-    config = await registerTestApp(gh);
   });
-  afterAll(async () => {
-    await gh?.stop();
-    await upstream?.close();
-    await db?.drop();
-  });
+  afterAll(() => setup?.close());
 
   async function viaUpstream(browser: Browser, sub: string) {
     const started = await startAuthorization(browser, config);

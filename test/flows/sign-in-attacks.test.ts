@@ -5,11 +5,11 @@ import type { User } from '../../src/users/user.ts';
 import { sessionCaller } from '../fixtures/admin-http.ts';
 import { ApiClient } from '../support/api-client.ts';
 import { Browser, textOf } from '../support/browser.ts';
-import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { registerTestApp, startAuthorization, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
-import { registerUpstream, signInThroughUpstream, throughUpstream } from '../support/upstream-flow.ts';
-import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
+import type { TestGatehouse } from '../support/gatehouse.ts';
+import { startAuthorization, TEST_REDIRECT_URI } from '../support/sign-in-flow.ts';
+import { signInThroughUpstream, throughUpstream } from '../support/upstream-flow.ts';
+import type { UpstreamOp } from '../support/upstream-op.ts';
+import { startWithUpstream, type UpstreamSetup } from '../support/upstream-setup.ts';
 
 const PASSWORD = 'correct horse battery';
 const WRONG = 'not the password at all';
@@ -19,20 +19,14 @@ const WRONG = 'not the password at all';
  * ends in the one sign-in pipeline, and failures are counted atomically.
  */
 describe('every way in passes the same checks', () => {
-  let db: TestDatabase;
+  let setup: UpstreamSetup;
   let gh: TestGatehouse;
   let corp: UpstreamOp;
   let config: oidc.Configuration;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    gh = await startGatehouse({
-      databaseUrl: db.url,
-      env: { TWO_FACTOR_REQUIRED_GROUPS: 'secure', LOCKOUT_DURATION_SECONDS: '600' },
-    });
-    corp = await startUpstream({
-      gatehouseIssuer: gh.issuer,
-      alias: 'corp',
+    setup = await startWithUpstream({
+      gatehouse: { env: { TWO_FACTOR_REQUIRED_GROUPS: 'secure', LOCKOUT_DURATION_SECONDS: '600' } },
       users: [
         { sub: 'u-ivy', email: 'ivy@example.com', email_verified: true },
         { sub: 'u-other', email: 'someone.else@example.com', email_verified: true },
@@ -42,18 +36,11 @@ describe('every way in passes the same checks', () => {
         { sub: 'u-sec3', email: 'sec3@example.com', email_verified: true },
         { sub: 'u-inv5', email: 'inv5@elsewhere.test', email_verified: true },
       ],
+      provider: { options: { bypassTwoFactor: true, autoLink: { autoLinkExternalAccount: true } } },
     });
-    await registerUpstream(gh, corp, {
-      displayName: 'Corp ID',
-      options: { bypassTwoFactor: true, autoLink: { autoLinkExternalAccount: true } },
-    });
-    config = await registerTestApp(gh);
+    ({ gh, upstream: corp, config } = setup);
   });
-  afterAll(async () => {
-    await gh?.stop();
-    await corp?.close();
-    await db?.drop();
-  });
+  afterAll(() => setup?.close());
 
   async function withTotp(email: string): Promise<{ user: User; secret: string }> {
     const user = await gh.gatehouse.userManager.createUser({ email, password: PASSWORD });

@@ -1,11 +1,10 @@
 import type * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, textOf } from '../support/browser.ts';
-import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { registerTestApp } from '../support/sign-in-flow.ts';
-import { registerUpstream, signInThroughUpstream } from '../support/upstream-flow.ts';
-import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
+import type { TestGatehouse } from '../support/gatehouse.ts';
+import { signInThroughUpstream } from '../support/upstream-flow.ts';
+import type { UpstreamOp } from '../support/upstream-op.ts';
+import { startWithUpstream, type UpstreamSetup } from '../support/upstream-setup.ts';
 
 /**
  * Issue 10: the sign-in limits sat at the password routes, so confirming a link to an upstream
@@ -13,34 +12,23 @@ import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
  * surface with no rate limit. The limits now live where every password is checked.
  */
 describe('password guessing through the link confirmation', () => {
-  let db: TestDatabase;
+  let setup: UpstreamSetup;
   let gh: TestGatehouse;
   let corp: UpstreamOp;
   let config: oidc.Configuration;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    gh = await startGatehouse({
-      databaseUrl: db.url,
-      env: { RATE_LIMIT_SIGN_IN_PER_ACCOUNT: '3/300', MAX_FAILED_ACCESS_ATTEMPTS_BEFORE_LOCKOUT: '100' },
-    });
-    corp = await startUpstream({
-      gatehouseIssuer: gh.issuer,
-      alias: 'corp',
+    setup = await startWithUpstream({
+      gatehouse: {
+        env: { RATE_LIMIT_SIGN_IN_PER_ACCOUNT: '3/300', MAX_FAILED_ACCESS_ATTEMPTS_BEFORE_LOCKOUT: '100' },
+      },
       users: [{ sub: 'u-lin', email: 'lin@example.com', email_verified: true }],
+      provider: { options: { bypassTwoFactor: true, autoLink: { autoLinkExternalAccount: true } } },
     });
-    await registerUpstream(gh, corp, {
-      displayName: 'Corp ID',
-      options: { bypassTwoFactor: true, autoLink: { autoLinkExternalAccount: true } },
-    });
-    config = await registerTestApp(gh);
+    ({ gh, upstream: corp, config } = setup);
     await gh.gatehouse.userManager.createUser({ email: 'lin@example.com', password: 'the right passphrase' });
   });
-  afterAll(async () => {
-    await gh?.stop();
-    await corp?.close();
-    await db?.drop();
-  });
+  afterAll(() => setup?.close());
 
   it('answers the fourth password for one account with a 429 page', async () => {
     const browser = new Browser();
