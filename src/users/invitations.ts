@@ -54,30 +54,40 @@ export class InvitationService {
   }
 
   async invite(input: InviteInput, actor?: Actor): Promise<{ user: User; link: string }> {
-    const manager = this.#deps.userManager;
-    const existing = await manager.findByEmail(input.email);
-    if (existing && existing.status !== 'invited') {
-      throw AppError.keyed('email_taken', 'user.alreadyHasAccount');
-    }
-    const locale = input.locale ?? (existing?.locale || undefined) ?? requestedLocale();
-    const user =
-      existing && locale && existing.locale !== locale
-        ? await manager.updateUser(existing.id, { locale })
-        : (existing ??
-          (await manager.createUser({
-            email: input.email,
-            name: input.name,
-            groups: input.groups,
-            status: 'invited',
-            locale,
-          })));
+    const user = await this.#invitee(input);
     await this.#deps.tokens.revokeAll('invite', user.id);
     const token = await this.#deps.tokens.issue('invite', user.id, this.#deps.ttlSeconds, undefined, {
       securityStamp: user.securityStamp,
       allowOtherEmail: input.allowOtherEmail ?? false,
     });
     const link = `${this.#deps.issuer}/invite?token=${encodeURIComponent(token)}`;
-    const inviter = actor?.performingUserId ? await manager.findById(actor.performingUserId) : undefined;
+    await this.#sendInvitation(user, link, input.message, actor);
+    await this.#deps.notifications.publish('UserInvited', { affectedUserId: user.id, actor }, {});
+    return { user, link };
+  }
+
+  /** The invited account: a new one, or the one invited before (in the language asked for now). */
+  async #invitee(input: InviteInput): Promise<User> {
+    const manager = this.#deps.userManager;
+    const existing = await manager.findByEmail(input.email);
+    if (existing && existing.status !== 'invited') {
+      throw AppError.keyed('email_taken', 'user.alreadyHasAccount');
+    }
+    const locale = input.locale ?? (existing?.locale || undefined) ?? requestedLocale();
+    if (existing && locale && existing.locale !== locale) return manager.updateUser(existing.id, { locale });
+    if (existing) return existing;
+    return manager.createUser({
+      email: input.email,
+      name: input.name,
+      groups: input.groups,
+      status: 'invited',
+      locale,
+    });
+  }
+
+  async #sendInvitation(user: User, link: string, message: string | undefined, actor?: Actor): Promise<void> {
+    const performer = actor?.performingUserId;
+    const inviter = performer ? await this.#deps.userManager.findById(performer) : undefined;
     await this.#deps.email.send({
       emailType: 'UserInvite',
       to: user.email,
@@ -90,12 +100,10 @@ export class InvitationService {
         name: user.name,
         email: user.email,
         inviter: inviter?.name ? `${inviter.name} (${inviter.email})` : inviter?.email,
-        message: input.message,
+        message,
         validHours: Math.round(this.#deps.ttlSeconds / 3600),
       },
     });
-    await this.#deps.notifications.publish('UserInvited', { affectedUserId: user.id, actor }, {});
-    return { user, link };
   }
 
   /** The invited user behind a link that is still good, without using it up. */

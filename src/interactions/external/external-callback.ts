@@ -24,59 +24,84 @@ export function completeExternalSignIn(deps: InteractionDeps) {
   return async (ctx: Context): Promise<void> => {
     const details = await loadInteraction(ctx, deps.host.provider);
     const query = new URLSearchParams(ctx.querystring);
-    const request = await deps.external.roundTrip.take(query.get('state') ?? '');
-    if (!request || request.interactionUid !== details.uid || request.providerAlias !== ctx.params.alias) {
-      throw new AppError('interaction_expired');
-    }
+    const request = await takeRequest(ctx, deps, details, query);
     const provider = await deps.external.registry.require(request.providerAlias);
     if (query.has('error')) {
-      // Cancelled or failed upstream: back to the choices, without auto-redirecting again.
-      pauseAutoRedirect(ctx);
-      ctx.status = 400;
-      await renderLogin(ctx, deps, details, {
-        error: deps.views.translator()('external.cancelled', { provider: provider.displayName }),
-      });
+      await showCancelled(ctx, deps, details, provider);
       return;
     }
     const completed = await exchange(ctx, deps, provider, request, query);
-    const result = await deps.external.service.signIn(
-      provider,
-      completed.identity,
-      actorOf(ctx),
-      completed.tokens.accessToken,
-    );
-    if (!result.ok && result.reason === 'confirm_link') {
-      await askToConfirmLink(ctx, deps, details, {
-        accountId: result.user.id,
-        providerAlias: provider.alias,
-        identity: completed.identity,
-        externalSessionId: await recordUpstreamSession(
-          deps.external.sessions,
-          provider,
-          result.user.id,
-          completed,
-        ),
-      });
-      return;
-    }
-    if (!result.ok) {
-      renderRefusal(ctx, deps, details, provider, result);
-      return;
-    }
-    const refusal = await continueSignIn(ctx, deps, details, {
-      user: result.user,
-      factors: [upstreamFactor(provider, completed.identity.claims)],
-      remember: false,
-      upstream: { provider, identity: completed.identity },
-      externalSessionId: await recordUpstreamSession(
-        deps.external.sessions,
-        provider,
-        result.user.id,
-        completed,
-      ),
-    });
-    if (refusal) renderRefusal(ctx, deps, details, provider, refusal);
+    await signInAs(ctx, deps, details, provider, completed);
   };
+}
+
+/** The round trip this callback answers: its state must be this interaction's, for this provider. */
+async function takeRequest(
+  ctx: Context,
+  deps: InteractionDeps,
+  details: InteractionDetails,
+  query: URLSearchParams,
+): Promise<AuthRequest> {
+  const request = await deps.external.roundTrip.take(query.get('state') ?? '');
+  if (!request || request.interactionUid !== details.uid || request.providerAlias !== ctx.params.alias) {
+    throw new AppError('interaction_expired');
+  }
+  return request;
+}
+
+/** Cancelled or failed upstream: back to the choices, without auto-redirecting again. */
+async function showCancelled(
+  ctx: Context,
+  deps: InteractionDeps,
+  details: InteractionDetails,
+  provider: ExternalProvider,
+): Promise<void> {
+  pauseAutoRedirect(ctx);
+  ctx.status = 400;
+  await renderLogin(ctx, deps, details, {
+    error: deps.views.translator()('external.cancelled', { provider: provider.displayName }),
+  });
+}
+
+/** The account the identity resolves to: its owner confirms a link, or the sign-in goes on. */
+async function signInAs(
+  ctx: Context,
+  deps: InteractionDeps,
+  details: InteractionDetails,
+  provider: ExternalProvider,
+  completed: CompletedRoundTrip,
+): Promise<void> {
+  const { identity } = completed;
+  const result = await deps.external.service.signIn(
+    provider,
+    identity,
+    actorOf(ctx),
+    completed.tokens.accessToken,
+  );
+  if (!result.ok && result.reason !== 'confirm_link') {
+    renderRefusal(ctx, deps, details, provider, result);
+    return;
+  }
+  const sessions = deps.external.sessions;
+  const externalSessionId = await recordUpstreamSession(sessions, provider, result.user.id, completed);
+  if (!result.ok) {
+    const accountId = result.user.id;
+    await askToConfirmLink(ctx, deps, details, {
+      accountId,
+      providerAlias: provider.alias,
+      identity,
+      externalSessionId,
+    });
+    return;
+  }
+  const refusal = await continueSignIn(ctx, deps, details, {
+    user: result.user,
+    factors: [upstreamFactor(provider, identity.claims)],
+    remember: false,
+    upstream: { provider, identity },
+    externalSessionId,
+  });
+  if (refusal) renderRefusal(ctx, deps, details, provider, refusal);
 }
 
 async function exchange(
