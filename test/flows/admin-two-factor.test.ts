@@ -3,21 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearerCaller, clientCredentials, registerMachine } from '../fixtures/admin-http.ts';
 import { ApiClient } from '../support/api-client.ts';
 import { Browser } from '../support/browser.ts';
-import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import type { TestGatehouse } from '../support/gatehouse.ts';
+import { type GatehouseSetup, startOnTestDatabase } from '../support/gatehouse-setup.ts';
 
 describe('an admin resets a user’s two-factor', () => {
-  let db: TestDatabase;
+  let setup: GatehouseSetup;
   let gh: TestGatehouse;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    gh = await startGatehouse({ databaseUrl: db.url });
+    setup = await startOnTestDatabase();
+    gh = setup.gh;
   });
-  afterAll(async () => {
-    await gh?.stop();
-    await db?.drop();
-  });
+  afterAll(() => setup?.close());
 
   it('removes the second factors, audits it, and the user signs in with the password alone', async () => {
     const user = await gh.gatehouse.userManager.createUser({

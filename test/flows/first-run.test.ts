@@ -1,20 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, textOf } from '../support/browser.ts';
-import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import type { TestGatehouse } from '../support/gatehouse.ts';
+import { type GatehouseSetup, startOnTestDatabase } from '../support/gatehouse-setup.ts';
 
 describe('first run: creating the first admin from the one-time link', () => {
-  let db: TestDatabase;
+  let setup: GatehouseSetup;
   let gh: TestGatehouse;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    gh = await startGatehouse({ databaseUrl: db.url });
+    setup = await startOnTestDatabase();
+    gh = setup.gh;
   });
-  afterAll(async () => {
-    await gh?.stop();
-    await db?.drop();
-  });
+  afterAll(() => setup?.close());
 
   it('creates the admin once; a refused password does not use the link up', async () => {
     const link = await gh.gatehouse.setup.setupLinkIfNeeded();

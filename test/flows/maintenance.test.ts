@@ -1,24 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeAll } from '../../src/operations/maintenance.ts';
-import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import type { TestGatehouse } from '../support/gatehouse.ts';
+import { type GatehouseSetup, startOnTestDatabase } from '../support/gatehouse-setup.ts';
 
 /** Tables whose rows go stale without an expiry column, and what makes them stale. */
 const STALE_WITHOUT_EXPIRES_AT = ['rate_limit_hits', 'audit_events', 'session_activity'];
 
 /** One maintenance loop purges every table whose rows expire, each through its own store. */
 describe('the maintenance loop', () => {
-  let db: TestDatabase;
+  let setup: GatehouseSetup;
   let gh: TestGatehouse;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    gh = await startGatehouse({ databaseUrl: db.url });
+    setup = await startOnTestDatabase();
+    gh = setup.gh;
   });
-  afterAll(async () => {
-    await gh?.stop();
-    await db?.drop();
-  });
+  afterAll(() => setup?.close());
 
   it('covers every table with an expiry column, and each purge runs', async () => {
     const { rows } = await gh.gatehouse.db.raw<{ rows: Array<{ table_name: string }> }>(

@@ -1,24 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.ts';
 import { Browser } from '../support/browser.ts';
-import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import type { TestGatehouse } from '../support/gatehouse.ts';
+import { type GatehouseSetup, startOnTestDatabase } from '../support/gatehouse-setup.ts';
 
 const PASSWORD = 'correct horse battery';
 
 /** Every way a session ends announces `UserLogoutSuccess` once per ended session, with why. */
 describe('one sign-out path', () => {
-  let db: TestDatabase;
+  let setup: GatehouseSetup;
   let gh: TestGatehouse;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    gh = await startGatehouse({ databaseUrl: db.url });
+    setup = await startOnTestDatabase();
+    gh = setup.gh;
   });
-  afterAll(async () => {
-    await gh?.stop();
-    await db?.drop();
-  });
+  afterAll(() => setup?.close());
 
   async function signedIn(email: string): Promise<ApiClient> {
     const api = new ApiClient(new Browser(), gh.issuer);

@@ -1,22 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.ts';
 import { Browser } from '../support/browser.ts';
-import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import type { TestGatehouse } from '../support/gatehouse.ts';
+import { type GatehouseSetup, startOnTestDatabase } from '../support/gatehouse-setup.ts';
 
 /** Issue 10: passwords were not NFC-normalised: "é" typed two ways were two different passwords. */
 describe('passwords are compared in NFC', () => {
-  let db: TestDatabase;
+  let setup: GatehouseSetup;
   let gh: TestGatehouse;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    gh = await startGatehouse({ databaseUrl: db.url });
+    setup = await startOnTestDatabase();
+    gh = setup.gh;
   });
-  afterAll(async () => {
-    await gh?.stop();
-    await db?.drop();
-  });
+  afterAll(() => setup?.close());
 
   it('signs in with the decomposed form of a password set in the composed form, and back', async () => {
     const composed = 'crème brûlée café'.normalize('NFC');

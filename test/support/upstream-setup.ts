@@ -1,7 +1,8 @@
 import type * as oidc from 'openid-client';
 import type { ClientInput } from '../../src/oidc/client-settings.ts';
-import { type StartOptions, startGatehouse, type TestGatehouse } from './gatehouse.ts';
-import { createTestDatabase, type TestDatabase } from './postgres.ts';
+import type { StartOptions, TestGatehouse } from './gatehouse.ts';
+import { startOnTestDatabase } from './gatehouse-setup.ts';
+import type { TestDatabase } from './postgres.ts';
 import { registerTestApp } from './sign-in-flow.ts';
 import { registerUpstream } from './upstream-flow.ts';
 import { startUpstream, type UpstreamOp, type UpstreamUser } from './upstream-op.ts';
@@ -29,20 +30,16 @@ export interface UpstreamSetupOptions {
 
 /** The `beforeAll` of the upstream sign-in tests: Gatehouse, then the upstream, then the application. */
 export async function startWithUpstream(options: UpstreamSetupOptions): Promise<UpstreamSetup> {
-  const started: Partial<Omit<UpstreamSetup, 'close' | 'config'>> = {};
+  const { db, gh } = await startOnTestDatabase(options.gatehouse);
+  let upstream: UpstreamOp | undefined;
   const close = async () => {
-    await started.gh?.stop();
-    await started.upstream?.close();
-    await started.db?.drop();
+    await gh.stop();
+    await upstream?.close();
+    await db.drop();
   };
   try {
-    const db = await createTestDatabase();
-    started.db = db;
-    const gh = await startGatehouse({ ...options.gatehouse, databaseUrl: db.url });
-    started.gh = gh;
     const alias = options.alias ?? 'corp';
-    const upstream = await startUpstream({ gatehouseIssuer: gh.issuer, alias, users: options.users });
-    started.upstream = upstream;
+    upstream = await startUpstream({ gatehouseIssuer: gh.issuer, alias, users: options.users });
     await registerUpstream(gh, upstream, { displayName: 'Corp ID', ...options.provider });
     const config = await registerTestApp(gh, options.app);
     return { db, gh, upstream, config, close };
