@@ -35,16 +35,7 @@ const TIMEOUT_MS = 5_000;
 export async function checkDiscovery(provider: ExternalProvider): Promise<DiscoveryReport> {
   if (provider.kind === 'oauth2') return oauth2Report(provider);
   const discoveryUrl = `${provider.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-  const empty = {
-    discoveryUrl,
-    backchannelLogoutSupported: false,
-    frontchannelLogoutSupported: false,
-    idTokenSigningAlgs: [],
-    tokenEndpointAuthMethods: [],
-    codeChallengeMethods: [],
-    scopesSupported: [],
-    authMethodSupported: false,
-  };
+  const empty = { discoveryUrl, ...nothingOffered(), authMethodSupported: false };
   const fetched = await fetchDiscovery(discoveryUrl);
   if ('failure' in fetched) return { ...empty, ok: false, ...problem(fetched.failure) };
   return { ...empty, ...reportOf(provider, fetched.doc) };
@@ -96,6 +87,18 @@ function reportOf(
   };
 }
 
+/** What a report says of an upstream that lists nothing (no document, or a plain OAuth2 one). */
+function nothingOffered() {
+  return {
+    backchannelLogoutSupported: false,
+    frontchannelLogoutSupported: false,
+    idTokenSigningAlgs: [],
+    tokenEndpointAuthMethods: [],
+    codeChallengeMethods: [],
+    scopesSupported: [],
+  };
+}
+
 /** A plain OAuth2 upstream publishes no discovery document: the configured endpoints are the report. */
 function oauth2Report(provider: ExternalProvider): DiscoveryReport {
   const endpoints = provider.options.oauth2;
@@ -107,12 +110,7 @@ function oauth2Report(provider: ExternalProvider): DiscoveryReport {
     authorizationEndpoint: endpoints?.authorizationEndpoint,
     tokenEndpoint: endpoints?.tokenEndpoint,
     userinfoEndpoint: endpoints?.userinfoEndpoint,
-    backchannelLogoutSupported: false,
-    frontchannelLogoutSupported: false,
-    idTokenSigningAlgs: [],
-    tokenEndpointAuthMethods: [],
-    codeChallengeMethods: [],
-    scopesSupported: [],
+    ...nothingOffered(),
     authMethodSupported: true,
     tokenEndpointAuthMethod: method,
   };
