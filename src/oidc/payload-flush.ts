@@ -43,23 +43,53 @@ export async function flushWrites(
   scope: AdapterScope,
   options: { removalsOnly: boolean; reuseSeconds: number; gate?: WriteGate | undefined },
 ): Promise<FlushResult> {
-  const parts: Part[] = [];
-  const consumes: string[] = [];
-  let index = 0;
   const entries = [...scope.writes.values()].filter(
     (e) => !options.removalsOnly || e.write.kind === 'destroy',
   );
   const gate = options.gate?.allowed ?? 'true';
+  const { parts: consumes, guard } = consumeParts(entries, options.reuseSeconds, gate);
+  const parts = [...consumes, ...writeParts(entries, scope, guard, consumes.length)];
+  if (!options.removalsOnly) parts.push(...scope.sideWrites.map((w, i) => sideWritePart(`x${i}`, w, guard)));
+  if (!parts.length && !options.gate) return { ok: true };
+  const ctes = [...(options.gate ? [options.gate.ctes] : []), ...parts.map((p) => `${p.name} AS (${p.sql})`)];
+  const gateRow = options.gate
+    ? `, (SELECT row_to_json(${options.gate.name}) FROM ${options.gate.name}) AS gate`
+    : '';
+  const result = (await preparedRaw(db, `WITH ${ctes.join(',\n')} SELECT ${guard} AS ok${gateRow}`, [
+    ...(options.gate?.bindings ?? []),
+    ...parts.flatMap((p) => p.bindings),
+  ])) as { rows: Array<{ ok: boolean; gate?: Record<string, unknown> | null }> };
+  const row = result.rows[0];
+  return { ok: row?.ok === true, gateRow: row?.gate ?? undefined };
+}
+
+type Entry = { model: string; id: string; write: PendingWrite };
+
+/**
+ * The consumes first (c0, c1, …), and the guard every other write waits on: the gate allows it and
+ * each consume found its row still unconsumed.
+ */
+function consumeParts(
+  entries: Entry[],
+  reuseSeconds: number,
+  gate: string,
+): { parts: Part[]; guard: string } {
+  const parts: Part[] = [];
   for (const { model, id, write } of entries) {
     if (write.kind !== 'consume') continue;
-    const name = `c${index++}`;
-    consumes.push(name);
-    const reuse = model === 'RefreshToken' ? options.reuseSeconds : 0;
-    parts.push(consumePart(name, model, id, write, reuse, gate));
+    const reuse = model === 'RefreshToken' ? reuseSeconds : 0;
+    parts.push(consumePart(`c${parts.length}`, model, id, write, reuse, gate));
   }
-  const guard = consumes.length
-    ? `${gate} AND (${consumes.map((c) => `(SELECT count(*) FROM ${c})`).join(' + ')}) = ${consumes.length}`
+  const guard = parts.length
+    ? `${gate} AND (${parts.map((c) => `(SELECT count(*) FROM ${c.name})`).join(' + ')}) = ${parts.length}`
     : gate;
+  return { parts, guard };
+}
+
+/** The upserts, destroys and revoke-by-grant deletes, each under `guard`, numbered after the consumes. */
+function writeParts(entries: Entry[], scope: AdapterScope, guard: string, first: number): Part[] {
+  const parts: Part[] = [];
+  let index = first;
   for (const { model, id, write } of entries) {
     const name = `w${index++}`;
     if (write.kind === 'upsert') parts.push(upsertPart(name, model, id, write, guard));
@@ -78,18 +108,7 @@ export async function flushWrites(
       bindings: [model, grantId],
     });
   }
-  if (!options.removalsOnly) parts.push(...scope.sideWrites.map((w, i) => sideWritePart(`x${i}`, w, guard)));
-  if (!parts.length && !options.gate) return { ok: true };
-  const ctes = [...(options.gate ? [options.gate.ctes] : []), ...parts.map((p) => `${p.name} AS (${p.sql})`)];
-  const gateRow = options.gate
-    ? `, (SELECT row_to_json(${options.gate.name}) FROM ${options.gate.name}) AS gate`
-    : '';
-  const result = (await preparedRaw(db, `WITH ${ctes.join(',\n')} SELECT ${guard} AS ok${gateRow}`, [
-    ...(options.gate?.bindings ?? []),
-    ...parts.flatMap((p) => p.bindings),
-  ])) as { rows: Array<{ ok: boolean; gate?: Record<string, unknown> | null }> };
-  const row = result.rows[0];
-  return { ok: row?.ok === true, gateRow: row?.gate ?? undefined };
+  return parts;
 }
 
 /** Another domain's write that rides along (session activity), applied only if everything else is. */
