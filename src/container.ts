@@ -20,15 +20,15 @@ import { createLogger, type Logger } from './operations/logger.ts';
 import type { ExpiringTable } from './operations/maintenance.ts';
 import type { RateLimits } from './rate-limits/rate-limits.ts';
 import type { Views } from './rendering/views.ts';
-import { SignInPipeline } from './sign-in/sign-in-pipeline.ts';
+import type { SignInPipeline } from './sign-in/sign-in-pipeline.ts';
 import { FirstRunSetup } from './users/first-run.ts';
 import type { InvitationService } from './users/invitations.ts';
 import type { OneTimeTokenStore } from './users/one-time-token-store.ts';
-import { PasswordResetService } from './users/password-reset.ts';
-import { SignInManager } from './users/sign-in-manager.ts';
+import type { PasswordResetService } from './users/password-reset.ts';
+import type { SignInManager } from './users/sign-in-manager.ts';
 import type { TwoFactorService } from './users/two-factor/two-factor-service.ts';
 import type { UserManager } from './users/user-manager.ts';
-import { type AccountParts, wireAccounts } from './wiring/account-wiring.ts';
+import { type AccountParts, signInServices, wireAccounts } from './wiring/account-wiring.ts';
 import { expiringTables } from './wiring/expiring-tables.ts';
 import { startListening, wireExternalLogins } from './wiring/external-wiring.ts';
 import type { Foundation } from './wiring/foundation.ts';
@@ -157,27 +157,10 @@ function gatehouseOf(
     host,
     tokens,
     twoFactor,
-    signInManager: new SignInManager(userManager, notifications, rateLimits),
-    signIn: new SignInPipeline({
-      userManager,
-      twoFactor,
-      invitations,
-      external: external.service,
-      notifications,
-    }),
-    passwordReset: new PasswordResetService({
-      ...accounts.flowDeps,
-      localLogin: external.registry,
-      logger,
-      ttlSeconds: settings.passwordResetTtlSeconds,
-    }),
+    ...signInServices(foundation, accounts, external),
     clients: new ClientService(db, clientStore, () => host.provider, settings.allowPrivateNetworkFetch),
     setup: new FirstRunSetup(tokens, userManager, settings.issuer),
-    expiring: [
-      ...expiringTables(db, tokens, external, keys),
-      { name: 'rate_limit_hits', purgeExpired: () => rateLimits.purge() },
-      { name: 'audit_events', purgeExpired: () => audit.purgeOlderThan(settings.auditRetentionDays) },
-    ],
+    expiring: expiringTables(foundation, parts, rateLimits, external),
     async close() {
       host.stop();
       foundation.availability.stop();

@@ -1,5 +1,6 @@
 import type { Settings } from '../config/settings.ts';
 import { deriveKey } from '../crypto/secret-box.ts';
+import type { ExternalLogins } from '../external-logins/external-logins.ts';
 import type { EmailSender } from '../notifications/email/email-message.ts';
 import { createOutboxSender, createSmtpSender } from '../notifications/email/email-senders.ts';
 import { EmailService } from '../notifications/email/email-service.ts';
@@ -8,9 +9,12 @@ import type { NotificationBus } from '../notifications/notification-bus.ts';
 import type { Logger } from '../operations/logger.ts';
 import { createRateLimitStore } from '../rate-limits/rate-limit-store.ts';
 import { RateLimits } from '../rate-limits/rate-limits.ts';
+import { SignInPipeline } from '../sign-in/sign-in-pipeline.ts';
 import { InvitationService } from '../users/invitations.ts';
 import type { OneTimeTokenStore } from '../users/one-time-token-store.ts';
 import { createPasswordHasher } from '../users/password-hasher.ts';
+import { PasswordResetService } from '../users/password-reset.ts';
+import { SignInManager } from '../users/sign-in-manager.ts';
 import { TwoFactorService } from '../users/two-factor/two-factor-service.ts';
 import { TwoFactorStore } from '../users/two-factor/two-factor-store.ts';
 import { UserManager, type UserManagerDeps } from '../users/user-manager.ts';
@@ -65,6 +69,31 @@ export function wireAccounts(foundation: Foundation, parts: ProviderParts): Acco
     emailCodeTtlSeconds: 10 * 60,
   });
   return { userManager, email, flowDeps, invitations, rateLimits, twoFactor };
+}
+
+/** The services that sign people in and let them back in, over the accounts and the external logins. */
+export function signInServices(
+  { settings, logger, notifications }: Foundation,
+  accounts: AccountParts,
+  external: ExternalLogins,
+): { signInManager: SignInManager; signIn: SignInPipeline; passwordReset: PasswordResetService } {
+  const { userManager, twoFactor, invitations, rateLimits } = accounts;
+  return {
+    signInManager: new SignInManager(userManager, notifications, rateLimits),
+    signIn: new SignInPipeline({
+      userManager,
+      twoFactor,
+      invitations,
+      external: external.service,
+      notifications,
+    }),
+    passwordReset: new PasswordResetService({
+      ...accounts.flowDeps,
+      localLogin: external.registry,
+      logger,
+      ttlSeconds: settings.passwordResetTtlSeconds,
+    }),
+  };
 }
 
 function defaultEmailSender(settings: Settings, outbox: OutboxStore, logger: Logger): EmailSender {

@@ -1,19 +1,19 @@
-import type { Database } from '../db/database.ts';
 import { AuthRequestStore } from '../external-logins/auth-request-store.ts';
 import type { ExternalLogins } from '../external-logins/external-logins.ts';
 import { LogoutContinuations } from '../external-logins/logout-continuation-store.ts';
 import { OidcPayloadStore } from '../oidc/payload-store.ts';
 import { SessionActivityStore } from '../oidc/session-activity-store.ts';
-import type { SigningKeyService } from '../oidc/signing-keys.ts';
 import type { ExpiringTable } from '../operations/maintenance.ts';
-import type { OneTimeTokenStore } from '../users/one-time-token-store.ts';
+import type { RateLimits } from '../rate-limits/rate-limits.ts';
+import type { Foundation } from './foundation.ts';
+import type { ProviderParts } from './provider-wiring.ts';
 
-/** The tables of the provider, the users and the external logins whose rows expire. */
+/** Every table whose rows expire: the provider's, the users', the external logins', the limits' and the audit's. */
 export function expiringTables(
-  db: Database,
-  tokens: OneTimeTokenStore,
+  { db, settings, audit }: Foundation,
+  { tokens, keys }: ProviderParts,
+  rateLimits: RateLimits,
   external: ExternalLogins,
-  keys: SigningKeyService,
 ): ExpiringTable[] {
   const payloads = new OidcPayloadStore(db);
   const activity = new SessionActivityStore(db);
@@ -27,5 +27,7 @@ export function expiringTables(
     { name: 'logout_continuations', purgeExpired: () => continuations.purgeExpired() },
     { name: 'session_activity', purgeExpired: () => activity.purgeExpired() },
     { name: 'signing_keys', purgeExpired: () => keys.purgeExpired() },
+    { name: 'rate_limit_hits', purgeExpired: () => rateLimits.purge() },
+    { name: 'audit_events', purgeExpired: () => audit.purgeOlderThan(settings.auditRetentionDays) },
   ];
 }
