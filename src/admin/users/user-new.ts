@@ -31,46 +31,22 @@ export function showNewUser(deps: AdminDeps) {
   };
 }
 
+type NewUserForm = z.infer<typeof newUserForm>;
+
 /** POST /admin/users: invite by email (the default) or create with a password the admin chose. */
 export function createUserFromForm(deps: AdminDeps) {
   return async (ctx: Context): Promise<void> => {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     try {
       const input = parseBody(ctx, newUserForm);
-      const actor = actorOf(ctx, signedInOf(ctx).user.id);
-      if (input.how === 'invite') {
-        const { user } = await deps.invitations.invite(
-          {
-            email: input.email,
-            name: input.name,
-            groups: input.groups,
-            message: input.message || undefined,
-            allowOtherEmail: input.allowOtherEmail,
-          },
-          actor,
-        );
-        await deps.adminAudit.record(consoleActor(ctx), {
-          action: 'invitation.send',
-          target: { type: 'user', id: user.id },
-          after: adminUserJson(user),
-        });
-        return ctx.redirect(withNotice(`/admin/users/${user.id}`, 'invited'));
-      }
-      if (!input.password) throw AppError.keyed('invalid_input', 'admin.refused.passwordOrInvite');
-      const user = await deps.userManager.createUser({
-        email: input.email,
-        name: input.name,
-        groups: input.groups,
-        password: input.password,
-        status: 'active',
-        emailVerified: input.emailVerified,
-      });
+      const { user, action, notice } =
+        input.how === 'invite' ? await inviteFromForm(ctx, deps, input) : await createFromForm(deps, input);
       await deps.adminAudit.record(consoleActor(ctx), {
-        action: 'user.create',
+        action,
         target: { type: 'user', id: user.id },
         after: adminUserJson(user),
       });
-      ctx.redirect(withNotice(`/admin/users/${user.id}`, 'created'));
+      ctx.redirect(withNotice(`/admin/users/${user.id}`, notice));
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;
       renderAdmin(
@@ -82,4 +58,32 @@ export function createUserFromForm(deps: AdminDeps) {
       );
     }
   };
+}
+
+async function inviteFromForm(ctx: Context, deps: AdminDeps, input: NewUserForm) {
+  const actor = actorOf(ctx, signedInOf(ctx).user.id);
+  const { user } = await deps.invitations.invite(
+    {
+      email: input.email,
+      name: input.name,
+      groups: input.groups,
+      message: input.message || undefined,
+      allowOtherEmail: input.allowOtherEmail,
+    },
+    actor,
+  );
+  return { user, action: 'invitation.send', notice: 'invited' } as const;
+}
+
+async function createFromForm(deps: AdminDeps, input: NewUserForm) {
+  if (!input.password) throw AppError.keyed('invalid_input', 'admin.refused.passwordOrInvite');
+  const user = await deps.userManager.createUser({
+    email: input.email,
+    name: input.name,
+    groups: input.groups,
+    password: input.password,
+    status: 'active',
+    emailVerified: input.emailVerified,
+  });
+  return { user, action: 'user.create', notice: 'created' } as const;
 }
