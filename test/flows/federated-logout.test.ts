@@ -2,19 +2,18 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.ts';
 import { Browser, type Page } from '../support/browser.ts';
-import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import type { TestGatehouse } from '../support/gatehouse.ts';
 import { type BackchannelReceiver, startBackchannelReceiver } from '../support/relying-party.ts';
-import { registerTestApp } from '../support/sign-in-flow.ts';
-import { registerUpstream, signInThroughUpstream } from '../support/upstream-flow.ts';
-import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
+import { signInThroughUpstream } from '../support/upstream-flow.ts';
+import type { UpstreamOp } from '../support/upstream-op.ts';
+import { startWithUpstream, type UpstreamSetup } from '../support/upstream-setup.ts';
 
 const POST_LOGOUT_URI = 'http://127.0.0.1:9/signed-out';
 const CUSTOM_SIGN_OUT = 'https://portal.example.com/goodbye';
 const ANN = { sub: 'u-ann', email: 'ann@example.com', email_verified: true, name: 'Ann' };
 
 describe('federated logout: signing out of Gatehouse signs out of the upstream too', () => {
-  let db: TestDatabase;
+  let setup: UpstreamSetup;
   let gh: TestGatehouse;
   let upstream: UpstreamOp;
   let receiver: BackchannelReceiver;
@@ -23,39 +22,33 @@ describe('federated logout: signing out of Gatehouse signs out of the upstream t
   let handlerMode: 'keep' | 'override' | 'clear' = 'keep';
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    gh = await startGatehouse({
-      databaseUrl: db.url,
-      // These tests answer the question both ways; LOGOUT_ALWAYS_CONFIRM keeps it for a valid hint.
-      env: { LOGOUT_ALWAYS_CONFIRM: 'true' },
-      configure: (b) => {
-        b.notifications.on('UserLogoutSuccess', (n) => {
-          if (handlerMode === 'override') n.signOutRedirectUrl = CUSTOM_SIGN_OUT;
-          if (handlerMode === 'clear') n.signOutRedirectUrl = undefined;
-        });
+    receiver = await startBackchannelReceiver();
+    setup = await startWithUpstream({
+      gatehouse: {
+        // These tests answer the question both ways; LOGOUT_ALWAYS_CONFIRM keeps it for a valid hint.
+        env: { LOGOUT_ALWAYS_CONFIRM: 'true' },
+        configure: (b) => {
+          b.notifications.on('UserLogoutSuccess', (n) => {
+            if (handlerMode === 'override') n.signOutRedirectUrl = CUSTOM_SIGN_OUT;
+            if (handlerMode === 'clear') n.signOutRedirectUrl = undefined;
+          });
+        },
+      },
+      users: [ANN],
+      provider: { options: { autoLink: { autoLinkExternalAccount: true } } },
+      app: {
+        clientId: 'webapp',
+        public: false,
+        postLogoutRedirectUris: [POST_LOGOUT_URI],
+        backchannelLogoutUri: receiver.url,
+        grants: ['authorization_code', 'refresh_token'],
       },
     });
-    [upstream, receiver] = await Promise.all([
-      startUpstream({ gatehouseIssuer: gh.issuer, alias: 'corp', users: [ANN] }),
-      startBackchannelReceiver(),
-    ]);
-    await registerUpstream(gh, upstream, {
-      displayName: 'Corp ID',
-      options: { autoLink: { autoLinkExternalAccount: true } },
-    });
-    config = await registerTestApp(gh, {
-      clientId: 'webapp',
-      public: false,
-      postLogoutRedirectUris: [POST_LOGOUT_URI],
-      backchannelLogoutUri: receiver.url,
-      grants: ['authorization_code', 'refresh_token'],
-    });
+    ({ gh, upstream, config } = setup);
   });
   afterAll(async () => {
-    await gh?.stop();
-    await upstream?.close();
+    await setup?.close();
     await receiver?.close();
-    await db?.drop();
   });
 
   const api = (browser: Browser) => new ApiClient(browser, gh.issuer);

@@ -4,46 +4,39 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.ts';
 import { Browser } from '../support/browser.ts';
-import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import type { TestGatehouse } from '../support/gatehouse.ts';
 import { type BackchannelReceiver, startBackchannelReceiver } from '../support/relying-party.ts';
-import { registerTestApp } from '../support/sign-in-flow.ts';
-import { registerUpstream, signInThroughUpstream } from '../support/upstream-flow.ts';
-import { startUpstream, type UpstreamOp } from '../support/upstream-op.ts';
+import { signInThroughUpstream } from '../support/upstream-flow.ts';
+import type { UpstreamOp } from '../support/upstream-op.ts';
+import { startWithUpstream, type UpstreamSetup } from '../support/upstream-setup.ts';
 
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 const ANN = { sub: 'u-ann', email: 'ann@example.com', email_verified: true, name: 'Ann' };
 
 describe('back-channel logout from the upstream provider', () => {
-  let db: TestDatabase;
+  let setup: UpstreamSetup;
   let gh: TestGatehouse;
   let upstream: UpstreamOp;
   let receiver: BackchannelReceiver;
   let config: oidc.Configuration;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    gh = await startGatehouse({ databaseUrl: db.url });
-    [upstream, receiver] = await Promise.all([
-      startUpstream({ gatehouseIssuer: gh.issuer, alias: 'corp', users: [ANN] }),
-      startBackchannelReceiver(),
-    ]);
-    await registerUpstream(gh, upstream, {
-      displayName: 'Corp ID',
-      options: { autoLink: { autoLinkExternalAccount: true } },
+    receiver = await startBackchannelReceiver();
+    setup = await startWithUpstream({
+      users: [ANN],
+      provider: { options: { autoLink: { autoLinkExternalAccount: true } } },
+      app: {
+        clientId: 'webapp',
+        public: false,
+        backchannelLogoutUri: receiver.url,
+        grants: ['authorization_code', 'refresh_token'],
+      },
     });
-    config = await registerTestApp(gh, {
-      clientId: 'webapp',
-      public: false,
-      backchannelLogoutUri: receiver.url,
-      grants: ['authorization_code', 'refresh_token'],
-    });
+    ({ gh, upstream, config } = setup);
   });
   afterAll(async () => {
-    await gh?.stop();
-    await upstream?.close();
+    await setup?.close();
     await receiver?.close();
-    await db?.drop();
   });
 
   const isAuthenticated = async (browser: Browser) =>
