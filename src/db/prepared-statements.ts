@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { Database } from './database.ts';
 
 /**
  * Named statements for the hot paths. PostgreSQL parses, analyses and plans an unnamed statement
@@ -15,7 +14,7 @@ import type { Database } from './database.ts';
 const naming = new WeakSet<object>();
 
 /** Called once by whoever creates the pool: its statements may be named from now on. */
-export function namePreparedStatements(db: Database): void {
+export function namePreparedStatements(db: Knex): void {
   naming.add(configOf(db));
 }
 
@@ -23,11 +22,7 @@ export function namePreparedStatements(db: Database): void {
  * `db.raw(sql, bindings)`, named after its text when the pool allows it. Only for statements whose
  * text comes from a bounded set of shapes: every distinct text stays prepared on every connection.
  */
-export function preparedRaw(
-  db: Database | Knex.Transaction,
-  sql: string,
-  bindings: Knex.RawBinding[],
-): Knex.Raw {
+export function preparedRaw(db: Knex | Knex.Transaction, sql: string, bindings: Knex.RawBinding[]): Knex.Raw {
   const raw = db.raw(sql, bindings);
   return naming.has(configOf(db)) ? raw.options({ name: statementName(sql) }) : raw;
 }
@@ -45,7 +40,7 @@ function statementName(sql: string): string {
 }
 
 /** A transaction's client shares its pool's config object, so one mark covers both. */
-function configOf(db: Database | Knex.Transaction): object {
+function configOf(db: Knex | Knex.Transaction): object {
   const client: unknown = db.client;
   const config = (client as { config?: unknown }).config;
   return typeof config === 'object' && config !== null ? config : (client as object);
