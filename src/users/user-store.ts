@@ -5,6 +5,7 @@ import type { Database } from '../db/database.ts';
 import type { User, UserStatus } from './user.ts';
 import { type AttemptQueries, attemptQueries } from './user-attempt-queries.ts';
 import { isUuid, toUser, type UserRow } from './user-row.ts';
+import { searchUserRows } from './user-search.ts';
 
 export { toUser, type UserRow } from './user-row.ts';
 
@@ -100,21 +101,9 @@ export function createUserStore(db: Database | Knex.Transaction): UserStore {
     async list() {
       return (await users().orderBy('email')).map(toUser);
     },
-    async search({ query, group, status, offset, limit }) {
-      const filtered = users().where((q) => {
-        if (query) {
-          const like = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-          q.where((w) => w.whereILike('email', like).orWhereILike('name', like));
-        }
-        // `@>` (not `= ANY`) so that the GIN index on groups can answer it.
-        if (group) q.whereRaw('groups @> ARRAY[?]::text[]', [group]);
-        if (status) q.where({ status });
-      });
-      const [rows, count] = await Promise.all([
-        filtered.clone().orderBy('email').offset(offset).limit(limit),
-        filtered.clone().count<{ count: string }[]>('* as count').first(),
-      ]);
-      return { users: rows.map(toUser), total: Number(count?.count ?? 0) };
+    async search(search) {
+      const { rows, total } = await searchUserRows(users, search);
+      return { users: rows.map(toUser), total };
     },
     async insert(user) {
       const [row] = await users()

@@ -114,6 +114,8 @@ describe('finding one user among thousands, in the console and the admin API', (
       next: null,
       previous: '/api/admin/v1/users?group=staff&offset=1000&limit=1000',
     });
+    const beyond = await machine.call('GET', '/users?group=staff&offset=100000&limit=10');
+    expect(beyond.json).toMatchObject({ total: SEEDED - FINANCE, users: [] });
     const first = await machine.call('GET', '/users?q=bulk.example&limit=10');
     expect(first.json).toMatchObject({ total: SEEDED, previous: null });
   });
