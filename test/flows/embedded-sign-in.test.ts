@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,14 +20,21 @@ describe('sign-in on the embedded PostgreSQL', () => {
     await gh?.stop();
   });
 
-  it('keeps its data in a PostgreSQL cluster under the data directory, served on loopback', async () => {
+  it('keeps its data in a PostgreSQL cluster under the data directory, served on loopback and a private socket', async () => {
     expect(gh.settings.databaseUrl).toBeUndefined();
     const pgdata = join(gh.settings.dataDir, 'postgres', 'data');
     expect(existsSync(join(pgdata, 'PG_VERSION'))).toBe(true);
     // postmaster.pid: pid, data folder, start time, port, socket folder, listen address, …
     const lines = readFileSync(join(pgdata, 'postmaster.pid'), 'utf8').split('\n');
-    expect(lines[4]).toBe('');
+    // Gatehouse's own connections use the Unix socket in DATA_DIR/postgres/run, open to its owner only.
+    const socketDir = join(gh.settings.dataDir, 'postgres', 'run');
+    expect(lines[4]).toBe(socketDir);
+    expect(statSync(socketDir).mode & 0o777).toBe(0o700);
     expect(lines[5]).toBe('127.0.0.1');
+    const [{ address }] = (await gh.gatehouse.db.raw('SELECT inet_client_addr() AS address')).rows as [
+      { address: string | null },
+    ];
+    expect(address).toBeNull();
     const [{ version }] = (await gh.gatehouse.db.raw('SELECT version()')).rows as [{ version: string }];
     expect(version).toMatch(/^PostgreSQL 18/);
   });
