@@ -1,6 +1,15 @@
 import type { Knex } from 'knex';
+import type { UserStatus } from './user.ts';
 import type { UserRow } from './user-row.ts';
-import type { UserSearch } from './user-store.ts';
+
+export interface UserSearch {
+  /** Part of the email address or name, any case. */
+  query?: string | undefined;
+  group?: string | undefined;
+  status?: UserStatus | undefined;
+  offset: number;
+  limit: number;
+}
 
 type SearchRow = UserRow & { total: string };
 

@@ -5,9 +5,10 @@ import type { Database } from '../db/database.ts';
 import type { User, UserStatus } from './user.ts';
 import { type AttemptQueries, attemptQueries } from './user-attempt-queries.ts';
 import { isUuid, toUser, type UserRow } from './user-row.ts';
-import { searchUserRows } from './user-search.ts';
+import { searchUserRows, type UserSearch } from './user-search.ts';
 
 export { toUser, type UserRow } from './user-row.ts';
+export type { UserSearch } from './user-search.ts';
 
 export interface NewUser {
   email: string;
@@ -28,15 +29,6 @@ export interface UserChanges {
   emailVerified?: boolean;
   localPasswordAllowed?: boolean;
   locale?: string;
-}
-
-export interface UserSearch {
-  /** Part of the email address or name, any case. */
-  query?: string | undefined;
-  group?: string | undefined;
-  status?: UserStatus | undefined;
-  offset: number;
-  limit: number;
 }
 
 export interface AttemptState {
