@@ -109,8 +109,7 @@ export class TwoFactorService {
     const pending = (await this.#deps.store.list(user.id)).find((r) => r.provider === 'totp');
     const step = pending?.secret ? await verifyTotp(pending.secret, code.trim(), null) : undefined;
     if (step === undefined) throw AppError.keyed('invalid_input', 'error.twoFactor.totpWrong');
-    await this.#deps.store.confirm(user.id, 'totp', step);
-    return this.#afterEnabled(user, 'totp', actor);
+    return this.#enable(user, 'totp', step, actor);
   }
 
   /** Email codes need a code sent to the address first, so the address is known to work. */
@@ -128,8 +127,7 @@ export class TwoFactorService {
     await this.#countCheck(user, actor);
     if (!(await this.#emailCodes.redeem(user, code)))
       throw AppError.keyed('invalid_input', 'error.twoFactor.codeWrong');
-    await this.#deps.store.confirm(user.id, 'email', null);
-    return this.#afterEnabled(user, 'email', actor);
+    return this.#enable(user, 'email', null, actor);
   }
 
   /** The email code, and with `link` a single-use link too (see `EmailCodes.send`). */
@@ -250,23 +248,32 @@ export class TwoFactorService {
     return step !== undefined && (await store.claimStep(user.id, step));
   }
 
-  async #afterEnabled(
+  /**
+   * The method and, for a first factor, its recovery codes are written in one transaction: a
+   * failure between the two must not leave a second factor on whose recovery codes nobody saw.
+   */
+  async #enable(
     user: User,
     provider: StoredProvider,
+    usedStep: number | null,
     actor?: Actor,
   ): Promise<{ recoveryCodes?: string[] }> {
+    const recoveryCodes = await this.#deps.store.transaction(async (store) => {
+      await store.confirm(user.id, provider, usedStep);
+      if ((await store.remainingRecoveryCodes(user.id)) > 0) return undefined;
+      return this.#issueRecoveryCodes(user, store);
+    });
     await this.#deps.notifications.publish(
       'UserTwoFactorEnabled',
       { affectedUserId: user.id, actor },
       { provider },
     );
-    const hasCodes = (await this.#deps.store.remainingRecoveryCodes(user.id)) > 0;
-    return hasCodes ? {} : { recoveryCodes: await this.#issueRecoveryCodes(user) };
+    return recoveryCodes ? { recoveryCodes } : {};
   }
 
-  async #issueRecoveryCodes(user: User): Promise<string[]> {
+  async #issueRecoveryCodes(user: User, store = this.#deps.store): Promise<string[]> {
     const codes = newRecoveryCodes();
-    await this.#deps.store.replaceRecoveryCodes(
+    await store.replaceRecoveryCodes(
       user.id,
       codes.map((c) => hashRecoveryCode(this.#deps.recoveryKey, user.id, c)),
     );
