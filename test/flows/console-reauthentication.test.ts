@@ -1,6 +1,6 @@
 import { parse } from 'node-html-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN } from '../fixtures/admin-http.ts';
+import { ADMIN, type AdminCaller, sessionCaller } from '../fixtures/admin-http.ts';
 import { type Browser, textOf } from '../support/browser.ts';
 import { consoleSignIn } from '../support/console.ts';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.ts';
@@ -14,6 +14,8 @@ describe('the console asks for a recent sign-in before a change, by PRIVILEGED_S
   let db: TestDatabase;
   let gh: TestGatehouse;
   let browser: Browser;
+  /** The admin API through a browser session signed in at the same time as the console. */
+  let api: AdminCaller;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -23,6 +25,7 @@ describe('the console asks for a recent sign-in before a change, by PRIVILEGED_S
     });
     await gh.gatehouse.userManager.createUser({ ...ADMIN, groups: ['admin'] });
     ({ browser } = await consoleSignIn(gh, ADMIN, '/admin/keys'));
+    api = await sessionCaller(gh, ADMIN);
   });
   afterAll(async () => {
     await gh?.stop();
@@ -57,5 +60,19 @@ describe('the console asks for a recent sign-in before a change, by PRIVILEGED_S
     const keys = await browser.visit(`${gh.issuer}/admin/keys`);
     const done = await browser.submit(keys, rotateForm);
     expect(done.location).toContain('/admin/keys?notice=rotated');
+  });
+
+  // Runs after the first test has waited the session out.
+  it('answers a change through the admin API from a stale browser session with 403, and reads still work', async () => {
+    const body = { email: 'late.change@example.com', name: 'Late', password: 'a long enough password' };
+    const refused = await api.call('POST', '/users', body);
+    expect(refused.status).toBe(403);
+    expect(refused.json).toMatchObject({ error: 'reauthentication_required' });
+    expect(await gh.gatehouse.userManager.findByEmail('late.change@example.com')).toBeUndefined();
+    expect((await api.call('GET', '/users')).status).toBe(200);
+
+    const fresh = await sessionCaller(gh, ADMIN);
+    const created = await fresh.call('POST', '/users', body);
+    expect(created.status).toBe(201);
   });
 });

@@ -1,7 +1,7 @@
 import type { Context, Middleware, Next } from 'koa';
 import { AppError } from '../../errors/app-error.ts';
 import { actorOf } from '../../http/actor.ts';
-import { findSignedIn } from '../../http/current-session.ts';
+import { findSignedIn, requireRecentSignIn } from '../../http/current-session.ts';
 import type { AdminActor } from '../../notifications/admin-audit.ts';
 import type { Principal } from '../../notifications/notification-types.ts';
 import { ADMIN_GROUP } from '../../users/user.ts';
@@ -17,10 +17,13 @@ export type AdminPrincipal = { kind: 'user'; userId: string } | { kind: 'client'
 // a database round trip.
 const OPAQUE_TOKEN = /^[\w-]{20,128}$/;
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
  * Authenticates the admin API. With `Authorization: Bearer`, only that token counts: the browser's
  * cookies are ignored, so no CSRF check is needed. Without it, the Gatehouse browser session of an
- * active `admin` user is accepted, and state-changing calls must carry the CSRF token.
+ * active `admin` user is accepted; state-changing calls must carry the CSRF token and come from a
+ * sign-in no older than PRIVILEGED_SESSION_MAX_AGE_SECONDS (403 `reauthentication_required`).
  */
 export function adminAuthentication(deps: AdminApiDeps, csrf: Middleware): Middleware {
   return async (ctx: Context, next: Next) => {
@@ -43,6 +46,10 @@ async function sessionPrincipal(ctx: Context, deps: AdminApiDeps): Promise<Admin
   if (!signedIn.user.groups.includes(ADMIN_GROUP)) {
     throw new AppError('forbidden', 'Only members of the admin group may use the admin API.');
   }
+  // A change made with a browser session needs a recent sign-in, as in the console: an admin
+  // session left open on a shared computer cannot be used to take accounts over.
+  if (!SAFE_METHODS.has(ctx.method))
+    requireRecentSignIn(signedIn, deps.settings.privilegedSessionMaxAgeSeconds);
   return { kind: 'user', userId: signedIn.user.id };
 }
 

@@ -14,7 +14,7 @@ export const errorSchema = z
 const COMMON_ERRORS: Record<number, string> = {
   400: 'The request is not valid; the message names each wrong field.',
   401: 'Not signed in, or the bearer token is not valid.',
-  403: 'Not an administrator, no gatehouse:admin scope, or the XSRF token is missing.',
+  403: 'Not an administrator, no gatehouse:admin scope, the XSRF token is missing, or (a change with a browser session) the sign-in is older than PRIVILEGED_SESSION_MAX_AGE_SECONDS: reauthentication_required.',
 };
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
