@@ -57,7 +57,7 @@ export function csrfProtection(options: CsrfOptions): { issue: Middleware; verif
   };
 
   const verify: Middleware = async (ctx, next) => {
-    if (['GET', 'HEAD', 'OPTIONS'].includes(ctx.method)) return next();
+    if (isSafeMethod(ctx.method)) return next();
     const secret = ctx.cookies.get(names.secret);
     const body = ctx.request.body as Record<string, unknown> | undefined;
     const sent = ctx.get('x-xsrf-token') || (typeof body?._csrf === 'string' ? body._csrf : '');
@@ -66,4 +66,11 @@ export function csrfProtection(options: CsrfOptions): { issue: Middleware; verif
   };
 
   return { issue, verify };
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** A request that reads and changes nothing: no CSRF token, no recent sign-in asked of it. */
+export function isSafeMethod(method: string): boolean {
+  return SAFE_METHODS.has(method);
 }

@@ -1,6 +1,7 @@
 import type { Context, Middleware, Next } from 'koa';
 import { AppError } from '../../errors/app-error.ts';
 import { actorOf } from '../../http/actor.ts';
+import { isSafeMethod } from '../../http/csrf.ts';
 import { findSignedIn, requireRecentSignIn } from '../../http/current-session.ts';
 import type { AdminActor } from '../../notifications/admin-audit.ts';
 import type { Principal } from '../../notifications/notification-types.ts';
@@ -16,8 +17,6 @@ export type AdminPrincipal = { kind: 'user'; userId: string } | { kind: 'client'
 // oidc-provider's opaque token values are base64url; anything else cannot be one, and is not worth
 // a database round trip.
 const OPAQUE_TOKEN = /^[\w-]{20,128}$/;
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Authenticates the admin API. With `Authorization: Bearer`, only that token counts: the browser's
@@ -48,8 +47,7 @@ async function sessionPrincipal(ctx: Context, deps: AdminApiDeps): Promise<Admin
   }
   // A change made with a browser session needs a recent sign-in, as in the console: an admin
   // session left open on a shared computer cannot be used to take accounts over.
-  if (!SAFE_METHODS.has(ctx.method))
-    requireRecentSignIn(signedIn, deps.settings.privilegedSessionMaxAgeSeconds);
+  if (!isSafeMethod(ctx.method)) requireRecentSignIn(signedIn, deps.settings.privilegedSessionMaxAgeSeconds);
   return { kind: 'user', userId: signedIn.user.id };
 }
 
