@@ -9,6 +9,6 @@ import { translated } from './wording.ts';
  */
 export function pageMessage(t: Translate, error: AppError): string {
   if (error.reasons?.length) return error.reasons.map((r) => translated(t, r)).join(' ');
-  if (error.messageKey) return t(error.messageKey, error.messageValues);
+  if (error.messageKey) return translated(t, error);
   return error.message === ERROR_CATALOG[error.code].message ? t(`error.code.${error.code}`) : error.message;
 }
