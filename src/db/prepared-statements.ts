@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 /**
  * Named statements for the hot paths. PostgreSQL parses, analyses and plans an unnamed statement
  * on every execution; a named one once per connection, after which only Bind and Execute travel.
- * The token write (rate-limit gate and token insert in one CTE) spent ~600 µs of backend CPU
+ * The token write (rate-limit gate and token insert in one CTE) spent ~650 µs of backend CPU
  * unnamed against ~250 µs named, measured on this project's 2-core machine (bench/README.md).
  *
  * Off (`DATABASE_PREPARED_STATEMENTS=false`) behind a transaction pooler that does not track
