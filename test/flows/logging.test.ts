@@ -6,6 +6,8 @@ import { createTestDatabase } from '../support/postgres.ts';
 interface Running {
   port: number;
   output: () => string;
+  /** What the process wrote to stderr, to say why when it did not exit 0. */
+  errors: () => string;
   stop(): Promise<number | null>;
 }
 
@@ -29,11 +31,16 @@ async function runServer(databaseUrl: string, env: Record<string, string> = {}):
   child.stdout?.on('data', (c) => {
     output += c;
   });
+  let errors = '';
+  child.stderr?.on('data', (c) => {
+    errors += c;
+  });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   await waitFor(() => output.includes('Gatehouse is listening'), 60_000);
   return {
     port,
     output: () => output,
+    errors: () => errors,
     async stop() {
       child.kill('SIGTERM');
       const code = await exited;
@@ -52,7 +59,7 @@ describe('logs people and collectors can read', () => {
       await fetch(
         `http://127.0.0.1:${server.port}/auth?client_id=no-such-app&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(redirectUri)}`,
       );
-      expect(await server.stop()).toBe(0);
+      expect(await server.stop(), server.errors()).toBe(0);
       const lines = server
         .output()
         .split('\n')
@@ -78,7 +85,7 @@ describe('logs people and collectors can read', () => {
     const db = await createTestDatabase();
     try {
       const server = await runServer(db.url, { LOG_FORMAT: 'pretty' });
-      expect(await server.stop()).toBe(0);
+      expect(await server.stop(), server.errors()).toBe(0);
       const lines = server.output().trim().split('\n');
       expect(lines.some((l) => l.startsWith('{'))).toBe(false);
       expect(server.output()).toMatch(
