@@ -50,7 +50,13 @@ export async function serve(
     },
     'Gatehouse is listening',
   );
-  if (options.announceSetupLink ?? true) await announceSetupLink(gatehouse);
+  if (options.announceSetupLink ?? true) {
+    // A SIGTERM right after start closes the pool under the announcement's query: that failure is
+    // the shutdown's doing, not a failed start, and must not turn exit 0 into exit 1.
+    await announceSetupLink(gatehouse).catch((error: unknown) => {
+      if (!stopping) throw error;
+    });
+  }
 }
 
 /** First run: no administrator yet, so print the one-time link that creates the first one. */
